@@ -1,0 +1,1 @@
+"""Fetching cited sources: one polite, fast pass over every distinct URL."""
