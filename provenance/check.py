@@ -1,0 +1,483 @@
+"""The check pipeline: documents in, one typed ``Report`` out.
+
+Stages: expand paths → load each document → extract citations and sentences →
+resolve citations against sources.toml, the document's own reference list and
+self-naming identifiers → findings → summary. Documents are processed one at a
+time (memory stays flat however large the corpus); a document that cannot be
+read is reported and the rest are still checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance import __version__
+from provenance.config import IgnoreRule, Settings
+from provenance.dates import parse_date
+from provenance.documents import Document, expand_paths, load_document
+from provenance.errors import DocumentError, InputError, UsageError
+from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
+from provenance.extract.markers import identifier_url
+from provenance.extract.view import IgnoreDirective, ReferenceEntry
+from provenance.models import (
+    CitationKind,
+    CitationReport,
+    ClaimReport,
+    DocumentReport,
+    Finding,
+    Report,
+    SourceReport,
+    Summary,
+)
+from provenance.rules import RULES, RuleId
+from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+
+__all__ = ["CheckEvent", "CheckResult", "Checker", "display_path", "run_check"]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckEvent:
+    """Progress: one document done (``path``), ``done`` of ``total`` so far."""
+
+    path: str
+    done: int
+    total: int
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """A report, and the input errors met on the way (bad documents, invalid records)."""
+
+    report: Report
+    errors: list[InputError]
+    catalog: SourceCatalog
+
+
+def display_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form when inside it, else as absolute."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+@dataclass(slots=True)
+class _Usage:
+    """Which records were cited, and how often."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    records: dict[str, SourceRecord] = field(default_factory=dict)
+
+
+class Checker:
+    """Runs ``provenance check`` over documents with injected settings, catalog and clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: SourceCatalog,
+        *,
+        root: Path,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        on_event: Callable[[CheckEvent], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.root = root
+        self.clock = clock
+        self.on_event = on_event
+        self.options = ExtractOptions(
+            boilerplate=tuple(settings.boilerplate),
+            citation_needed=tuple(settings.citation_needed) if settings.citation_needed else None,
+            min_claim_words=settings.min_claim_words,
+        )
+        self._ignore_patterns = [
+            (rule, re.compile(rule.text) if rule.text else None) for rule in settings.ignore
+        ]
+
+    def run(self, specs: Iterable[str], *, whole_project: bool = False) -> CheckResult:
+        """Check the documents named by ``specs`` (files, directories, globs).
+
+        ``whole_project`` says the run covers every document, so shared sources
+        that nothing cites are reported as unused.
+        """
+        errors: list[InputError] = list(self.catalog.errors)
+        findings: list[Finding] = []
+        documents: list[DocumentReport] = []
+        usage = _Usage()
+        paths = list(expand_paths(specs, base=self.root))
+        total = len(paths)
+        checked: set[str] = set()
+        for done, item in enumerate(paths, start=1):
+            if isinstance(item, DocumentError):
+                errors.append(item)
+                findings.append(self._error_finding(item))
+                continue
+            display = display_path(item, self.root)
+            try:
+                document = load_document(item, display)
+            except DocumentError as exc:
+                errors.append(exc)
+                findings.append(self._error_finding(exc))
+                continue
+            checked.add(display)
+            report, doc_findings = self._check_document(document, usage)
+            documents.append(report)
+            findings.extend(doc_findings)
+            if self.on_event is not None:
+                self.on_event(CheckEvent(display, done, total))
+        findings.extend(self._catalog_findings(usage, checked, whole_project))
+        findings.sort(key=Finding.sort_key)
+        sources = self._source_reports(usage)
+        report = Report(
+            tool_version=__version__,
+            generated_at=self.clock(),
+            summary=_summary(documents, findings, sources, len(errors)),
+            documents=documents,
+            sources=sources,
+            findings=findings,
+        )
+        return CheckResult(report=report, errors=errors, catalog=self.catalog)
+
+    # -- one document ------------------------------------------------------------------
+
+    def _check_document(
+        self, document: Document, usage: _Usage
+    ) -> tuple[DocumentReport, list[Finding]]:
+        extraction = extract(document, self.options)
+        own = self._own_records(document, extraction.references)
+        toml_records = self.catalog.for_document(document.display)
+        findings: list[Finding] = []
+        cited_here: set[str] = set()
+        citation_reports: list[CitationReport] = []
+        resolved: dict[int, SourceRecord | None] = {}
+        for citation in extraction.citations:
+            record = self._resolve(citation, toml_records, own)
+            resolved[id(citation)] = record
+            citation_reports.append(
+                CitationReport(
+                    id=citation.key,
+                    kind=citation.kind,
+                    marker=citation.marker,
+                    line=citation.line,
+                    column=citation.column,
+                    source=record.id if record else None,
+                    locator=citation.locator,
+                )
+            )
+            if record is None:
+                findings.append(self._unknown(document, citation))
+            else:
+                usage.counts[record.id] += 1
+                usage.records[record.id] = record
+                cited_here.add(record.id)
+        claims = []
+        stripped = {d.sentence for d in extraction.defects if d.rule is RuleId.STRIPPED_MARKER}
+        for sentence in extraction.claims:
+            keys = list(dict.fromkeys(c.key for c in sentence.citations))
+            sources = [r.id for c in sentence.citations if (r := resolved[id(c)]) is not None]
+            claims.append(
+                ClaimReport(
+                    text=sentence.text,
+                    line=sentence.line,
+                    column=sentence.column,
+                    end_line=sentence.end_line,
+                    end_column=sentence.end_column,
+                    citations=keys,
+                    cited=sentence.cited,
+                    sources=list(dict.fromkeys(sources)),
+                )
+            )
+            if not sentence.cited and sentence.text not in stripped:
+                findings.append(
+                    self._finding(
+                        RuleId.UNCITED_CLAIM,
+                        document.display,
+                        sentence.line,
+                        sentence.column,
+                        "claim cites no source",
+                        sentence.text,
+                    )
+                )
+        findings.extend(self._defect_findings(document, extraction))
+        findings.extend(self._record_findings(document, own, toml_records, cited_here))
+        findings = self._apply_ignores(findings, extraction.ignores, document.display)
+        cited_count = sum(1 for c in claims if c.cited)
+        report = DocumentReport(
+            path=document.display,
+            format=document.format,
+            sha256=document.sha256,
+            date=_document_date(extraction),
+            claims=claims,
+            citations=citation_reports,
+            coverage=cited_count / len(claims) if claims else None,
+        )
+        return report, findings
+
+    def _own_records(
+        self, document: Document, references: list[ReferenceEntry]
+    ) -> dict[str, SourceRecord]:
+        records = {}
+        for entry in references:
+            line, _ = document.lines.position(entry.offset)
+            problem = validate_url(entry.url)
+            records[entry.key] = SourceRecord(
+                id=f"{document.display}#{entry.key}",
+                url=entry.url,
+                origin=f"{document.display}:{line}",
+                problem=None if problem is None else f"reference {entry.key!r}: {problem}",
+                origin_path=document.display,
+                origin_line=line,
+            )
+        return records
+
+    def _resolve(
+        self,
+        citation: Citation,
+        toml_records: dict[str, SourceRecord],
+        own: dict[str, SourceRecord],
+    ) -> SourceRecord | None:
+        key = citation.key
+        if citation.kind is CitationKind.KEY:
+            return toml_records.get(key) or self.catalog.shared.get(key) or own.get(key)
+        if citation.kind is CitationKind.IDENTIFIER:
+            record = toml_records.get(key) or self.catalog.shared.get(key)
+            if record is not None:
+                return record
+            return SourceRecord(id=key, url=identifier_url(key), origin="identifier")
+        return toml_records.get(key) or own.get(key)
+
+    # -- findings ----------------------------------------------------------------------
+
+    def _finding(
+        self,
+        rule: RuleId,
+        path: str,
+        line: int | None,
+        column: int | None,
+        message: str,
+        text: str | None = None,
+        source: str | None = None,
+    ) -> Finding:
+        severity = self.settings.severity_of(rule, RULES[rule].severity)
+        return Finding(
+            rule=rule,
+            severity=severity,
+            path=path,
+            line=line,
+            column=column,
+            message=message,
+            text=text,
+            source=source,
+        )
+
+    def _error_finding(self, error: InputError) -> Finding:
+        return self._finding(
+            RuleId.UNREADABLE_DOCUMENT, error.path or "", error.line, None, error.message
+        )
+
+    def _unknown(self, document: Document, citation: Citation) -> Finding:
+        where = "sources.toml or the document's reference list"
+        if citation.kind is CitationKind.KEY:
+            where = "sources.toml [sources]"
+        if citation.kind is CitationKind.FOOTNOTE:
+            where = "a footnote definition"
+        return self._finding(
+            RuleId.UNKNOWN_CITATION,
+            document.display,
+            citation.line,
+            citation.column,
+            f"{citation.marker} cites {citation.key!r}, which has no record in {where}",
+            citation.marker,
+        )
+
+    def _defect_findings(self, document: Document, extraction: Extraction) -> list[Finding]:
+        messages = {
+            RuleId.STRIPPED_MARKER: "a space before the punctuation: a citation marker was lost here",
+            RuleId.EMPTY_CITATION: "empty citation brackets: fill in the source id or remove them",
+            RuleId.CITATION_NEEDED: "the text says a citation is needed",
+        }
+        return [
+            self._finding(
+                defect.rule,
+                document.display,
+                defect.line,
+                defect.column,
+                messages[defect.rule] + (f" ({defect.marker})" if defect.marker else ""),
+                defect.sentence,
+            )
+            for defect in extraction.defects
+        ]
+
+    def _record_findings(
+        self,
+        document: Document,
+        own: dict[str, SourceRecord],
+        toml_records: dict[str, SourceRecord],
+        cited_here: set[str],
+    ) -> list[Finding]:
+        findings = [
+            self._finding(
+                RuleId.INVALID_SOURCE,
+                document.display,
+                record.origin_line,
+                1,
+                record.problem or "invalid",
+                source=record.id,
+            )
+            for record in own.values()
+            if not record.valid
+        ]
+        # sources.toml wins over the document's own list for the same key.
+        for key, record in {**own, **toml_records}.items():
+            if record.id in cited_here or not record.id.startswith(f"{document.display}#"):
+                continue  # cited, or an alias of a shared record (judged project-wide)
+            findings.append(
+                self._finding(
+                    RuleId.UNUSED_SOURCE,
+                    record.origin_path or document.display,
+                    record.origin_line,
+                    1,
+                    f"source {key!r} of {document.display} is never cited",
+                    source=record.id,
+                )
+            )
+        return findings
+
+    def _catalog_findings(
+        self, usage: _Usage, checked: set[str], whole_project: bool
+    ) -> list[Finding]:
+        findings = []
+        for error in self.catalog.errors:
+            findings.append(
+                self._finding(
+                    RuleId.INVALID_SOURCE, error.path or "", error.line, 1, error.message
+                )
+            )
+        if whole_project:
+            for source_id, record in self.catalog.shared.items():
+                if record.id not in usage.counts:
+                    findings.append(
+                        self._finding(
+                            RuleId.UNUSED_SOURCE,
+                            self.catalog.display,
+                            record.origin_line,
+                            1,
+                            f"shared source {source_id!r} is never cited",
+                            source=record.id,
+                        )
+                    )
+        return findings
+
+    def _apply_ignores(
+        self, findings: list[Finding], directives: list[IgnoreDirective], path: str
+    ) -> list[Finding]:
+        kept = []
+        for finding in findings:
+            if any(_silences(d, finding) for d in directives):
+                continue
+            if any(_config_silences(rule, pattern, finding, path) for rule, pattern in self._ignore_patterns):
+                continue
+            kept.append(finding)
+        return kept
+
+    def _source_reports(self, usage: _Usage) -> list[SourceReport]:
+        return [
+            SourceReport(
+                id=record.id,
+                url=record.url,
+                title=record.title,
+                origin=record.origin,
+                cited_by=usage.counts[record.id],
+                valid=record.valid,
+            )
+            for record in sorted(usage.records.values(), key=lambda r: r.id)
+        ]
+
+
+def _silences(directive: IgnoreDirective, finding: Finding) -> bool:
+    if directive.rules and finding.rule.value not in directive.rules:
+        return False
+    return directive.whole_file or directive.line == finding.line
+
+
+def _config_silences(
+    rule: IgnoreRule, pattern: re.Pattern[str] | None, finding: Finding, path: str
+) -> bool:
+    if rule.rule is not None and rule.rule is not finding.rule:
+        return False
+    if rule.path is not None and not fnmatch.fnmatch(finding.path or path, rule.path):
+        return False
+    return not (pattern is not None and not pattern.search(finding.text or finding.message))
+
+
+def _document_date(extraction: Extraction) -> dt.date | None:
+    hinted = parse_date(extraction.date_hint)
+    if hinted is not None:
+        return hinted
+    for sentence in extraction.sentences:
+        if sentence.role is SentenceRole.DATELINE:
+            found = parse_date(sentence.text)
+            if found is not None:
+                return found
+    return None
+
+
+def _summary(
+    documents: list[DocumentReport], findings: list[Finding], sources: list[SourceReport], errors: int
+) -> Summary:
+    claims = sum(len(d.claims) for d in documents)
+    cited = sum(1 for d in documents for c in d.claims if c.cited)
+    per_rule = Counter(f.rule.value for f in findings)
+    return Summary(
+        documents=len(documents),
+        claims=claims,
+        cited_claims=cited,
+        uncited_claims=claims - cited,
+        coverage=cited / claims if claims else None,
+        citations=sum(len(d.citations) for d in documents),
+        sources=len(sources),
+        findings=dict(sorted(per_rule.items())),
+        errors=errors,
+    )
+
+
+def run_check(
+    specs: list[str],
+    *,
+    root: Path,
+    settings: Settings,
+    sources: Path | None = None,
+    clock: Callable[[], dt.datetime] = _utcnow,
+    on_event: Callable[[CheckEvent], None] | None = None,
+) -> CheckResult:
+    """Check ``specs`` (or, with none, the project's documents) and return the report.
+
+    With no ``specs`` the run covers the whole project: the ``paths`` setting plus
+    every document sources.toml names; shared sources nothing cites are then
+    reported as unused.
+    """
+    sources_path = sources if sources is not None else root / settings.sources
+    catalog = load_sources(
+        sources_path, display=display_path(sources_path, root), required=sources is not None
+    )
+    whole_project = not specs
+    if whole_project:
+        specs = list(settings.paths) + sorted(catalog.documents)
+        if not specs:
+            raise UsageError(
+                "no documents to check: give PATHS, set paths in provenance.toml, or list"
+                " documents in sources.toml"
+            )
+    checker = Checker(settings, catalog, root=root, clock=clock, on_event=on_event)
+    return checker.run(specs, whole_project=whole_project)

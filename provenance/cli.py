@@ -1,0 +1,379 @@
+"""The ``provenance`` command: thin wrappers over one library call each.
+
+Each command parses options, makes one library call that returns a typed
+result, renders it and picks an exit code. Exceptions become messages and exit
+codes in one place, ``_handle_errors``. Every option can also be set by an
+environment variable ``PROVENANCE_<COMMAND>_<OPTION>`` (e.g.
+``PROVENANCE_CHECK_FAIL_UNDER=80``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from provenance import __version__
+from provenance.check import CheckEvent, CheckResult, run_check
+from provenance.config import Settings, load_settings
+from provenance.errors import InputError, ProvenanceError, UsageError
+from provenance.formats import FORMATS, REPORT_FILES
+from provenance.formats.text import summary_line
+from provenance.importer import import_references
+from provenance.models import Report
+from provenance.rules import RULES, RuleId, Severity
+
+__all__ = ["ExitCode", "cli", "main"]
+
+BUG_REPORT = "https://github.com/provenance-dev/provenance/issues"
+
+
+class ExitCode(enum.IntEnum):
+    """What ``provenance`` exits with; CI gates on these."""
+
+    OK = 0  # passed
+    GATE_FAILED = 1  # findings matched --fail-on, or coverage under --fail-under
+    INPUT_ERROR = 2  # usage, configuration or input error (one line naming file and line)
+    INTERNAL_ERROR = 3  # a bug in provenance: please report it
+
+
+class _Failure(Exception):
+    def __init__(self, code: ExitCode) -> None:
+        self.code = code
+
+
+@contextlib.contextmanager
+def _handle_errors(debug: bool) -> Iterator[None]:
+    """Map every exception to a one-line message on stderr and an exit code."""
+    try:
+        yield
+    except _Failure:
+        raise
+    except InputError as exc:
+        click.echo(f"provenance: error: {exc.one_line()}", err=True)
+        raise _Failure(ExitCode.INPUT_ERROR) from None
+    except ProvenanceError as exc:
+        click.echo(f"provenance: error: {exc}", err=True)
+        raise _Failure(ExitCode.INPUT_ERROR) from None
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except KeyboardInterrupt:
+        click.echo("provenance: interrupted", err=True)
+        raise _Failure(ExitCode.INTERNAL_ERROR) from None
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"provenance: internal error: {type(exc).__name__}: {exc}. This is a bug; please"
+            f" report it at {BUG_REPORT} (rerun with --debug for the traceback).",
+            err=True,
+        )
+        raise _Failure(ExitCode.INTERNAL_ERROR) from None
+
+
+def parse_fail_on(value: str | Sequence[str]) -> frozenset[RuleId] | Severity | None:
+    """``"error"`` -> Severity.ERROR; ``"never"`` -> None; ``"a,b"`` -> rule ids."""
+    items = value if not isinstance(value, str) else [value]
+    parts = [p.strip() for item in items for p in item.split(",") if p.strip()]
+    if not parts or parts == ["never"]:
+        return None
+    if len(parts) == 1 and parts[0].upper() in Severity.__members__:
+        return Severity.parse(parts[0])
+    rules = set()
+    for part in parts:
+        try:
+            rules.add(RuleId(part))
+        except ValueError:
+            import difflib
+
+            close = difflib.get_close_matches(part, [r.value for r in RuleId], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"--fail-on: unknown rule or severity {part!r}{hint} (see `provenance rules`)"
+            ) from None
+    return frozenset(rules)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PROVENANCE"})
+@click.version_option(__version__, prog_name="provenance")
+def cli() -> None:
+    """Check the sourcing of written claims: citations, uncited claims, source rot.
+
+    \b
+    Examples:
+      provenance check --no-fetch examples/factually-trump-putin.txt
+      provenance check --fail-under 80 --fail-on stripped-marker,uncited-claim docs/
+      provenance sources import articles/*.md
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--sources",
+    "sources",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The sources file. Default: sources.toml in the project root (the current directory)."
+    " Example: --sources refs/sources.toml",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    type=click.Choice(sorted(FORMATS)),
+    multiple=True,
+    help="Report format; repeatable. Default: markdown and json files in the reports directory,"
+    " plus a text summary on stdout. Example: --format json -o -",
+)
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    metavar="FILE|-",
+    help="Write the report here instead of the reports directory; '-' is stdout."
+    " Example: -o reports/pr.md",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory for coverage.md and coverage.json. Default: reports/. Example: --reports-dir out",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Fail (exit 1) when coverage, cited claims over claims, is below PERCENT."
+    " Example: --fail-under 80",
+)
+@click.option(
+    "--fail-on",
+    default=None,
+    metavar="RULES|SEVERITY|never",
+    help="Fail (exit 1) on findings of these rule ids (comma-separated) or of this severity and"
+    " up. Default: error. Example: --fail-on stripped-marker,uncited-claim",
+)
+@click.option(
+    "--no-fetch",
+    is_flag=True,
+    help="Check citations and claims only; fetch no source. Example: --no-fetch",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr. Example: -q")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug")
+def check(
+    paths: tuple[str, ...],
+    sources: Path | None,
+    formats: tuple[str, ...],
+    output: str | None,
+    reports_dir: Path | None,
+    fail_under: float | None,
+    fail_on: str | None,
+    no_fetch: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Check documents' citations and claims, and write a coverage report.
+
+    PATHS are files, directories or globs of .txt, .md and .html documents. With
+    none, the project's documents are checked: the `paths` setting and every
+    document sources.toml names.
+
+    \b
+    Examples:
+      provenance check --no-fetch examples/factually-trump-putin.txt
+      provenance check --format json -o - docs/ | jq .summary
+      provenance check --fail-under 90 --fail-on never articles/
+    """
+    with _handle_errors(debug):
+        root = Path.cwd()
+        settings, _ = load_settings(root)
+        gate = parse_fail_on(fail_on if fail_on is not None else settings.fail_on)
+        threshold = fail_under if fail_under is not None else settings.fail_under
+        result = run_check(
+            list(paths),
+            root=root,
+            settings=settings,
+            sources=sources,
+            on_event=None if quiet else _progress(),
+        )
+        _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
+        _report_errors(result)
+        raise _Failure(_exit_code(result, gate, threshold, quiet))
+
+
+def _progress() -> _Progress | None:
+    return _Progress() if sys.stderr.isatty() else None
+
+
+class _Progress:
+    """A rich progress bar on stderr, drawn from the library's events."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._bar = Progress(console=Console(stderr=True), transient=True)
+        self._task: object = None
+
+    def __call__(self, event: CheckEvent) -> None:
+        if self._task is None:
+            self._bar.start()
+            self._task = self._bar.add_task("checking", total=event.total)
+        self._bar.update(self._task, completed=event.done, description=event.path)  # type: ignore[arg-type]
+        if event.done >= event.total:
+            self._bar.stop()
+
+
+def _write_outputs(
+    report: Report,
+    formats: tuple[str, ...],
+    output: str | None,
+    reports_dir: Path | None,
+    settings: Settings,
+    root: Path,
+    quiet: bool,
+) -> None:
+    if output is not None:
+        chosen = formats or ("text",)
+        text = "".join(FORMATS[name](report) for name in chosen)
+        if output == "-":
+            click.echo(text, nl=False)
+        else:
+            _write_file(Path(output), text)
+        return
+    directory = reports_dir if reports_dir is not None else root / settings.reports
+    chosen = formats or tuple(REPORT_FILES)
+    written = []
+    for name in chosen:
+        filename = REPORT_FILES.get(name, f"coverage.{name}")
+        _write_file(directory / filename, FORMATS[name](report))
+        written.append(str(directory / filename))
+    click.echo(FORMATS["text"](report), nl=False)
+    if not quiet:
+        click.echo(f"Reports: {', '.join(written)}", err=True)
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from None
+
+
+def _report_errors(result: CheckResult) -> None:
+    for error in result.errors:
+        click.echo(f"provenance: error: {error.one_line()}", err=True)
+
+
+def _exit_code(
+    result: CheckResult,
+    gate: frozenset[RuleId] | Severity | None,
+    threshold: float | None,
+    quiet: bool,
+) -> ExitCode:
+    if result.errors:
+        return ExitCode.INPUT_ERROR
+    failing = result.report.failing(gate)
+    coverage = result.report.summary.coverage
+    under = threshold is not None and coverage is not None and coverage * 100 < threshold
+    if not quiet and under:
+        click.echo(f"provenance: coverage {coverage:.1%} is under --fail-under {threshold:g}%", err=True)
+    if not quiet and failing:
+        click.echo(f"provenance: {len(failing)} findings fail the gate (--fail-on)", err=True)
+    return ExitCode.GATE_FAILED if failing or under else ExitCode.OK
+
+
+@cli.group()
+def sources() -> None:
+    """Work with sources.toml."""
+
+
+@sources.command("import")
+@click.argument("documents", nargs=-1, required=True)
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("sources.toml"),
+    show_default=True,
+    help="The sources file to append to. Example: --sources refs.toml",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug")
+def import_(documents: tuple[str, ...], sources_path: Path, debug: bool) -> None:
+    """Append documents' own reference lists to sources.toml (never overwriting).
+
+    \b
+    Example:
+      provenance sources import articles/*.md
+    """
+    with _handle_errors(debug):
+        result = import_references(list(documents), sources=sources_path, root=Path.cwd())
+        for entry in result.added:
+            click.echo(f"added {entry.document} [{entry.key}] {entry.url}")
+        for entry in result.skipped:
+            reason = "no URL" if entry.url is None else "already in sources.toml"
+            click.echo(f"skipped {entry.document} [{entry.key}]: {reason}", err=True)
+        for error in result.errors:
+            click.echo(f"provenance: error: {error.one_line()}", err=True)
+        click.echo(f"{len(result.added)} added, {len(result.skipped)} skipped", err=True)
+        raise _Failure(ExitCode.INPUT_ERROR if result.errors else ExitCode.OK)
+
+
+@cli.command()
+def rules() -> None:
+    """List every rule id with its default severity and meaning.
+
+    \b
+    Example:
+      provenance rules
+    """
+    for rule in RULES.values():
+        click.echo(f"{rule.id.value:<20} {rule.severity.label:<8} {rule.summary}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the JSON report.
+
+    \b
+    Example:
+      provenance schema > report.schema.json
+    """
+    click.echo(json.dumps(Report.model_json_schema(), indent=2))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` and return the exit code (for tests and embedding)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="provenance", standalone_mode=False)
+    except _Failure as failure:
+        return int(failure.code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("provenance: aborted", err=True)
+        return int(ExitCode.INTERNAL_ERROR)
+    except click.UsageError as exc:
+        exc.show()
+        return int(ExitCode.INPUT_ERROR)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.INPUT_ERROR)
+    return int(ExitCode.OK)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of the ``provenance`` console script."""
+    sys.exit(run(argv))

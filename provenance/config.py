@@ -1,0 +1,118 @@
+"""Project configuration: ``provenance.toml`` or ``[tool.provenance]`` in pyproject.toml.
+
+Every key is optional; the command line overrides the file. Unknown keys are
+errors with a "did you mean" hint, on their line.
+
+::
+
+    # provenance.toml
+    paths = ["articles"]            # what `provenance check` reads with no PATHS
+    sources = "sources.toml"
+    reports = "reports"
+    fail_on = "error"               # a severity, or rule ids: ["stripped-marker", ...]
+    fail_under = 80                 # minimum coverage, percent
+    boilerplate = ['^\\s*disclaimer\\b']
+    min_claim_words = 3
+
+    [severity]
+    uncited-claim = "error"
+
+    [[ignore]]
+    rule = "uncited-claim"
+    path = "articles/legal/*.md"
+    text = "^All rights reserved"
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from provenance.errors import ConfigError
+from provenance.extract.claims import DEFAULT_BOILERPLATE
+from provenance.rules import RuleId, Severity
+from provenance.tomlpos import key_lines, line_of
+
+__all__ = ["IgnoreRule", "Settings", "load_settings"]
+
+
+class IgnoreRule(BaseModel):
+    """Silence findings that match every given field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: RuleId | None = None
+    path: str | None = Field(None, description="A glob matched against the document path.")
+    text: str | None = Field(None, description="A regular expression searched in the finding's text.")
+
+
+class Settings(BaseModel):
+    """Everything configurable, with its default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    paths: list[str] = Field(default_factory=list)
+    sources: str = "sources.toml"
+    reports: str = "reports"
+    fail_on: str | list[str] = "error"
+    fail_under: float | None = Field(None, ge=0, le=100)
+    boilerplate: list[str] = Field(default_factory=lambda: list(DEFAULT_BOILERPLATE))
+    citation_needed: list[str] | None = None
+    min_claim_words: int = Field(3, ge=1)
+    severity: dict[RuleId, str] = Field(default_factory=dict)
+    ignore: list[IgnoreRule] = Field(default_factory=list)
+
+    def severity_of(self, rule: RuleId, default: Severity) -> Severity:
+        """The configured severity of ``rule``."""
+        configured = self.severity.get(rule)
+        return default if configured is None else Severity.parse(configured)
+
+
+def load_settings(root: Path) -> tuple[Settings, str | None]:
+    """Load settings from ``root``; return them and the file they came from (or None)."""
+    for name, table in (("provenance.toml", ()), ("pyproject.toml", ("tool", "provenance"))):
+        path = root / name
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            if name == "pyproject.toml":
+                continue  # not ours to judge unless it holds our table
+            raise ConfigError(f"TOML syntax error: {exc}", path=name) from None
+        for part in table:
+            data = data.get(part) if isinstance(data, dict) else None
+        if data is None:
+            continue
+        return _validate(data, text, name, table), name
+    return Settings(), None
+
+
+def _validate(data: Any, text: str, name: str, table: tuple[str, ...]) -> Settings:
+    lines = key_lines(text)
+    if isinstance(data, dict):
+        for key in data:
+            if key not in Settings.model_fields:
+                close = difflib.get_close_matches(key, list(Settings.model_fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"unknown setting {key!r}{hint}", path=name, line=line_of(lines, (*table, key))
+                )
+    try:
+        settings = Settings.model_validate(data)
+        for value in settings.severity.values():
+            Severity.parse(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{'.'.join(loc)}: {first['msg'].lower()}", path=name, line=line_of(lines, (*table, *loc))
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=name, line=line_of(lines, (*table, "severity"))) from None
+    return settings

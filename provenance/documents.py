@@ -1,0 +1,187 @@
+"""Reading documents: paths, directories and globs in; decoded ``Document`` objects out.
+
+Positions everywhere in provenance are 1-based line and column counted in
+characters of the decoded text, as an editor shows them. Line endings are
+normalised to ``\\n`` (which moves no line and no column).
+"""
+
+from __future__ import annotations
+
+import bisect
+import glob
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.errors import DocumentError
+from provenance.models import DocFormat
+
+__all__ = ["SUFFIXES", "Document", "LineIndex", "document_format", "expand_paths", "load_document"]
+
+SUFFIXES: dict[str, DocFormat] = {
+    ".txt": DocFormat.TEXT,
+    ".text": DocFormat.TEXT,
+    ".md": DocFormat.MARKDOWN,
+    ".markdown": DocFormat.MARKDOWN,
+    ".mdown": DocFormat.MARKDOWN,
+    ".mkd": DocFormat.MARKDOWN,
+    ".html": DocFormat.HTML,
+    ".htm": DocFormat.HTML,
+    ".xhtml": DocFormat.HTML,
+}
+
+# Directories a recursive walk never enters: tool state, dependencies, our own output.
+_SKIP_DIRS = frozenset({"node_modules", "reports", "__pycache__", "site-packages", "venv"})
+
+# How much of a file is sniffed for NUL bytes to call it binary.
+_SNIFF_BYTES = 8192
+
+
+class LineIndex:
+    """Turns character offsets into 1-based (line, column) pairs in O(log lines)."""
+
+    __slots__ = ("_starts",)
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self._starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """``offset`` (0-based) -> ``(line, column)``, both 1-based."""
+        line = bisect.bisect_right(self._starts, offset) - 1
+        return line + 1, offset - self._starts[line] + 1
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of 1-based ``line``."""
+        return self._starts[line - 1]
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines (a trailing newline starts an empty last line)."""
+        return len(self._starts)
+
+
+@dataclass(slots=True)
+class Document:
+    """A decoded document: its text, format and where it came from."""
+
+    path: Path
+    display: str
+    format: DocFormat
+    text: str
+    sha256: str
+    encoding: str = "utf-8"
+    lines: LineIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.lines = LineIndex(self.text)
+
+
+def document_format(path: Path) -> DocFormat | None:
+    """The format a file's suffix says, or None if provenance does not read it."""
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def load_document(path: Path, display: str | None = None) -> Document:
+    """Read and decode ``path``; raise ``DocumentError`` with a one-line reason if it cannot be."""
+    display = display or str(path)
+    fmt = document_format(path)
+    if fmt is None:
+        raise DocumentError(
+            f"unsupported file type {path.suffix or '(none)'!r}; provenance reads "
+            + ", ".join(sorted(SUFFIXES)),
+            path=display,
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError("no such file; check the path", path=display) from None
+    except IsADirectoryError:
+        raise DocumentError("is a directory; give files, directories or globs", path=display) from None
+    except OSError as exc:
+        raise DocumentError(f"cannot read: {exc.strerror or exc}", path=display) from None
+    text, encoding = _decode(data, display)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return Document(
+        path=path,
+        display=display,
+        format=fmt,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+    )
+
+
+def _decode(data: bytes, display: str) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise DocumentError(
+            "looks binary (NUL bytes); give a .txt, .md or .html text file", path=display
+        )
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    from charset_normalizer import from_bytes  # imported late: only non-UTF-8 files need it
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise DocumentError(
+            "not UTF-8 and its encoding cannot be detected; convert it to UTF-8",
+            path=display,
+            line=line,
+        )
+    return str(best), best.encoding
+
+
+def expand_paths(specs: Iterable[str], *, base: Path) -> Iterator[Path | DocumentError]:
+    """Expand files, directories (recursively) and globs into document paths, sorted.
+
+    Yields a ``DocumentError`` in place of anything that matches nothing, so a
+    run over many documents reports the bad one and goes on with the rest.
+    """
+    seen: set[Path] = set()
+    for spec in specs:
+        candidate = Path(spec) if Path(spec).is_absolute() else base / spec
+        if any(ch in spec for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(str(candidate), recursive=True))
+            files = [m for m in matches if m.is_file() and document_format(m) is not None]
+            files += [f for m in matches if m.is_dir() for f in _walk(m)]
+            if not files:
+                yield DocumentError("the pattern matches no document", path=spec)
+        elif candidate.is_dir():
+            files = list(_walk(candidate))
+            if not files:
+                yield DocumentError("the directory holds no .txt, .md or .html file", path=spec)
+        elif candidate.exists() or candidate.is_symlink():
+            files = [candidate]
+        else:
+            yield DocumentError("no such file or directory; check the path", path=spec)
+            continue
+        for path in files:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).parts
+        if any(part.startswith(".") or part in _SKIP_DIRS for part in rel[:-1]):
+            continue
+        if path.is_file() and not rel[-1].startswith(".") and document_format(path) is not None:
+            yield path

@@ -1,0 +1,234 @@
+"""Extraction: a ``Document`` in; its citations, sentences, claims and defects out.
+
+Each reader (``plaintext``, ``markdown``, ``html``) builds a ``ProseView``;
+everything after that (markers, sentences, claims, stripped markers) is shared,
+so the same sentence is judged the same way in every format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from provenance.documents import Document
+from provenance.extract.claims import (
+    DEFAULT_BOILERPLATE,
+    SentenceRole,
+    classify_sentence,
+    find_stripped_markers,
+)
+from provenance.extract.html import read_html
+from provenance.extract.markdown import read_markdown
+from provenance.extract.markers import Marker, MarkerItem, MarkerKind, find_markers
+from provenance.extract.plaintext import read_plaintext
+from provenance.extract.sentences import split_sentences
+from provenance.extract.view import IgnoreDirective, ProseView, ReferenceEntry
+from provenance.models import CitationKind, DocFormat
+from provenance.rules import RuleId
+
+__all__ = [
+    "Citation",
+    "Defect",
+    "ExtractOptions",
+    "Extraction",
+    "Sentence",
+    "SentenceRole",
+    "extract",
+]
+
+_SPACE_RE = re.compile(r"\s+")
+_Position = Callable[[int], tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    """Knobs of extraction that come from configuration."""
+
+    boilerplate: tuple[str, ...] = DEFAULT_BOILERPLATE
+    citation_needed: tuple[str, ...] | None = None
+    min_claim_words: int = 3
+
+    def compiled_boilerplate(self) -> tuple[re.Pattern[str], ...]:
+        """The boilerplate patterns, compiled case-insensitively."""
+        return _compile(self.boilerplate)
+
+
+_COMPILED: dict[tuple[str, ...], tuple[re.Pattern[str], ...]] = {}
+
+
+def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    if patterns not in _COMPILED:
+        _COMPILED[patterns] = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    return _COMPILED[patterns]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One cited id at one place of the original document (unresolved)."""
+
+    key: str
+    kind: CitationKind
+    marker: str
+    offset: int
+    line: int
+    column: int
+    locator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence, where it is in the original document, what it is and what it cites."""
+
+    text: str
+    role: SentenceRole
+    offset: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    citations: tuple[Citation, ...]
+
+    @property
+    def is_claim(self) -> bool:
+        """Whether the sentence is a claim."""
+        return self.role.is_claim
+
+    @property
+    def cited(self) -> bool:
+        """Whether it cites anything."""
+        return bool(self.citations)
+
+
+@dataclass(frozen=True, slots=True)
+class Defect:
+    """A problem extraction itself sees: stripped marker, empty brackets, citation needed."""
+
+    rule: RuleId
+    offset: int
+    line: int
+    column: int
+    sentence: str
+    marker: str | None = None
+
+
+@dataclass(slots=True)
+class Extraction:
+    """Everything extraction found in one document."""
+
+    sentences: list[Sentence]
+    citations: list[Citation]
+    defects: list[Defect]
+    references: list[ReferenceEntry]
+    ignores: list[IgnoreDirective]
+    title: str | None = None
+    date_hint: str | None = None
+    claims: list[Sentence] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.claims = [s for s in self.sentences if s.is_claim]
+
+
+_READERS = {
+    DocFormat.TEXT: read_plaintext,
+    DocFormat.MARKDOWN: read_markdown,
+    DocFormat.HTML: read_html,
+}
+
+
+def extract(document: Document, options: ExtractOptions | None = None) -> Extraction:
+    """Find the citations, sentences, claims and defects of ``document``."""
+    options = options or ExtractOptions()
+    view = _READERS[document.format](document.text)
+    return _extract_view(document, view, options)
+
+
+def _extract_view(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
+    text = view.text
+    markers = find_markers(text, needed=options.citation_needed)
+    marker_starts = [m.start for m in markers]
+    boilerplate = options.compiled_boilerplate()
+    sentences: list[Sentence] = []
+    citations: list[Citation] = []
+    defects: list[Defect] = []
+    position = document.lines.position
+    for block in view.blocks:
+        block_text = text[block.start : block.end]
+        block_is_boilerplate = any(p.match(block_text.lstrip()) for p in boilerplate)
+        for raw in split_sentences(text, block.start, block.end, markers, marker_starts):
+            sentence_markers = raw.markers
+            cites = tuple(_citations(view, m, position) for m in sentence_markers)
+            flat = tuple(c for group in cites for c in group)
+            plain = _plain_text(text, raw.start, raw.end, sentence_markers)
+            role = classify_sentence(
+                plain,
+                block_kind=block.kind,
+                cited=bool(flat),
+                boilerplate=boilerplate,
+                block_is_boilerplate=block_is_boilerplate,
+                min_words=options.min_claim_words,
+            )
+            start = view.original(raw.start)
+            line, column = position(start)
+            end_line, end_column = position(max(start, view.original(raw.end - 1)))
+            sentence_text = _SPACE_RE.sub(" ", text[raw.start : raw.end]).strip()
+            sentence = Sentence(
+                sentence_text, role, start, line, column, end_line, end_column, flat
+            )
+            sentences.append(sentence)
+            citations.extend(flat)
+            defects.extend(_marker_defects(view, sentence, sentence_markers, position))
+            if role.is_claim:
+                for gap in find_stripped_markers(text, raw.start, raw.end):
+                    offset = view.original(gap)
+                    gap_line, gap_column = position(offset)
+                    defects.append(
+                        Defect(RuleId.STRIPPED_MARKER, offset, gap_line, gap_column, sentence_text)
+                    )
+    return Extraction(
+        sentences=sentences,
+        citations=citations,
+        defects=defects,
+        references=view.references,
+        ignores=view.ignores,
+        title=view.title,
+        date_hint=view.date_hint,
+    )
+
+
+def _plain_text(text: str, start: int, end: int, markers: tuple[Marker, ...]) -> str:
+    if not markers:
+        return text[start:end]
+    parts = []
+    cursor = start
+    for marker in markers:
+        parts.append(text[cursor : marker.start])
+        cursor = marker.end
+    parts.append(text[cursor:end])
+    return "".join(parts)
+
+
+def _citations(view: ProseView, marker: Marker, position: _Position) -> tuple[Citation, ...]:
+    if marker.kind is not MarkerKind.CITATION:
+        return ()
+    offset = view.original(marker.start)
+    line, column = position(offset)
+    return tuple(_citation(item, marker, offset, line, column) for item in marker.items)
+
+
+def _citation(item: MarkerItem, marker: Marker, offset: int, line: int, column: int) -> Citation:
+    return Citation(item.key, item.kind, marker.raw, offset, line, column, item.locator)
+
+
+def _marker_defects(
+    view: ProseView, sentence: Sentence, markers: tuple[Marker, ...], position: _Position
+) -> list[Defect]:
+    defects = []
+    for marker in markers:
+        if marker.kind is MarkerKind.CITATION:
+            continue
+        rule = RuleId.EMPTY_CITATION if marker.kind is MarkerKind.EMPTY else RuleId.CITATION_NEEDED
+        offset = view.original(marker.start)
+        line, column = position(offset)
+        defects.append(Defect(rule, offset, line, column, sentence.text, marker.raw))
+    return defects

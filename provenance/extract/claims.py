@@ -1,0 +1,96 @@
+"""Which sentences are claims, and where a claim lost its citation.
+
+A sentence is a claim unless it is a heading or title, a question, a dateline
+or byline, boilerplate (configurable patterns such as a disclaimer), or a
+fragment: no closing punctuation and no citation, or fewer words than
+``min_words``. A *stripped marker* is white space before a claim's closing
+punctuation (``kompromat .``, ``Kremlin bet ,``): where a citation was removed.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+
+from provenance.extract.view import BlockKind
+
+__all__ = [
+    "DATELINE_RE",
+    "DEFAULT_BOILERPLATE",
+    "SentenceRole",
+    "classify_sentence",
+    "find_stripped_markers",
+]
+
+DEFAULT_BOILERPLATE: tuple[str, ...] = (
+    r"^\s*disclaimer\b",
+    r"^\s*(?:want|read) to (?:dive deeper|learn more)\b",
+    r"\bcan make mistakes\b",
+)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\s+\d{{4}})"
+DATELINE_RE = re.compile(
+    r"^\s*(?:(?:fact[- ]?)?checked|published|updated|posted|reviewed|last\s+(?:updated|modified|reviewed)"
+    r"|first\s+published|date|written)\b(?:\s+on)?\s*:?\s*"
+    rf"{_DATE}\b.{{0,40}}$"
+    rf"|^\s*{_DATE}\s*\.?$"
+    r"|^\s*by\s+(?:[A-Z][\w.'’-]*\s*){1,5}(?:(?:,|and|&)\s*(?:[A-Z][\w.'’-]*\s*){1,5})*\.?$",
+    re.IGNORECASE,
+)
+_CLOSERS = "\"'”’»)"
+# White space before closing punctuation that ends a clause: the stripped-marker signature.
+_STRIPPED_RE = re.compile(r"(?<=[\w\"”’'»)%])[ \t\u00a0]+(?=[.,;:!?](?:[\s\"”’'»)]|$))")
+_WORD_RE = re.compile(r"\w+")
+
+
+class SentenceRole(enum.Enum):
+    """What a sentence is; only ``CLAIM`` needs a citation."""
+
+    CLAIM = "claim"
+    HEADING = "heading"
+    QUESTION = "question"
+    DATELINE = "dateline"
+    BOILERPLATE = "boilerplate"
+    FRAGMENT = "fragment"
+
+    @property
+    def is_claim(self) -> bool:
+        """Whether the sentence makes a claim that needs a source."""
+        return self is SentenceRole.CLAIM
+
+
+def classify_sentence(
+    text: str,
+    *,
+    block_kind: BlockKind,
+    cited: bool,
+    boilerplate: tuple[re.Pattern[str], ...],
+    block_is_boilerplate: bool,
+    min_words: int,
+) -> SentenceRole:
+    """Decide the role of one sentence (``text`` with its markers blanked out)."""
+    if DATELINE_RE.match(text.strip()):
+        return SentenceRole.DATELINE
+    if not block_kind.holds_claims:
+        return SentenceRole.HEADING
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    if stripped.endswith("?"):
+        return SentenceRole.QUESTION
+    if block_is_boilerplate or any(p.search(text) for p in boilerplate):
+        return SentenceRole.BOILERPLATE
+    if not cited and not stripped.endswith((".", "!", "…", ";", ":")):
+        return SentenceRole.FRAGMENT
+    if len(_WORD_RE.findall(text)) < min_words:
+        return SentenceRole.FRAGMENT
+    return SentenceRole.CLAIM
+
+
+def find_stripped_markers(text: str, start: int, end: int) -> Iterator[int]:
+    """Offsets of the white space before closing punctuation in ``text[start:end]``."""
+    for match in _STRIPPED_RE.finditer(text, start, end):
+        yield match.start()

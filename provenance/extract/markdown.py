@@ -1,0 +1,301 @@
+"""Markdown: prose without the code, the link syntax, the comments and the reference list.
+
+The view keeps every character where it was and blanks what is not prose:
+fenced and indented code, inline code, HTML comments and tags, front matter,
+heading and list markers, task-list boxes, link and image syntax (link *text*
+stays, as prose; image alt text goes), reference-link and footnote definitions
+(which become the document's reference entries) and a ``## References`` /
+``## Sources`` section (parsed into reference entries too).
+"""
+
+from __future__ import annotations
+
+import re
+
+from provenance.extract.plaintext import (
+    REFERENCE_HEADINGS,
+    _directive,
+    blank,
+    reference_entry,
+)
+from provenance.extract.view import Block, BlockKind, IgnoreDirective, ProseView, ReferenceEntry
+from provenance.extract.view import parse_ignore as _parse_ignore
+
+__all__ = ["read_markdown"]
+
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ATX_RE = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*")
+_ATX_CLOSE_RE = re.compile(r"[ \t]+#+[ \t]*$")
+_SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_BREAK_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_DEFINITION_RE = re.compile(r"^ {0,3}\[(?P<key>[^\]\n]+)\]:[ \t]*(?P<rest>.*)$")
+_LIST_RE = re.compile(r"^([ \t]*)(?:[-*+]|(?P<num>\d{1,9})[.)])(?:[ \t]+|$)")
+_TASK_RE = re.compile(r"\[[ xX]\][ \t]")
+_QUOTE_RE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
+_TABLE_SEP_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
+_FRONT_DATE_RE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M | re.I)
+_FRONT_TITLE_RE = re.compile(r"^title:\s*['\"]?([^'\"\n]+)", re.M | re.I)
+
+_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_IMAGE_RE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")
+_INLINE_LINK_RE = re.compile(r"\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?P<target>[^)\n]*)\)")
+_REF_LINK_RE = re.compile(r"\[(?P<text>[^\[\]\n]+)\]\[(?P<label>[^\[\]\n]*)\]")
+_AUTOLINK_RE = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>")
+_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_ESCAPE_RE = re.compile(r"\\[\[\]\\`*_{}()#+\-.!<>|]")
+_CITATION_TEXT_RE = re.compile(r"^\s*(?:\^|@|[\d\s,;\-–—]+$|citation needed|cn)", re.I)
+
+
+def read_markdown(text: str) -> ProseView:
+    """Build the prose view of a Markdown document."""
+    chars = list(text)
+    lines = _lines(text)
+    title, date = _mask_front_matter(text, lines, chars)
+    code_lines = _mask_code_blocks(lines, chars)
+    ignores = _mask_comments(text, chars, code_lines, lines)
+    masked = "".join(chars)
+    references: list[ReferenceEntry] = []
+    blocks = _blocks(masked, lines, code_lines, chars, references)
+    _mask_inline("".join(chars), chars)
+    view_text = "".join(chars)
+    return ProseView(
+        text=view_text,
+        blocks=blocks,
+        ignores=ignores,
+        references=references,
+        title=title,
+        date_hint=date,
+    )
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out = []
+    offset = 0
+    for line in text.split("\n"):
+        out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
+def _mask_front_matter(
+    text: str, lines: list[tuple[int, str]], chars: list[str]
+) -> tuple[str | None, str | None]:
+    if not lines or lines[0][1].rstrip() != "---":
+        return None, None
+    for index in range(1, len(lines)):
+        offset, line = lines[index]
+        if line.rstrip() in ("---", "..."):
+            block = text[: offset + len(line)]
+            blank(chars, 0, offset + len(line))
+            title = _FRONT_TITLE_RE.search(block)
+            date = _FRONT_DATE_RE.search(block)
+            return (
+                title.group(1).strip() if title else None,
+                date.group(1).strip() if date else None,
+            )
+    return None, None
+
+
+def _mask_code_blocks(lines: list[tuple[int, str]], chars: list[str]) -> set[int]:
+    """Blank fenced and indented code blocks; return the indices of the lines they cover."""
+    code: set[int] = set()
+    fence: str | None = None
+    previous_blank = True
+    in_list = False
+    for index, (offset, line) in enumerate(lines):
+        if chars[offset : offset + len(line)] and all(c == " " for c in chars[offset : offset + len(line)]) and line.strip():
+            previous_blank = False  # front matter, already blanked
+            continue
+        if fence is not None:
+            code.add(index)
+            blank(chars, offset, offset + len(line))
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                fence = None
+            continue
+        opened = _FENCE_RE.match(line)
+        if opened is not None:
+            fence = opened.group(1)
+            code.add(index)
+            blank(chars, offset, offset + len(line))
+            continue
+        if not line.strip():
+            previous_blank = True
+            continue
+        indented = line.startswith(("    ", "\t"))
+        if indented and not in_list and (previous_blank or index - 1 in code):
+            code.add(index)
+            blank(chars, offset, offset + len(line))
+            continue
+        if not indented:
+            in_list = _LIST_RE.match(line) is not None or (in_list and not previous_blank)
+        previous_blank = False
+    return code
+
+
+def _mask_comments(
+    text: str, chars: list[str], code_lines: set[int], lines: list[tuple[int, str]]
+) -> list[IgnoreDirective]:
+    ignores = []
+    current = "".join(chars)
+    for match in _COMMENT_RE.finditer(current):
+        parsed = _parse_ignore(text[match.start() : match.end()])
+        if parsed is not None:
+            ignores.append(_directive(text, match.start(), match.end(), *parsed))
+        blank(chars, match.start(), match.end())
+    return ignores
+
+
+def _blocks(
+    masked: str,
+    lines: list[tuple[int, str]],
+    code_lines: set[int],
+    chars: list[str],
+    references: list[ReferenceEntry],
+) -> list[Block]:
+    blocks: list[Block] = []
+    current: list[int] = []  # [start, end] of the open block
+    kind = BlockKind.PARAGRAPH
+    reference_level: int | None = None
+    list_number = 0
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            blocks.append(Block(current[0], current[1], kind))
+        current = []
+
+    masked_lines = masked.split("\n")
+    for index, (offset, _original) in enumerate(lines):
+        line = masked_lines[index]
+        end = offset + len(line)
+        if index in code_lines or not line.strip():
+            close()
+            continue
+        heading = _ATX_RE.match(line)
+        if heading is not None:
+            close()
+            level = len(heading.group(1))
+            title_text = _ATX_CLOSE_RE.sub("", line[heading.end() :])
+            if reference_level is not None and level <= reference_level:
+                reference_level = None
+            if REFERENCE_HEADINGS.match(title_text):
+                reference_level = level
+                blank(chars, offset, end)
+                continue
+            blank(chars, offset, offset + heading.end())
+            close_match = _ATX_CLOSE_RE.search(line)
+            if close_match is not None:
+                blank(chars, offset + close_match.start(), end)
+            blocks.append(Block(offset + heading.end(), offset + len(line.rstrip()), BlockKind.HEADING))
+            continue
+        if reference_level is not None:
+            list_number = _reference_line(line, offset, references, list_number)
+            blank(chars, offset, end)
+            continue
+        definition = _DEFINITION_RE.match(line)
+        if definition is not None:
+            close()
+            key = definition["key"].strip()
+            if key.startswith("^") or key.isdigit():
+                references.append(reference_entry(key, definition["rest"], offset))
+            blank(chars, offset, end)
+            continue
+        if _BREAK_RE.match(line) or _TABLE_SEP_RE.match(line):
+            close()
+            blank(chars, offset, end)
+            continue
+        next_line = masked_lines[index + 1] if index + 1 < len(lines) else ""
+        if current and _SETEXT_RE.match(line):
+            # The open paragraph was a setext heading all along.
+            kind = BlockKind.HEADING
+            close()
+            kind = BlockKind.PARAGRAPH
+            blank(chars, offset, end)
+            continue
+        content_start = offset
+        quote = _QUOTE_RE.match(line)
+        if quote is not None:
+            blank(chars, offset, offset + quote.end())
+            content_start = offset + quote.end()
+            if not current:
+                kind = BlockKind.QUOTE
+        rest = masked[content_start:end]
+        item = _LIST_RE.match(rest)
+        if item is not None:
+            close()
+            kind = BlockKind.LIST_ITEM
+            marker_end = content_start + item.end()
+            blank(chars, content_start, marker_end)
+            task = _TASK_RE.match(masked, marker_end)
+            if task is not None:
+                blank(chars, marker_end, task.end())
+                marker_end = task.end()
+            current = [marker_end, end]
+            continue
+        if "|" in rest and (_TABLE_SEP_RE.match(next_line) or kind is BlockKind.TABLE_ROW):
+            close()
+            for i in range(content_start, end):
+                if chars[i] == "|":
+                    chars[i] = " "
+            blocks.append(Block(content_start, end, BlockKind.TABLE_ROW))
+            kind = BlockKind.TABLE_ROW
+            continue
+        if kind is BlockKind.TABLE_ROW:
+            kind = BlockKind.PARAGRAPH
+        if not current:
+            if kind is not BlockKind.QUOTE:
+                kind = BlockKind.PARAGRAPH
+            current = [content_start + (len(rest) - len(rest.lstrip())), end]
+        else:
+            current[1] = end
+    close()
+    return blocks
+
+
+_REF_LIST_RE = re.compile(r"^[ \t]*(?:[-*+]|(?P<num>\d{1,4})[.)])[ \t]+(?P<rest>.*)$")
+_REF_BRACKET_RE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\[(?P<key>\^?[\w.-]+)\]:?[ \t]*(?P<rest>.*)$")
+
+
+def _reference_line(
+    line: str, offset: int, references: list[ReferenceEntry], list_number: int
+) -> int:
+    """Parse one line of a References section; return the running list number."""
+    bracket = _REF_BRACKET_RE.match(line)
+    if bracket is not None:
+        references.append(reference_entry(bracket["key"], bracket["rest"], offset))
+        return list_number
+    item = _REF_LIST_RE.match(line)
+    if item is not None:
+        number = int(item["num"]) if item["num"] else list_number + 1
+        # "1. 1. 1." renders as 1, 2, 3 in Markdown: number by position after the first.
+        if item["num"] and list_number and number <= list_number:
+            number = list_number + 1
+        references.append(reference_entry(str(number), item["rest"], offset))
+        return number
+    return list_number
+
+
+def _mask_inline(text: str, chars: list[str]) -> None:
+    for match in _CODE_SPAN_RE.finditer(text):
+        blank(chars, match.start(), match.end())
+    text = "".join(chars)
+    for regex in (_ESCAPE_RE, _IMAGE_RE, _AUTOLINK_RE):
+        for match in regex.finditer(text):
+            blank(chars, match.start(), match.end())
+    text = "".join(chars)
+    for match in _INLINE_LINK_RE.finditer(text):
+        if _CITATION_TEXT_RE.match(match["text"]) and match["text"].strip().startswith(("^", "@")):
+            continue
+        blank(chars, match.start(), match.start() + 1)  # "["
+        blank(chars, match.start("text") + len(match["text"]), match.end())  # "](url)"
+    text = "".join(chars)
+    for match in _REF_LINK_RE.finditer(text):
+        if _CITATION_TEXT_RE.match(match["text"]):
+            continue  # "[2][3]": two citations, not a link
+        blank(chars, match.start(), match.start() + 1)
+        blank(chars, match.start("text") + len(match["text"]), match.end())
+    text = "".join(chars)
+    for match in _TAG_RE.finditer(text):
+        blank(chars, match.start(), match.end())

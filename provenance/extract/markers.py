@@ -1,0 +1,204 @@
+"""Finding citation markers in prose: ``[1]``, ``[1, 2]``, ``[1-3]``, ``[^1]``, ``[@key]``...
+
+Also the two markers that are findings in themselves: empty brackets ``[]`` and
+``[citation needed]``. Brackets that are not citations (``[sic]``, ``[...]``,
+``[Ed.]``, ``[emphasis added]``, bracketed words in quotes, array indexing in
+code) match none of the patterns, or are rejected by ``_looks_like_code``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from provenance.models import CitationKind
+
+__all__ = [
+    "IDENTIFIER_PREFIXES",
+    "MAX_RANGE",
+    "Marker",
+    "MarkerItem",
+    "MarkerKind",
+    "find_markers",
+    "identifier_url",
+]
+
+# A range longer than this ("[1990-2020]") is not a list of citations.
+MAX_RANGE = 50
+
+_NUM = r"\d{1,4}(?:[ \t]*[-–—][ \t]*\d{1,4})?"
+_DEFAULT_NEEDED = (
+    "citation needed",
+    "citation-needed",
+    "citation required",
+    "cn",
+    "source needed",
+    "source?",
+    "sources?",
+    "reference needed",
+    "needs citation",
+    "need citation",
+    "according to whom?",
+    "by whom?",
+    "verification needed",
+    "better source needed",
+    "unreliable source?",
+    "failed verification",
+    "not in citation given",
+)
+
+
+def _marker_regex(needed: tuple[str, ...]) -> re.Pattern[str]:
+    needed_alt = "|".join(re.escape(n) for n in sorted(needed, key=len, reverse=True))
+    return re.compile(
+        r"\[(?:"
+        rf"(?P<num>[ \t]*{_NUM}(?:[ \t]*[,;][ \t]*{_NUM})*[ \t]*)"
+        r"|\^(?P<fn>[^\]\s\[^]+)"
+        rf"|(?P<needed>(?i:[ \t]*(?:{needed_alt})[ \t]*))"
+        r"|(?P<pandoc>[^\[\]\n]*@[^\[\]\n]*)"
+        r"|(?P<empty>[ \t]*)"
+        r")\]"
+    )
+
+
+_DEFAULT_RE = _marker_regex(_DEFAULT_NEEDED)
+
+_PANDOC_ITEM = re.compile(
+    r"^\s*(?P<prefix>(?:[^@]*\s)?)-?@(?P<key>\{[^}]+\}|[\w][^\s,;]*)(?P<locator>.*?)\s*$", re.S
+)
+
+IDENTIFIER_PREFIXES: dict[str, str] = {
+    "doi": "https://doi.org/{}",
+    "url": "{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    "isbn": "https://openlibrary.org/isbn/{}",
+    "wikidata": "https://www.wikidata.org/wiki/{}",
+}
+
+_CODE_TOKEN = re.compile(r"[A-Za-z_][\w.]*$")
+_CODE_AFTER = re.compile(r"[ \t]*(?:[-+*/%|&^]?=(?!=)|\(|\.[A-Za-z_]|\[[^\]\d^@\s])")
+
+
+class MarkerKind(enum.Enum):
+    """What a bracketed marker is."""
+
+    CITATION = "citation"
+    EMPTY = "empty"
+    NEEDED = "needed"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerItem:
+    """One cited id inside a marker (``[1, 2]`` has two)."""
+
+    key: str
+    kind: CitationKind
+    locator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A bracketed marker at ``[start, end)`` of the view."""
+
+    start: int
+    end: int
+    raw: str
+    kind: MarkerKind
+    items: tuple[MarkerItem, ...] = ()
+
+
+def identifier_url(key: str) -> str | None:
+    """``doi:10.1/x`` -> ``https://doi.org/10.1/x``; None if ``key`` names no identifier."""
+    prefix, sep, rest = key.partition(":")
+    template = IDENTIFIER_PREFIXES.get(prefix.lower())
+    if not sep or template is None or not rest:
+        return None
+    return template.format(rest)
+
+
+def find_markers(text: str, *, needed: tuple[str, ...] | None = None) -> list[Marker]:
+    """Every marker in ``text``, in order of position."""
+    regex = _DEFAULT_RE if needed is None else _marker_regex(needed)
+    markers: list[Marker] = []
+    for match in regex.finditer(text):
+        marker = _classify(match)
+        if marker is None:
+            continue
+        if marker.kind is MarkerKind.CITATION and _looks_like_code(text, match.start(), match.end()):
+            continue
+        markers.append(marker)
+    return markers
+
+
+def _classify(match: re.Match[str]) -> Marker | None:
+    start, end, raw = match.start(), match.end(), match.group(0)
+    if (num := match["num"]) is not None:
+        items = _numeric_items(num)
+        if items is None:
+            return None
+        return Marker(start, end, raw, MarkerKind.CITATION, items)
+    if (fn := match["fn"]) is not None:
+        return Marker(start, end, raw, MarkerKind.CITATION, (MarkerItem("^" + fn, CitationKind.FOOTNOTE),))
+    if match["needed"] is not None:
+        return Marker(start, end, raw, MarkerKind.NEEDED)
+    if (pandoc := match["pandoc"]) is not None:
+        pandoc_items = _pandoc_items(pandoc)
+        if pandoc_items is None:
+            return None
+        return Marker(start, end, raw, MarkerKind.CITATION, pandoc_items)
+    return Marker(start, end, raw, MarkerKind.EMPTY)
+
+
+def _numeric_items(body: str) -> tuple[MarkerItem, ...] | None:
+    keys: list[str] = []
+    for part in re.split(r"[,;]", body):
+        bounds = re.split(r"[-–—]", part)
+        if len(bounds) == 1:
+            keys.append(str(int(bounds[0])))
+            continue
+        low, high = int(bounds[0]), int(bounds[1])
+        if high < low or high - low > MAX_RANGE or low >= 1000:
+            return None  # "[2019-2020]" or "[5-2]" is not a list of citations
+        keys.extend(str(n) for n in range(low, high + 1))
+    if "0" in keys:
+        return None  # nobody numbers citations from zero; [0] is an index
+    unique = dict.fromkeys(keys)
+    return tuple(MarkerItem(k, CitationKind.NUMERIC) for k in unique)
+
+
+def _pandoc_items(body: str) -> tuple[MarkerItem, ...] | None:
+    items: list[MarkerItem] = []
+    for part in body.split(";"):
+        match = _PANDOC_ITEM.match(part)
+        if match is None:
+            return None
+        key = match["key"]
+        key = key[1:-1] if key.startswith("{") else key.rstrip(".:")
+        if not key:
+            return None
+        locator = match["locator"].lstrip(", ").strip() or None
+        kind = CitationKind.IDENTIFIER if identifier_url(key) is not None else CitationKind.KEY
+        items.append(MarkerItem(key, kind, locator))
+    return tuple(items)
+
+
+def _looks_like_code(text: str, start: int, end: int) -> bool:
+    """``arr[1] = x``, ``row_count[2]``, ``obj.items[3].name``: indexing, not a citation."""
+    if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_)"):
+        return False  # "claim [1]": a space before the bracket is never code
+    if text[start - 1] == ")":
+        return True
+    token = _CODE_TOKEN.search(text, max(0, start - 64), start)
+    if token is not None and ("_" in token.group(0) or "." in token.group(0).rstrip(".")):
+        return True
+    # Skip over further glued markers ("[2][3]") before looking at what follows.
+    after = end
+    while after < len(text) and text[after] == "[":
+        close = text.find("]", after)
+        if close == -1:
+            break
+        after = close + 1
+    return _CODE_AFTER.match(text, after) is not None

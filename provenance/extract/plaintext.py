@@ -1,0 +1,184 @@
+"""Plain text: paragraphs, standalone lines, bullets and a trailing reference list.
+
+Plain text has no markup, so structure is inferred the way a reader would:
+blank lines separate paragraphs; a short line without closing punctuation
+followed by a capitalised line stands alone (a title, heading or dateline);
+``-``/``*``/``•``/``1.`` lines are list items; a ``Sources``/``References``
+line starts the document's own reference list. HTML comments are markup even
+here, so ``<!-- provenance: ignore -->`` works in every format.
+"""
+
+from __future__ import annotations
+
+import re
+
+from provenance.extract.view import (
+    Block,
+    BlockKind,
+    IgnoreDirective,
+    ProseView,
+    ReferenceEntry,
+    find_url,
+    parse_ignore,
+)
+
+__all__ = ["REFERENCE_HEADINGS", "blank", "read_plaintext", "reference_entry"]
+
+REFERENCE_HEADINGS = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\d+\.\s*)?(?:sources|references|bibliography|works cited|notes"
+    r"|citations|footnotes|endnotes|further reading)\s*:?\s*#*\s*$",
+    re.IGNORECASE,
+)
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_ENTRY_RE = re.compile(
+    r"^[ \t]*(?:\[(?P<bracket>\^?[\w.-]+)\]:?|(?P<number>\d{1,4})[.)]|\^(?P<caret>\w+))[ \t]+(?P<rest>\S.*)$"
+)
+_DEFINITION_RE = re.compile(r"^[ \t]{0,3}\[(?P<key>\^?[\w.-]+)\]:[ \t]*(?P<rest>.*)$", re.M)
+_BULLET_RE = re.compile(r"^[ \t]*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-z][.)])[ \t]+")
+_TERMINAL = (".", "!", "?", "…", ":", ";", '."', ".”", "?”", "!”", ".’", "?’")
+_MARKER_TAIL = re.compile(r"(?:\s*\[[^\]\n]{1,40}\])+\s*$")
+_STANDALONE_MAX = 100
+
+
+def blank(chars: list[str], start: int, end: int) -> None:
+    """Replace ``chars[start:end]`` with spaces, keeping newlines (and so positions)."""
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+def reference_entry(key: str, rest: str, offset: int) -> ReferenceEntry:
+    """Build a reference entry from the text after its key."""
+    url = find_url(rest)
+    title = rest
+    if url is not None:
+        title = rest.replace(url, "")
+    title = re.sub(r"[<>\"]|\s+", " ", title).strip(" .,-–—:") or None
+    return ReferenceEntry(key=key, url=url, title=title, offset=offset)
+
+
+def read_plaintext(text: str) -> ProseView:
+    """Build the prose view of a plain-text document."""
+    chars = list(text)
+    ignores = _mask_comments(text, chars)
+    references = _mask_definitions(text, chars)
+    references += _mask_reference_section(text, chars)
+    masked = "".join(chars)
+    blocks = _blocks(masked)
+    return ProseView(text=masked, blocks=blocks, ignores=ignores, references=references)
+
+
+def _mask_comments(text: str, chars: list[str]) -> list[IgnoreDirective]:
+    ignores: list[IgnoreDirective] = []
+    for match in _COMMENT_RE.finditer(text):
+        parsed = parse_ignore(match.group(0))
+        if parsed is not None:
+            ignores.append(_directive(text, match.start(), match.end(), *parsed))
+        blank(chars, match.start(), match.end())
+    return ignores
+
+
+def _directive(
+    text: str, start: int, end: int, whole_file: bool, rules: frozenset[str]
+) -> IgnoreDirective:
+    """An ignore comment applies to its own line, or to the next line with text if alone."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    line = text.count("\n", 0, start) + 1
+    alone = not (text[line_start:start].strip() or text[end:line_end].strip())
+    if alone:
+        rest = text[line_end:]
+        skipped = len(rest) - len(rest.lstrip())
+        line = text.count("\n", 0, min(len(text), line_end + skipped)) + 1
+    return IgnoreDirective(line=line, rules=rules, whole_file=whole_file)
+
+
+def _mask_definitions(text: str, chars: list[str]) -> list[ReferenceEntry]:
+    """``[1]: https://...`` and ``[^1]: ...`` lines anywhere are reference entries."""
+    entries = []
+    for match in _DEFINITION_RE.finditer(text):
+        entries.append(reference_entry(match["key"], match["rest"], match.start()))
+        blank(chars, match.start(), match.end())
+    return entries
+
+
+def _mask_reference_section(text: str, chars: list[str]) -> list[ReferenceEntry]:
+    """A ``Sources``/``References`` line followed by numbered entries, to the end of the list."""
+    entries: list[ReferenceEntry] = []
+    offset = 0
+    lines = text.split("\n")
+    in_section = False
+    section_start = 0
+    for line in lines:
+        line_end = offset + len(line)
+        if REFERENCE_HEADINGS.match(line):
+            in_section, section_start = True, offset
+        elif in_section:
+            entry = _ENTRY_RE.match(line)
+            if entry is not None:
+                key = entry["bracket"] or entry["number"] or "^" + (entry["caret"] or "")
+                entries.append(reference_entry(key, entry["rest"], offset))
+            elif line.strip() and not line[:1].isspace() and entries:
+                in_section = False  # prose again: the list has ended
+            if in_section:
+                blank(chars, section_start, line_end)
+        offset = line_end + 1
+    return entries
+
+
+def _blocks(text: str) -> list[Block]:
+    blocks: list[Block] = []
+    offset = 0
+    paragraph: list[tuple[int, str]] = []
+    for line in text.split("\n"):
+        if line.strip():
+            paragraph.append((offset, line))
+        elif paragraph:
+            blocks.extend(_paragraph_blocks(paragraph))
+            paragraph = []
+        offset += len(line) + 1
+    if paragraph:
+        blocks.extend(_paragraph_blocks(paragraph))
+    if blocks and blocks[0].kind is BlockKind.HEADING:
+        blocks[0] = Block(blocks[0].start, blocks[0].end, BlockKind.TITLE)
+    return blocks
+
+
+def _ends_sentence(line: str) -> bool:
+    return _MARKER_TAIL.sub("", line).rstrip().endswith(_TERMINAL)
+
+
+def _paragraph_blocks(lines: list[tuple[int, str]]) -> list[Block]:
+    blocks: list[Block] = []
+    current_start: int | None = None
+    current_kind = BlockKind.PARAGRAPH
+    last_end = 0
+    for index, (offset, line) in enumerate(lines):
+        bullet = _BULLET_RE.match(line)
+        next_line = lines[index + 1][1] if index + 1 < len(lines) else None
+        standalone = (
+            not _ends_sentence(line)
+            and len(line.strip()) <= _STANDALONE_MAX
+            and (next_line is None and len(lines) == 1 or _starts_new(next_line))
+        )
+        if bullet is not None or standalone or current_start is None:
+            if current_start is not None:
+                blocks.append(Block(current_start, last_end, current_kind))
+            current_start = offset + (bullet.end() if bullet else 0)
+            current_kind = BlockKind.LIST_ITEM if bullet else BlockKind.PARAGRAPH
+            if standalone and not (bullet and len(lines) > 1):
+                blocks.append(Block(offset, offset + len(line), BlockKind.HEADING))
+                current_start = None
+                continue
+        last_end = offset + len(line)
+    if current_start is not None:
+        blocks.append(Block(current_start, last_end, current_kind))
+    return blocks
+
+
+def _starts_new(line: str | None) -> bool:
+    if line is None:
+        return False
+    first = line.lstrip()[:1]
+    return first.isupper() or first.isdigit() or first in "\"'“‘([*-•"

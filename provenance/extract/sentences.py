@@ -1,0 +1,160 @@
+"""Splitting a block of prose into sentences, keeping exact offsets.
+
+Rules, in the order a reader would apply them: a sentence ends at ``.``, ``!``,
+``?`` or ``…`` (with any closing quotes or brackets), followed by white space
+and a capital, digit, quote or the end of the block. Citation markers right
+after the punctuation (``claim. [1] Next``) belong to the sentence before.
+Abbreviations (``Dr.``, ``Jan. 5``, ``U.S.``), initials (``J. Smith``),
+decimals (``15.2``) and enumerators at the start of a line (``1. First``) do
+not end a sentence. Punctuation inside a marker (``[@a, p. 4]``) is not
+punctuation of the prose.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from provenance.extract.markers import Marker
+
+__all__ = ["ABBREVIATIONS", "SENTENCE_STARTERS", "RawSentence", "split_sentences"]
+
+# Never end a sentence: a name or number always follows.
+_TITLES = frozenset(
+    "mr mrs ms mx dr prof sr jr st mt ft gen sen rep gov lt col capt sgt cmdr adm pres supt"
+    " rev hon fr messrs mme mlle cf approx ca est dept univ assn bros inc ltd co corp plc llc"
+    " vs v al".split()
+)
+# End a sentence unless a number follows ("Jan. 5", "No. 7", "p. 4").
+_BEFORE_NUMBERS = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec no nos vol vols pp p para fig figs"
+    " eq eqs ch sec art".split()
+)
+ABBREVIATIONS = _TITLES | _BEFORE_NUMBERS | frozenset({"etc", "e.g", "i.e", "viz"})
+
+# After a dotted acronym ("in the U.S. The"), these words start a new sentence.
+SENTENCE_STARTERS = frozenset(
+    "The This That These Those It Its He She They We I You A An In On At But And However"
+    " Yet So Still Meanwhile There Here His Her Their Our My".split()
+)
+
+_END = re.compile(r"[.!?…]+[\"'”’»)]*")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_ENUMERATOR = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,3}|[A-Za-z]|[ivxlcdm]{1,6})\.$")
+_NEXT = re.compile(r"\s+(\S)")
+_NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([\w’']+)")
+_OPENERS = "\"'“‘«([¿¡*_"
+
+
+@dataclass(frozen=True, slots=True)
+class RawSentence:
+    """A sentence at ``[start, end)`` of the view, with the markers inside it."""
+
+    start: int
+    end: int
+    markers: tuple[Marker, ...]
+
+
+def split_sentences(
+    text: str, start: int, end: int, markers: list[Marker], marker_starts: list[int]
+) -> list[RawSentence]:
+    """Split ``text[start:end]`` into sentences.
+
+    ``markers`` are all markers of the view, sorted; ``marker_starts`` their start
+    offsets (for bisecting).
+    """
+    lo = bisect.bisect_left(marker_starts, start)
+    hi = bisect.bisect_left(marker_starts, end)
+    block_markers = markers[lo:hi]
+    inside = _marker_spans(block_markers)
+    sentences: list[RawSentence] = []
+    sentence_start = _skip_space(text, start, end)
+    for match in _END.finditer(text, start, end):
+        punct_start, punct_end = match.start(), match.end()
+        if punct_start < sentence_start or _in_spans(inside, punct_start):
+            continue
+        stop = _consume_markers(text, punct_end, end, block_markers)
+        if not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
+            continue
+        if stop > sentence_start:
+            sentences.append(_make(sentence_start, stop, block_markers))
+        sentence_start = _skip_space(text, stop, end)
+    tail_end = _rstrip(text, sentence_start, end)
+    if tail_end > sentence_start:
+        sentences.append(_make(sentence_start, tail_end, block_markers))
+    return sentences
+
+
+def _make(start: int, end: int, markers: Iterable[Marker]) -> RawSentence:
+    return RawSentence(start, end, tuple(m for m in markers if start <= m.start < end))
+
+
+def _marker_spans(markers: list[Marker]) -> list[tuple[int, int]]:
+    return [(m.start, m.end) for m in markers]
+
+
+def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    index = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return index >= 0 and spans[index][0] <= pos < spans[index][1]
+
+
+def _consume_markers(text: str, pos: int, end: int, markers: list[Marker]) -> int:
+    """Move past markers that follow the punctuation: they cite the sentence before."""
+    starts = {m.start: m.end for m in markers}
+    while True:
+        probe = pos
+        while probe < end and text[probe] in " \t":
+            probe += 1
+        if probe in starts:
+            pos = starts[probe]
+        else:
+            return pos
+
+
+def _skip_space(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _is_boundary(
+    text: str, sentence_start: int, punct_start: int, punct_end: int, stop: int, end: int
+) -> bool:
+    if stop >= end or not text[stop:end].strip():
+        return True
+    nxt = _NEXT.match(text, stop, end)
+    if nxt is None:
+        return False  # no white space after: "15.2", "example.com", "U.S.-led"
+    first = nxt.group(1)
+    if not (first.isupper() or first.isdigit() or first in _OPENERS):
+        return False
+    punct = text[punct_start:punct_end]
+    if punct != ".":
+        return True  # "!", "?", "...", "…", '."': the capital decides
+    if punct_start > sentence_start and text[punct_start - 1] in " \t":
+        return True  # "kompromat . Next": a stripped marker, still a sentence end
+    if _ENUMERATOR.search(text, max(0, punct_start - 12), punct_start + 1):
+        return False  # "1. The first point" at the start of a line
+    word_match = _WORD_BEFORE.search(text, max(sentence_start, punct_start - 24), punct_start + 1)
+    if word_match is None:
+        return True
+    word = word_match.group(1)
+    lower = word.lower().rstrip(".")
+    if len(word) == 1 and word.isupper():
+        return False  # an initial: "J. Smith"
+    if lower in _TITLES:
+        return False
+    if lower in _BEFORE_NUMBERS:
+        return not first.isdigit()
+    if "." in word.rstrip("."):  # a dotted acronym or abbreviation: U.S., e.g., a.m.
+        next_word = _NEXT_WORD.match(text, stop, end)
+        return next_word is not None and next_word.group(1) in SENTENCE_STARTERS
+    return True

@@ -1,0 +1,119 @@
+"""The prose view: what every reader hands to the shared citation and sentence logic.
+
+A reader (plain text, Markdown, HTML) turns a document into a ``ProseView``:
+the prose as one string, the blocks it is made of (paragraphs, headings, list
+items...), and a map from each character of the view back to its offset in the
+original text. Plain text and Markdown views are the original text with what is
+not prose blanked out (so the map is the identity); the HTML view is the text
+of the body with its own map.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from array import array
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Block",
+    "BlockKind",
+    "IgnoreDirective",
+    "ProseView",
+    "ReferenceEntry",
+    "find_url",
+    "parse_ignore",
+]
+
+
+class BlockKind(enum.Enum):
+    """What kind of text a block is; headings and titles hold no claims."""
+
+    PARAGRAPH = "paragraph"
+    HEADING = "heading"
+    TITLE = "title"
+    LIST_ITEM = "list-item"
+    QUOTE = "quote"
+    TABLE_ROW = "table-row"
+
+    @property
+    def holds_claims(self) -> bool:
+        """Whether sentences in this block can be claims."""
+        return self not in {BlockKind.HEADING, BlockKind.TITLE}
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A run of prose in the view, ``[start, end)``."""
+
+    start: int
+    end: int
+    kind: BlockKind
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreDirective:
+    """``<!-- provenance: ignore [rule ...] -->``: silence findings on ``line``.
+
+    An empty ``rules`` silences every rule. ``line`` is the line the directive
+    applies to: its own, or the next non-blank line when it stands alone.
+    ``whole_file`` comes from ``ignore-file``.
+    """
+
+    line: int
+    rules: frozenset[str]
+    whole_file: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceEntry:
+    """One entry of a document's own reference list (``[1]: https://...``, ``1. Title. URL``)."""
+
+    key: str
+    url: str | None
+    title: str | None
+    offset: int  # in the original text
+
+
+@dataclass(slots=True)
+class ProseView:
+    """Prose of a document plus how to get back to the original text."""
+
+    text: str
+    blocks: list[Block]
+    origin: array[int] | None = None  # None: view offset == original offset
+    ignores: list[IgnoreDirective] = field(default_factory=list)
+    references: list[ReferenceEntry] = field(default_factory=list)
+    title: str | None = None
+    date_hint: str | None = None  # e.g. an HTML <time datetime> or front matter date
+
+    def original(self, offset: int) -> int:
+        """Map a view offset to the offset in the original text."""
+        if self.origin is None:
+            return offset
+        if offset >= len(self.origin):
+            return self.origin[-1] + 1 if len(self.origin) else 0
+        return self.origin[offset]
+
+
+_IGNORE_RE = re.compile(
+    r"<!--\s*provenance:\s*(?P<verb>ignore-file|ignore)\b(?P<rules>[^>]*?)\s*-->", re.IGNORECASE
+)
+_URL_RE = re.compile(r"https?://[^\s<>\"'\])]+|(?<![\w@/])(?:ftp|file|mailto|javascript|data):[^\s<>\"'\])]+")
+
+
+def parse_ignore(comment: str) -> tuple[bool, frozenset[str]] | None:
+    """Parse an ignore comment: ``(whole_file, rules)`` or None if it is not one."""
+    match = _IGNORE_RE.search(comment)
+    if match is None:
+        return None
+    rules = frozenset(r for r in re.split(r"[\s,]+", match["rules"].strip()) if r)
+    return match["verb"].lower() == "ignore-file", rules
+
+
+def find_url(text: str) -> str | None:
+    """The first URL-looking thing in ``text``, trailing sentence punctuation removed."""
+    match = _URL_RE.search(text)
+    if match is None:
+        return None
+    return match.group(0).rstrip(".,;:")

@@ -1,0 +1,33 @@
+"""For a terminal: one line per finding (``path:line:col: rule: message``), then the figures."""
+
+from __future__ import annotations
+
+from provenance.models import Report, Summary
+
+__all__ = ["render", "summary_line"]
+
+
+def summary_line(summary: Summary) -> str:
+    """One line with the figures: documents, claims, coverage, citations, findings."""
+    coverage = "n/a" if summary.coverage is None else f"{summary.coverage:.1%}"
+    findings = sum(summary.findings.values())
+    return (
+        f"{summary.documents} document{'s' if summary.documents != 1 else ''}, "
+        f"{summary.claims} claims, {summary.cited_claims} cited ({coverage}), "
+        f"{summary.uncited_claims} uncited; {summary.citations} citations to "
+        f"{summary.sources} sources; {findings} finding{'s' if findings != 1 else ''}"
+    )
+
+
+def render(report: Report) -> str:
+    """Findings in reading order, then the summary line."""
+    lines = []
+    for finding in report.findings:
+        where = finding.path
+        if finding.line is not None:
+            where += f":{finding.line}"
+            if finding.column is not None:
+                where += f":{finding.column}"
+        lines.append(f"{where}: {finding.severity.label}: {finding.rule.value}: {finding.message}")
+    lines.append(summary_line(report.summary))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,163 @@
+"""The typed stages of the pipeline and the report they add up to.
+
+Document → Citations, Sentences (and Defects) → SourceRecords → Findings → Report.
+Models that cross a boundary (the JSON report) are frozen pydantic models; the
+schema of the JSON report is ``Report.model_json_schema()`` and is shipped as
+``provenance/schema/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from provenance.fetch.models import Reason, Redirect, Verdict
+from provenance.rules import RuleId, Severity
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CitationKind",
+    "CitationReport",
+    "ClaimReport",
+    "DocFormat",
+    "DocumentReport",
+    "Finding",
+    "Report",
+    "SourceReport",
+    "Summary",
+]
+
+SCHEMA_VERSION = 1
+
+
+class DocFormat(enum.StrEnum):
+    """The kinds of document provenance reads."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+class CitationKind(enum.StrEnum):
+    """How a citation names its source."""
+
+    NUMERIC = "numeric"  # [1], [1, 2], [1-3]: per document
+    FOOTNOTE = "footnote"  # [^1] with a [^1]: definition
+    KEY = "key"  # [@mueller2019]: a shared record in sources.toml
+    IDENTIFIER = "identifier"  # [@doi:10.1/x]: names its own source, needs no record
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CitationReport(_Frozen):
+    """One cited id at one place in a document (``[1, 2]`` yields two)."""
+
+    id: str = Field(description="The id as cited: '1', '^note', 'mueller2019', 'doi:10.1/x'.")
+    kind: CitationKind
+    marker: str = Field(description="The marker's text as written, e.g. '[1, 2]'.")
+    line: int
+    column: int
+    source: str | None = Field(description="The id of the source record it resolves to; null if none.")
+    locator: str | None = None
+
+
+class ClaimReport(_Frozen):
+    """A sentence that makes a claim, and what it cites."""
+
+    text: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    citations: list[str] = Field(description="Ids cited by the claim, in order, without repeats.")
+    cited: bool
+    sources: list[str] = Field(default_factory=list, description="Source record ids it resolves to.")
+
+
+class DocumentReport(_Frozen):
+    """Everything found in one document."""
+
+    path: str
+    format: DocFormat
+    sha256: str
+    date: dt.date | None = Field(None, description="The document's own date, when it states one.")
+    claims: list[ClaimReport]
+    citations: list[CitationReport]
+    coverage: float | None = Field(description="cited claims / claims; null with no claims.")
+
+
+class Finding(_Frozen):
+    """One problem at one place, named by a stable rule id."""
+
+    rule: RuleId
+    severity: Severity
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    text: str | None = Field(None, description="The sentence or record the finding is about.")
+    source: str | None = Field(None, description="The source record id, for source findings.")
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Reading order: by path, then position, then rule."""
+        return (self.path, self.line or 0, self.column or 0, self.rule.value)
+
+
+class SourceReport(_Frozen):
+    """A source record, where it was defined, who cites it and what fetching it found."""
+
+    id: str
+    url: str | None
+    title: str | None = None
+    origin: str = Field(description="Where the record is defined: 'sources.toml:12' or 'doc.md:40'.")
+    cited_by: int = Field(0, description="How many citation markers resolve to it.")
+    valid: bool = True
+    verdict: Verdict | None = None
+    reason: Reason | None = None
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: list[Redirect] = Field(default_factory=list)
+    fetched_at: dt.datetime | None = None
+    digest: str | None = None
+    from_cache: bool | None = None
+    evidence: str | None = None
+
+
+class Summary(_Frozen):
+    """The figures a reader looks at first."""
+
+    documents: int
+    claims: int
+    cited_claims: int
+    uncited_claims: int
+    coverage: float | None = Field(description="cited_claims / claims, 0..1; null with no claims.")
+    citations: int = Field(description="Cited ids at their places ([1, 2] counts two).")
+    sources: int = Field(description="Source records in use (cited or defined for checked documents).")
+    findings: dict[str, int] = Field(description="Finding counts per rule id.")
+    errors: int = Field(0, description="Documents or records that could not be read.")
+
+
+class Report(_Frozen):
+    """The result of one ``provenance check`` run: what every format renders."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    tool: str = "provenance"
+    tool_version: str
+    generated_at: dt.datetime
+    summary: Summary
+    documents: list[DocumentReport]
+    sources: list[SourceReport]
+    findings: list[Finding]
+
+    def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:
+        """The findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""
+        if fail_on is None:
+            return []
+        if isinstance(fail_on, Severity):
+            return [f for f in self.findings if f.severity >= fail_on]
+        return [f for f in self.findings if f.rule in fail_on]

@@ -1,0 +1,114 @@
+"""The catalogue of findings: every rule id, its default severity and what it means.
+
+Rule ids are stable: reports, baselines, ``--fail-on`` and ignore comments name
+them. The README's rule table is generated from ``RULES`` and checked by a test.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = ["RULES", "Rule", "RuleId", "Severity"]
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters; ordered so ``>=`` compares them."""
+
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """The lowercase name used in reports and options."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``"error"`` -> ``Severity.ERROR``; raises ``ValueError`` for anything else."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}") from None
+
+
+class RuleId(enum.StrEnum):
+    """Stable identifiers of every finding provenance reports."""
+
+    STRIPPED_MARKER = "stripped-marker"
+    EMPTY_CITATION = "empty-citation"
+    CITATION_NEEDED = "citation-needed"
+    UNCITED_CLAIM = "uncited-claim"
+    UNKNOWN_CITATION = "unknown-citation"
+    UNUSED_SOURCE = "unused-source"
+    INVALID_SOURCE = "invalid-source"
+    UNREADABLE_DOCUMENT = "unreadable-document"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One entry of the catalogue."""
+
+    id: RuleId
+    severity: Severity
+    summary: str
+    help: str
+
+
+RULES: dict[RuleId, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule(
+            RuleId.STRIPPED_MARKER,
+            Severity.ERROR,
+            "A claim's punctuation has a space before it, where a citation marker was lost.",
+            "Put the lost marker back in the space (`kompromat [3].`) or remove the space"
+            " if the claim needs no source.",
+        ),
+        Rule(
+            RuleId.EMPTY_CITATION,
+            Severity.ERROR,
+            "Empty brackets `[]` stand where a citation belongs.",
+            "Fill in the source's id, or remove the brackets.",
+        ),
+        Rule(
+            RuleId.CITATION_NEEDED,
+            Severity.ERROR,
+            "The text itself says a citation is needed (`[citation needed]`, `[cn]`).",
+            "Find a source for the claim and cite it, or cut the claim.",
+        ),
+        Rule(
+            RuleId.UNCITED_CLAIM,
+            Severity.WARNING,
+            "A sentence makes a claim and cites nothing.",
+            "Cite a source, or mark the sentence `<!-- provenance: ignore -->` if it"
+            " needs none.",
+        ),
+        Rule(
+            RuleId.UNKNOWN_CITATION,
+            Severity.ERROR,
+            "A citation marker names a source that has no record.",
+            "Add the record to sources.toml (or the document's reference list), or fix"
+            " the marker.",
+        ),
+        Rule(
+            RuleId.UNUSED_SOURCE,
+            Severity.WARNING,
+            "A source record that nothing cites.",
+            "Cite it, or delete the record.",
+        ),
+        Rule(
+            RuleId.INVALID_SOURCE,
+            Severity.ERROR,
+            "A source record fails validation (no URL, not http/https, a bad date...).",
+            "Fix the record as the message says.",
+        ),
+        Rule(
+            RuleId.UNREADABLE_DOCUMENT,
+            Severity.ERROR,
+            "A document could not be read (missing, binary, undecodable).",
+            "Fix the path or the file; the other documents were still checked.",
+        ),
+    )
+}
