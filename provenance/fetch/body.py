@@ -1,0 +1,203 @@
+"""Reading a response body safely: streamed, capped as received and capped again once decoded.
+
+httpx would happily inflate a 10 KiB gzip bomb into gigabytes; here the raw bytes come
+from ``response.aiter_raw()`` and are decoded by hand in bounded pieces, so a body over
+either cap stops being read and becomes a ``too-large`` verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = ["ACCEPT_ENCODING", "Body", "read_body"]
+
+# Only what we can decode with a bound on the output; servers then send nothing else.
+ACCEPT_ENCODING = "gzip, deflate"
+
+# Largest piece one decompress call may produce: bounds memory per call.
+_PIECE = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What reading one response body produced.
+
+    ``raw`` is the body as received (content-encoding intact), kept only on request;
+    ``sniff`` the first bytes of the decoded payload, for title/h1/challenge checks.
+    ``digest``/``size`` describe the whole decoded payload and are None when it was not
+    read to the end (too large, or not asked for).
+    """
+
+    raw: bytes
+    raw_size: int
+    truncated: bool
+    too_large: str | None
+    digest: str | None
+    size: int | None
+    sniff: bytes
+    decode_error: str | None
+
+
+class _ZlibStage:
+    """One gzip or deflate layer, producing output in bounded pieces."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        # gzip: header required; deflate: zlib-wrapped per RFC, but raw deflate is common.
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._decompressor = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and data:
+            self._started = True
+            if self._encoding == "deflate":
+                try:
+                    yield from self._pieces(data)
+                    return
+                except zlib.error:
+                    self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+        yield from self._pieces(data)
+
+    def _pieces(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            piece = self._decompressor.decompress(data, _PIECE)
+            if piece:
+                yield piece
+            data = self._decompressor.unconsumed_tail
+            if self._decompressor.eof:
+                return
+
+    def finish(self) -> bytes:
+        return self._decompressor.flush() if not self._decompressor.eof else b""
+
+
+def _through(stages: list[_ZlibStage], data: bytes) -> Iterator[bytes]:
+    if not stages:
+        yield data
+        return
+    for piece in stages[0].feed(data):
+        yield from _through(stages[1:], piece)
+
+
+def _finish(stages: list[_ZlibStage]) -> Iterator[bytes]:
+    for index, stage in enumerate(stages):
+        tail = stage.finish()
+        if tail:
+            yield from _through(stages[index + 1 :], tail)
+
+
+class _Payload:
+    """Accumulates the decoded payload: digest, size, the sniff prefix, the decoded cap."""
+
+    def __init__(self, max_decoded: int, sniff_limit: int) -> None:
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.sniff = bytearray()
+        self._max = max_decoded
+        self._sniff_limit = sniff_limit
+
+    def add(self, piece: bytes) -> bool:
+        """Take a decoded piece; False once the payload has gone over the decoded cap."""
+        self.size += len(piece)
+        if self.size > self._max:
+            return False
+        self.hash.update(piece)
+        if len(self.sniff) < self._sniff_limit:
+            self.sniff += piece[: self._sniff_limit - len(self.sniff)]
+        return True
+
+
+def _stages_for(content_encoding: str) -> tuple[list[_ZlibStage], str | None]:
+    """Decoders in the order to apply them, or an error naming an encoding we cannot undo."""
+    encodings = [token.strip().lower() for token in content_encoding.split(",") if token.strip()]
+    stages: list[_ZlibStage] = []
+    for encoding in reversed(encodings):
+        if encoding == "identity":
+            continue
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            return [], f"unsupported content-encoding {encoding!r}"
+        stages.append(_ZlibStage(encoding))
+    return stages, None
+
+
+async def read_body(
+    response: httpx.Response,
+    *,
+    max_raw: int,
+    max_decoded: int,
+    sniff_limit: int,
+    keep_raw: bool,
+    decode: bool = True,
+) -> Body:
+    """Read ``response``'s body within the caps, decoding gzip/deflate as it streams.
+
+    ``decode=False`` only drains the raw bytes (redirect hops). Over ``max_raw`` bytes
+    received or ``max_decoded`` bytes decoded, reading stops and ``too_large`` says why;
+    a ``Content-Length`` over the cap stops it before the first byte.
+    """
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_raw:
+        return Body(
+            raw=b"",
+            raw_size=0,
+            truncated=True,
+            too_large=f"Content-Length {int(declared)} exceeds the {max_raw}-byte cap",
+            digest=None,
+            size=None,
+            sniff=b"",
+            decode_error=None,
+        )
+    stages, decode_error = _stages_for(response.headers.get("content-encoding", ""))
+    payload = _Payload(max_decoded, sniff_limit) if decode else None
+    decoding = payload is not None and decode_error is None
+    raw_parts: list[bytes] = []
+    raw_size = 0
+    too_large: str | None = None
+    async for chunk in response.aiter_raw():
+        raw_size += len(chunk)
+        if raw_size > max_raw:
+            if keep_raw:
+                raw_parts.append(chunk[: len(chunk) - (raw_size - max_raw)])
+            too_large = f"body exceeds the {max_raw}-byte cap"
+            break
+        if keep_raw:
+            raw_parts.append(chunk)
+        if not decoding or payload is None:
+            continue
+        try:
+            fits = all(payload.add(piece) for piece in _through(stages, chunk))
+        except zlib.error as exc:
+            # Keep reading the raw bytes for the archive; the payload is simply unknown.
+            decode_error = f"could not decode body: {exc}"
+            decoding = False
+            continue
+        if not fits:
+            too_large = f"decoded body exceeds the {max_decoded}-byte cap"
+            break
+    if decoding and payload is not None and too_large is None:
+        try:
+            if not all(payload.add(piece) for piece in _finish(stages)):
+                too_large = f"decoded body exceeds the {max_decoded}-byte cap"
+        except zlib.error as exc:
+            decode_error = f"could not decode body: {exc}"
+    digest: str | None = None
+    size: int | None = None
+    if too_large is None and decode_error is None and payload is not None:
+        digest = f"sha256:{payload.hash.hexdigest()}"
+        size = payload.size
+    return Body(
+        raw=b"".join(raw_parts),
+        raw_size=min(raw_size, max_raw),
+        truncated=too_large is not None,
+        too_large=too_large,
+        digest=digest,
+        size=size,
+        sniff=bytes(payload.sniff) if payload is not None else b"",
+        decode_error=decode_error,
+    )

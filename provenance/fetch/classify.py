@@ -1,0 +1,266 @@
+"""Turning what came back (status, headers, the start of a page, an exception) into a ``Reason``.
+
+Everything here is a pure function of its arguments, so each rule is testable alone.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+
+from provenance.fetch.models import Reason, Redirect
+
+__all__ = [
+    "PERMANENT_REDIRECTS",
+    "RETRYABLE_STATUSES",
+    "bot_challenge_evidence",
+    "classify_exception",
+    "classify_status",
+    "page_text_parts",
+    "soft_404_evidence",
+]
+
+PERMANENT_REDIRECTS = frozenset({301, 308})
+RETRYABLE_STATUSES = frozenset({408, 429, 502, 503, 504})
+
+_STATUS_REASONS: dict[int, Reason] = {
+    401: Reason.FORBIDDEN,
+    402: Reason.PAYWALL,
+    403: Reason.FORBIDDEN,
+    404: Reason.NOT_FOUND,
+    # The server gave up waiting for our request: says nothing about the source.
+    408: Reason.TIMEOUT,
+    410: Reason.GONE,
+    429: Reason.RATE_LIMITED,
+    # Blocked where we are (a legal demand), not gone: a reader elsewhere may see it.
+    451: Reason.FORBIDDEN,
+    # LinkedIn's and a few others' answer to anything that looks like a bot.
+    999: Reason.BOT_CHALLENGE,
+}
+
+
+def classify_status(status: int) -> Reason:
+    """The reason an HTTP status implies on its own (body and headers not considered)."""
+    reason = _STATUS_REASONS.get(status)
+    if reason is not None:
+        return reason
+    if 200 <= status < 400:
+        return Reason.OK
+    if 400 <= status < 500:
+        return Reason.CLIENT_ERROR
+    return Reason.SERVER_ERROR
+
+
+# --- page text --------------------------------------------------------------------------
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>", re.S)
+_INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
+_SPACE = re.compile(r"\s+")
+
+# Visible text shorter than this is "a short page": a bare error message, not an article.
+_SHORT_TEXT_CHARS = 300
+
+
+def _clean(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def page_text_parts(text: str, *, is_html: bool) -> tuple[str | None, str | None, str | None]:
+    """``(title, first h1, visible text if the page is short)`` of a decoded page prefix."""
+    if not is_html:
+        short = _SPACE.sub(" ", text).strip()
+        return None, None, short if len(short) <= _SHORT_TEXT_CHARS else None
+    title_match = _TITLE.search(text)
+    h1_match = _H1.search(text)
+    title = _clean(title_match.group(1)) if title_match else None
+    h1 = _clean(h1_match.group(1)) if h1_match else None
+    visible = _clean(_INVISIBLE.sub(" ", text))
+    return title or None, h1 or None, visible if len(visible) <= _SHORT_TEXT_CHARS else None
+
+
+# --- bot walls --------------------------------------------------------------------------
+
+_CHALLENGE_TITLES = re.compile(
+    r"^(just a moment\.*|attention required!?.*cloudflare.*|attention required!?"
+    r"|checking your browser.*|please wait while we verify.*|ddos-guard|access denied.*incapsula.*"
+    r"|verifying you are human.*|are you a robot\??|human verification|security check(point)?"
+    r"|pardon our interruption\.*|one more step)$",
+    re.I,
+)
+# Strong markers: only challenge and bot-management pages carry them, whatever the status.
+_CHALLENGE_MARKERS: tuple[tuple[str, str], ...] = (
+    ("/cdn-cgi/challenge-platform/", "Cloudflare challenge script"),
+    ("_cf_chl_opt", "Cloudflare challenge script"),
+    ("cf-browser-verification", "Cloudflare browser check"),
+    ("checking your browser before accessing", "'Checking your browser' interstitial"),
+    ("enable javascript and cookies to continue", "'Enable JavaScript and cookies' interstitial"),
+    ("_incapsula_resource", "Imperva/Incapsula challenge"),
+    ("captcha-delivery.com", "DataDome captcha"),
+    ("px-captcha", "PerimeterX captcha"),
+    ("ddos-guard", "DDoS-Guard check"),
+    ("/.well-known/sgcaptcha/", "SiteGround captcha"),
+    ("please verify you are a human", "'verify you are a human' prompt"),
+)
+# Weak markers: contact forms use captchas too, so these count only on an error status.
+_CAPTCHA_MARKERS: tuple[tuple[str, str], ...] = (
+    ("g-recaptcha", "reCAPTCHA"),
+    ("h-captcha", "hCaptcha"),
+    ("hcaptcha.com", "hCaptcha"),
+    ("challenges.cloudflare.com/turnstile", "Cloudflare Turnstile"),
+    ("captcha", "captcha"),
+)
+
+
+def bot_challenge_evidence(
+    status: int, headers: httpx.Headers, text: str, *, title: str | None
+) -> str | None:
+    """What shows the answer is a bot wall rather than the source, or None.
+
+    ``text`` is the (lower-case or not) decoded start of the body; ``title`` its title.
+    """
+    if headers.get("cf-mitigated", "").strip().lower() == "challenge":
+        return "cf-mitigated: challenge header"
+    if status == 999:
+        return "status 999 (bot refusal)"
+    if title is not None and _CHALLENGE_TITLES.match(title):
+        return f"title says {title!r}"
+    lowered = text.lower()
+    for marker, what in _CHALLENGE_MARKERS:
+        if marker in lowered:
+            return f"body contains {what}"
+    if status >= 400:
+        for marker, what in _CAPTCHA_MARKERS:
+            if marker in lowered:
+                return f"{status} page with a {what}"
+    return None
+
+
+# --- soft 404s --------------------------------------------------------------------------
+
+# A title/h1 is split on the separators sites put between the message and their name
+# ("Page not found | The Guardian"); one segment must *be* an error message, so an
+# article titled "How to fix 404 errors in nginx" is not mistaken for one.
+_SEGMENT_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|–—·•»]\s*")
+_ERROR_SEGMENT = re.compile(
+    r"^(?:oops[!,.]*\s*)?(?:sorry[!,.]*\s*)?(?:error\s*)?(?:"
+    r"(?:http\s*)?(?:error\s*)?404(?:\s*error)?(?:\s*[-:]?\s*(?:page\s+)?not\s+found)?"
+    r"|(?:the\s+|this\s+)?(?:page|file|document|article|content|post|resource|url)?\s*not\s+found"
+    r"|(?:the\s+|this\s+)?(?:page|article|post|content|resource)\s+"
+    r"(?:does\s*n[o'’]t|does\s+not|no\s+longer)\s+exists?"
+    r"|(?:the\s+|this\s+|that\s+)?(?:page|article|post|content)\s+(?:can(?:no|['’])t|could\s*n[o'’]t)"
+    r"\s+be\s+found"
+    r"|(?:we\s+)?(?:can(?:no|['’])t|could\s*n[o'’]t)\s+find\s+(?:that|this|the)\s+page"
+    r"|page\s+(?:is\s+)?(?:missing|unavailable)"
+    r")\s*[.!]*$",
+    re.I,
+)
+# On a short page the message can sit anywhere in the text.
+_SHORT_PAGE_ERROR = re.compile(
+    r"\b404\b|\bnot\s+found\b|\bdoes\s*n[o'’]t\s+exist|\bdoes\s+not\s+exist|\bno\s+longer\s+exists",
+    re.I,
+)
+_ERROR_PATH = re.compile(
+    r"(?:^|/)(?:404|error[-_]?404|404[-_]?error)(?:\.[a-z]+)?(?:/|$)|not[-_]?found|page[-_]?missing",
+    re.I,
+)
+_HOME_PATH = re.compile(
+    r"^/?(?:(?:index|default|home)(?:\.[a-z]+)?|[a-z]{2}(?:[-_][a-z]{2,4})?/?)?$", re.I
+)
+
+
+def _error_segment(text: str) -> bool:
+    if _ERROR_SEGMENT.match(text.strip()):
+        return True
+    return any(_ERROR_SEGMENT.match(part.strip()) for part in _SEGMENT_SPLIT.split(text))
+
+
+def _is_home(path: str) -> bool:
+    return path in ("", "/") or bool(_HOME_PATH.match(path))
+
+
+def soft_404_evidence(
+    url: str,
+    final_url: str,
+    redirects: Sequence[Redirect],
+    *,
+    title: str | None,
+    h1: str | None,
+    short_text: str | None,
+) -> str | None:
+    """What shows a 200 answer is really a "not found" page, or None.
+
+    Looks at, in order: a redirect from a deep link to the site's home page, a redirect
+    to an error path (``/404``, ``not-found``), the title, the first h1, and the whole
+    text of a short page.
+    """
+    if redirects:
+        original = urlsplit(url)
+        final = urlsplit(final_url)
+        deep = not _is_home(original.path) or bool(original.query)
+        if deep and _is_home(final.path) and final.path.rstrip("/") != original.path.rstrip("/"):
+            return f"redirected to the site's home page {final.path or '/'}"
+        if _ERROR_PATH.search(final.path) and not _ERROR_PATH.search(original.path):
+            return f"redirected to an error page {final.path}"
+    if title is not None and _error_segment(title):
+        return f"title says {title!r}"
+    if h1 is not None and _error_segment(h1):
+        return f"h1 says {h1!r}"
+    if short_text is not None:
+        match = _SHORT_PAGE_ERROR.search(short_text)
+        if match is not None:
+            return f"short page says {short_text[:80]!r}"
+    return None
+
+
+# --- exceptions -------------------------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text if text else type(exc).__name__
+
+
+_TIMEOUT_KINDS: dict[type[BaseException], str] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "connection pool",
+}
+
+
+def classify_exception(exc: BaseException) -> tuple[Reason, str]:
+    """``(reason, short error message)`` for an exception raised while fetching."""
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        what = _TIMEOUT_KINDS.get(type(exc), "total")
+        return Reason.TIMEOUT, f"{what} timeout"
+    chain = list(_chain(exc))
+    for link in chain:
+        if isinstance(link, socket.gaierror):
+            return Reason.DNS_ERROR, f"DNS lookup failed: {_message(link)}"
+    for link in chain:
+        if isinstance(link, ssl.SSLError):
+            return Reason.TLS_ERROR, f"TLS failed: {_message(link)}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Reason.UNSUPPORTED_SCHEME, _message(exc)
+    if isinstance(exc, httpx.InvalidURL | httpx.LocalProtocolError | UnicodeError):
+        return Reason.CLIENT_ERROR, f"invalid request: {_message(exc)}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return Reason.CONNECTION_ERROR, f"protocol error: {_message(exc)}"
+    return Reason.CONNECTION_ERROR, f"connection failed: {_message(exc)}"

@@ -1,0 +1,855 @@
+"""The fetch engine: every distinct URL fetched once, politely, with a verdict for each.
+
+One run (``Fetcher.fetch_all``) goes:
+
+1. normalise and de-duplicate the URLs;
+2. answer what the cache may answer (alive results younger than a day, unverifiable
+   refusals younger than an hour); stale alive entries with an ETag or Last-Modified
+   are revalidated with a conditional request;
+3. fetch the rest concurrently, each URL in attempts of hop-by-hop redirects, retried
+   with backoff on timeouts, connection errors, 408, 429, 502, 503 and 504;
+4. if every host failed at the DNS/connection level, call the run offline: those
+   results become ``offline`` (unverifiable), nothing is declared dead;
+5. otherwise fetch once more every URL that is not alive (and not a deterministic
+   refusal) before reporting it, then write the results to the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import enum
+import os
+import random
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from provenance.errors import FetchError, ProvenanceError
+from provenance.fetch.body import Body, read_body
+from provenance.fetch.cache import CacheEntry, FetchCache
+from provenance.fetch.classify import (
+    PERMANENT_REDIRECTS,
+    bot_challenge_evidence,
+    classify_exception,
+    classify_status,
+    page_text_parts,
+    soft_404_evidence,
+)
+from provenance.fetch.client import make_client
+from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
+from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
+from provenance.fetch.policy import (
+    Resolver,
+    blocked_address_reason,
+    blocked_host_reason,
+    literal_address,
+    system_resolver,
+)
+from provenance.fetch.settings import FetchSettings
+from provenance.fetch.urls import DEFAULT_PORTS, host_of, normalize_url
+
+__all__ = [
+    "FetchPhase",
+    "FetchProgress",
+    "FetchRun",
+    "Fetcher",
+    "OnFetched",
+    "OnProgress",
+    "Probe",
+    "fetch_urls",
+]
+
+# The decoded start of a page kept for title/h1/bot-wall checks.
+_SNIFF_BYTES = 256 * 1024
+# Redirect bodies are drained (so the connection can be reused) up to this size.
+_REDIRECT_BODY_CAP = 64 * 1024
+# Reasons that say nothing new on a second look: re-fetching them is wasted traffic.
+_FINAL_REASONS = frozenset(
+    {
+        Reason.BLOCKED_BY_POLICY,
+        Reason.UNSUPPORTED_SCHEME,
+        Reason.FORBIDDEN,
+        Reason.PAYWALL,
+        Reason.BOT_CHALLENGE,
+        Reason.TOO_LARGE,
+        Reason.TLS_ERROR,
+    }
+)
+# Reasons decided without contacting the network: no evidence about connectivity.
+_LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
+_OFFLINE_EVIDENCE = "every host in the run failed at the network level"
+
+
+class FetchPhase(enum.StrEnum):
+    """Which pass of a run a progress event belongs to."""
+
+    FETCH = "fetch"
+    RECHECK = "recheck"
+
+    @property
+    def is_recheck(self) -> bool:
+        """The second look at failures, after the first pass."""
+        return self is FetchPhase.RECHECK
+
+
+class FetchProgress(BaseModel):
+    """One URL finished: ``done`` of ``total`` in ``phase``, and what it concluded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    done: int
+    total: int
+    url: str
+    result: FetchResult
+    phase: FetchPhase = FetchPhase.FETCH
+
+
+class FetchRun(BaseModel):
+    """What one run concluded.
+
+    ``results`` maps each normalised URL to its result, in the order URLs were given.
+    ``offline`` says the network, not the sources, failed (see ``Fetcher``).
+    ``requests`` counts HTTP requests actually sent; ``cache_hits`` the results the
+    cache answered without any request.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    results: dict[str, FetchResult]
+    offline: bool = False
+    requests: int = 0
+    cache_hits: int = 0
+
+    def result_for(self, url: str) -> FetchResult | None:
+        """The result for ``url`` as written in the document (normalised here)."""
+        return self.results.get(normalize_url(url))
+
+
+OnProgress = Callable[[FetchProgress], None]
+"""Called after each URL finishes; the CLI draws its progress bar from these."""
+
+OnFetched = Callable[[FetchResult, Sequence[HttpExchange]], FetchResult]
+"""The archive hook: gets each fresh result and the exchanges of its final attempt."""
+
+Probe = Callable[[], Awaitable[bool]]
+"""``async () -> network is up``: consulted before a run is declared offline."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Revalidation:
+    """A stale cached result and the conditional headers to send to where it ended."""
+
+    entry: CacheEntry
+    target: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """One request sent and its response read."""
+
+    url: str
+    request: httpx.Request
+    response: httpx.Response
+    body: Body
+    location: str | None
+    started_at: datetime
+    remote_ip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """One attempt's conclusion, plus what the retry loop needs to know."""
+
+    result: FetchResult
+    exchanges: tuple[HttpExchange, ...]
+    retryable: bool
+    retry_after: float | None
+    host: str
+
+
+def _exchange_of(hop: _Hop) -> HttpExchange:
+    return HttpExchange(
+        url=hop.url,
+        method=hop.request.method,
+        request_headers=tuple(hop.request.headers.multi_items()),
+        http_version=hop.response.http_version,
+        status_code=hop.response.status_code,
+        reason_phrase=hop.response.reason_phrase,
+        response_headers=tuple(hop.response.headers.multi_items()),
+        body=hop.body.raw,
+        truncated=hop.body.truncated,
+        started_at=hop.started_at,
+        remote_ip=hop.remote_ip,
+    )
+
+
+def _remote_ip(response: httpx.Response) -> str | None:
+    stream: Any = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        address = stream.get_extra_info("server_addr")
+    except Exception:  # transports differ; the address is a nicety, never worth failing for
+        return None
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return None
+
+
+def _text_of(sniff: bytes, response: httpx.Response) -> str:
+    encoding = response.charset_encoding or "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    return sniff.decode(encoding, errors="replace")
+
+
+def _is_textual(content_type: str | None, sniff: bytes) -> tuple[bool, bool]:
+    """``(is text worth reading, is HTML)`` from the content type, or the bytes if untyped."""
+    if content_type is None:
+        head = sniff[:512].lstrip().lower()
+        is_html = head.startswith((b"<!doctype html", b"<html", b"<head", b"<title"))
+        return is_html, is_html
+    media = content_type.partition(";")[0].strip().lower()
+    is_html = media in ("text/html", "application/xhtml+xml")
+    return is_html or media.startswith("text/"), is_html
+
+
+def _cookie_state(jar: httpx.Cookies | None) -> tuple[tuple[str, str, str, str], ...]:
+    if jar is None:
+        return ()
+    return tuple(sorted((c.name, c.value or "", c.domain, c.path) for c in jar.jar))
+
+
+class _Run:
+    """The state of one ``fetch_all`` call: client, gates, DNS answers, counters."""
+
+    def __init__(self, fetcher: Fetcher, client: httpx.AsyncClient) -> None:
+        settings = fetcher.settings
+        self.fetcher = fetcher
+        self.settings = settings
+        self.client = client
+        self.clock = fetcher.clock
+        self.sleep = fetcher.sleep
+        self.gates = HostGates(
+            concurrency=settings.host_concurrency,
+            interval=timedelta(milliseconds=settings.host_interval_ms),
+            slowed_interval=timedelta(milliseconds=settings.rate_limited_interval_ms),
+            clock=fetcher.clock,
+            sleep=fetcher.sleep,
+        )
+        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
+        self.keep_exchanges = fetcher.on_fetched is not None
+        self.requests = 0
+
+    # --- policy -------------------------------------------------------------------------
+
+    async def refusal(self, url: str) -> tuple[Reason, str] | None:
+        """Why ``url`` must not be requested (scheme, policy, DNS), or None to go ahead."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            return Reason.CLIENT_ERROR, f"invalid URL: {exc}"
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            what = f"scheme {scheme!r}" if scheme else "a URL without a scheme"
+            return Reason.UNSUPPORTED_SCHEME, f"only http and https are fetched, not {what}"
+        host = (parts.hostname or "").rstrip(".")
+        if not host:
+            return Reason.CLIENT_ERROR, "invalid URL: no host"
+        if self.settings.allow_private:
+            return None
+        literal = blocked_host_reason(host)
+        if literal is not None:
+            return Reason.BLOCKED_BY_POLICY, f"refused: {literal}"
+        if literal_address(host) is not None:
+            return None
+        future = self.dns.get(host)
+        if future is None:
+            future = asyncio.ensure_future(self._vet_name(host, port or DEFAULT_PORTS[scheme]))
+            self.dns[host] = future
+        # Shielded: one waiter being cancelled must not cancel the lookup for the others.
+        return await asyncio.shield(future)
+
+    async def _vet_name(self, host: str, port: int) -> tuple[Reason, str] | None:
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout_s):
+                addresses = await self.fetcher.resolver(host, port)
+        except TimeoutError:
+            return Reason.TIMEOUT, f"DNS lookup of {host} timed out"
+        except OSError as exc:
+            return Reason.DNS_ERROR, f"DNS lookup of {host} failed: {exc}"
+        if not addresses:
+            return Reason.DNS_ERROR, f"DNS lookup of {host} found no address"
+        for text in addresses:
+            address = literal_address(text)
+            blocked = (
+                f"unparseable address {text!r}"
+                if address is None
+                else blocked_address_reason(address)
+            )
+            if blocked is not None:
+                return Reason.BLOCKED_BY_POLICY, f"refused: {host} resolves to {blocked}"
+        return None
+
+    # --- one URL ------------------------------------------------------------------------
+
+    async def fetch(
+        self,
+        url: str,
+        original: str,
+        *,
+        revalidation: _Revalidation | None,
+        max_attempts: int,
+        prior_attempts: int = 0,
+    ) -> FetchResult:
+        """Fetch one normalised URL with retries; the archive hook sees the final attempt."""
+        settings = self.settings
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await self._attempt(url, original, revalidation)
+            if attempt >= max_attempts or not outcome.retryable:
+                break
+            delay = backoff_delay(
+                attempt,
+                base=settings.backoff_base_s,
+                cap=settings.backoff_max_s,
+                jitter=settings.backoff_jitter,
+                rng=self.fetcher.rng,
+            )
+            if outcome.retry_after is not None:
+                delay = min(outcome.retry_after, settings.retry_after_max_s)
+            if outcome.retry_after is not None or outcome.result.reason is Reason.RATE_LIMITED:
+                # The host asked us to slow down: pause that host, not this task alone, so
+                # its other URLs wait too and every other host carries on.
+                self.gates.slow_down(outcome.host, delay)
+            else:
+                await self.sleep(delay)
+        result = outcome.result
+        total_attempts = prior_attempts + attempt
+        if total_attempts != result.attempts:
+            result = result.model_copy(update={"attempts": total_attempts})
+        if self.fetcher.on_fetched is not None:
+            result = self.fetcher.on_fetched(result, outcome.exchanges)
+        return result
+
+    async def _attempt(
+        self, url: str, original: str, revalidation: _Revalidation | None
+    ) -> _Outcome:
+        """One try: follow redirects by hand, within the total time budget."""
+        started = self.clock()
+        loop = asyncio.get_running_loop()
+        budget = self.settings.total_timeout_s
+        redirects: list[Redirect] = []
+        exchanges: list[HttpExchange] = []
+        jar: httpx.Cookies | None = None
+        seen = {(url, _cookie_state(None))}
+        current = url
+
+        def failure(reason: Reason, error: str, *, status: int | None = None) -> _Outcome:
+            result = FetchResult(
+                url=original,
+                normalized_url=url,
+                verdict=reason.verdict,
+                reason=reason,
+                http_status=status,
+                final_url=current if redirects else None,
+                redirects=tuple(redirects),
+                fetched_at=started,
+                error=error,
+            )
+            retryable = reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR)
+            return _Outcome(result, tuple(exchanges), retryable, None, host_of(current))
+
+        for _ in range(self.settings.max_redirects + 1):
+            refused = await self.refusal(current)
+            if refused is not None:
+                return failure(*refused)
+            if budget <= 0:
+                return failure(Reason.TIMEOUT, "total timeout")
+            headers: dict[str, str] = {}
+            if revalidation is not None and current == revalidation.target:
+                headers = revalidation.headers
+            try:
+                async with self.gates.turn(host_of(current)), self.semaphore:
+                    began = loop.time()
+                    try:
+                        async with asyncio.timeout(budget):
+                            hop = await self._send(current, headers, jar)
+                    finally:
+                        budget -= loop.time() - began
+            except (TimeoutError, httpx.HTTPError, OSError, UnicodeError) as exc:
+                return failure(*classify_exception(exc))
+            if self.keep_exchanges:
+                exchanges.append(_exchange_of(hop))
+            if hop.location is None:
+                return self._conclude(
+                    url, original, hop, redirects, exchanges, revalidation, started
+                )
+            status = hop.response.status_code
+            redirects.append(Redirect(url=current, status=status))
+            if "set-cookie" in hop.response.headers:
+                jar = jar if jar is not None else httpx.Cookies()
+                jar.extract_cookies(hop.response)
+            target = normalize_url(urljoin(current, hop.location))
+            # A revisit is a loop only if nothing changed: sites that set a cookie and
+            # send you back to the same URL are not looping.
+            key = (target, _cookie_state(jar))
+            if key in seen:
+                current = target
+                return failure(
+                    Reason.REDIRECT_LOOP, f"redirect loop back to {target}", status=status
+                )
+            seen.add(key)
+            current = target
+        return failure(
+            Reason.TOO_MANY_REDIRECTS,
+            f"more than {self.settings.max_redirects} redirects",
+            status=redirects[-1].status if redirects else None,
+        )
+
+    async def _send(self, url: str, headers: dict[str, str], jar: httpx.Cookies | None) -> _Hop:
+        request = self.client.build_request("GET", url, headers=headers)
+        if jar is not None:
+            jar.set_cookie_header(request)
+        started_at = self.clock()
+        self.requests += 1
+        response = await self.client.send(request, stream=True)
+        try:
+            status = response.status_code
+            location = (
+                response.headers.get("location") if 300 <= status < 400 and status != 304 else None
+            )
+            if location is not None:
+                body = await read_body(
+                    response,
+                    max_raw=_REDIRECT_BODY_CAP,
+                    max_decoded=_REDIRECT_BODY_CAP,
+                    sniff_limit=0,
+                    keep_raw=self.keep_exchanges,
+                    decode=False,
+                )
+            else:
+                body = await read_body(
+                    response,
+                    max_raw=self.settings.max_body_bytes,
+                    max_decoded=self.settings.max_decoded_bytes,
+                    sniff_limit=_SNIFF_BYTES,
+                    keep_raw=self.keep_exchanges,
+                )
+            remote_ip = _remote_ip(response) if self.keep_exchanges else None
+        finally:
+            await response.aclose()
+        return _Hop(url, request, response, body, location, started_at, remote_ip)
+
+    def _conclude(
+        self,
+        url: str,
+        original: str,
+        hop: _Hop,
+        redirects: list[Redirect],
+        exchanges: list[HttpExchange],
+        revalidation: _Revalidation | None,
+        started: datetime,
+    ) -> _Outcome:
+        """Classify the last response of a chain."""
+        response = hop.response
+        status = response.status_code
+        headers = response.headers
+        host = host_of(hop.url)
+        exchange_tuple = tuple(exchanges)
+        etag = headers.get("etag")
+        last_modified = headers.get("last-modified")
+        if status == 304 and revalidation is not None and hop.url == revalidation.target:
+            cached = revalidation.entry.result
+            renewed = cached.model_copy(
+                update={
+                    "url": original,
+                    "fetched_at": started,
+                    "from_cache": True,
+                    "etag": etag or cached.etag,
+                    "last_modified": last_modified or cached.last_modified,
+                }
+            )
+            return _Outcome(renewed, exchange_tuple, False, None, host)
+        content_type = headers.get("content-type")
+        body = hop.body
+        textual, is_html = _is_textual(content_type, body.sniff)
+        text = _text_of(body.sniff, response) if textual else ""
+        title, h1, short_text = page_text_parts(text, is_html=is_html) if textual else (None,) * 3
+        reason = classify_status(status)
+        evidence = bot_challenge_evidence(status, headers, text, title=title)
+        error: str | None = f"HTTP {status} {response.reason_phrase}".rstrip()
+        if evidence is not None:
+            reason = Reason.BOT_CHALLENGE
+            error = f"HTTP {status}: bot challenge"
+        elif reason is Reason.OK:
+            error = None
+            if body.too_large is not None and 200 <= status < 300:
+                reason, error = Reason.TOO_LARGE, body.too_large
+            else:
+                evidence = soft_404_evidence(
+                    url, hop.url, redirects, title=title, h1=h1, short_text=short_text
+                )
+                if evidence is not None:
+                    reason, error = Reason.SOFT_404, f"HTTP {status} but a 'not found' page"
+                elif redirects:
+                    permanent = all(r.status in PERMANENT_REDIRECTS for r in redirects)
+                    reason = Reason.MOVED if permanent and hop.url != url else Reason.REDIRECTED
+        alive = reason.verdict is Verdict.ALIVE
+        result = FetchResult(
+            url=original,
+            normalized_url=url,
+            verdict=reason.verdict,
+            reason=reason,
+            http_status=status,
+            final_url=hop.url,
+            redirects=tuple(redirects),
+            fetched_at=started,
+            digest=body.digest if alive else None,
+            content_type=content_type,
+            size=body.size if alive else None,
+            error=error,
+            evidence=evidence,
+            etag=etag,
+            last_modified=last_modified,
+        )
+        retryable = reason in (Reason.TIMEOUT, Reason.RATE_LIMITED) or (
+            reason is Reason.SERVER_ERROR and status in (502, 503, 504)
+        )
+        retry_after = (
+            retry_after_seconds(headers.get("retry-after"), now=self.clock()) if retryable else None
+        )
+        return _Outcome(result, exchange_tuple, retryable, retry_after, host)
+
+    # --- offline ------------------------------------------------------------------------
+
+    async def network_is_down(self, fetched: Iterable[FetchResult]) -> bool:
+        """True when every host contacted failed at the DNS/connection level.
+
+        With a probe (injected, or ``settings.offline_probe_url``) the probe decides;
+        without one, at least two hosts must have failed, since one dead domain is
+        ordinary rot.
+        """
+        host_failed: dict[str, bool] = {}
+        for result in fetched:
+            if result.reason in _LOCAL_REASONS:
+                continue
+            host = host_of(result.normalized_url)
+            host_failed[host] = host_failed.get(host, True) and result.reason.is_network_failure
+        if not host_failed or not all(host_failed.values()):
+            return False
+        probe = self.fetcher.probe
+        if probe is None and self.settings.offline_probe_url is not None:
+            probe = self._probe_url
+        if probe is not None:
+            return not await probe()
+        return len(host_failed) >= 2
+
+    async def _probe_url(self) -> bool:
+        url = self.settings.offline_probe_url
+        if url is None:
+            return True
+        try:
+            async with asyncio.timeout(self.settings.total_timeout_s):
+                self.requests += 1
+                response = await self.client.send(self.client.build_request("GET", url))
+                await response.aclose()
+        except (TimeoutError, httpx.HTTPError, OSError):
+            return False
+        return True
+
+
+class Fetcher:
+    """Fetches cited URLs and concludes a ``FetchResult`` for each distinct one.
+
+    Every side effect is injected, so tests control all of it:
+
+    * ``transport``: the httpx transport (default: httpx's own, via ``make_client``);
+    * ``cache``: a ``FetchCache``, or a directory to open one in for each run; None (the
+      default) caches nothing. The CLI passes ``DEFAULT_CACHE_DIR``;
+    * ``clock``: aware UTC ``datetime`` (cache ages, host pacing, ``fetched_at``);
+    * ``sleep``: every wait (backoff, host pacing, the re-check pause) goes through it;
+    * ``resolver``: ``async (host, port) -> [ip, ...]`` used to vet addresses (default
+      ``loop.getaddrinfo``); not consulted when ``allow_private`` is set;
+    * ``rng``: jitter for backoff;
+    * ``on_progress``: called with a ``FetchProgress`` after each URL;
+    * ``on_fetched``: the archive hook, called once per fresh result (not for cache
+      hits) with the exchanges of the final attempt, one per redirect hop; its return
+      value replaces the result. Raw bodies are kept in memory only when it is set;
+    * ``probe``: ``async () -> network is up``, asked before declaring a run offline.
+
+    Offline: when every host the run contacted failed at the DNS/connection level and
+    either a probe says the network is down or (with no probe) there were at least two
+    hosts, ``FetchRun.offline`` is True, those results are ``Reason.OFFLINE``, no
+    re-check pass runs and nothing is cached. A run whose only host fails is otherwise
+    reported as it is (after the re-check), since one dead domain is ordinary rot.
+
+    An injected transport is closed with the client at the end of each run.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        cache: FetchCache | str | os.PathLike[str] | None = None,
+        clock: Clock = _utc_now,
+        sleep: Sleep = asyncio.sleep,
+        resolver: Resolver | None = None,
+        rng: random.Random | None = None,
+        on_progress: OnProgress | None = None,
+        on_fetched: OnFetched | None = None,
+        probe: Probe | None = None,
+    ) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.cache = cache
+        self.clock = clock
+        self.sleep = sleep
+        self.resolver: Resolver = resolver if resolver is not None else system_resolver
+        self.rng = rng if rng is not None else random.Random()
+        self.on_progress = on_progress
+        self.on_fetched = on_fetched
+        self.probe = probe
+
+    async def fetch_all(self, urls: Iterable[str]) -> FetchRun:
+        """Fetch every distinct URL in ``urls`` (normalised) and conclude the run.
+
+        Raises ``FetchError`` only when the machinery fails (the cache cannot be opened,
+        an unexpected error); a dead or unreachable source is a result, not an error.
+        Errors raised by ``on_fetched`` (e.g. ``ArchiveError``) propagate as they are.
+        """
+        originals: dict[str, str] = {}
+        for url in urls:
+            originals.setdefault(normalize_url(url), url)
+        cache, owns_cache = self._open_cache()
+        try:
+            async with make_client(self.settings, self.transport) as client:
+                return await self._run(originals, cache, client)
+        finally:
+            if owns_cache and cache is not None:
+                cache.close()
+
+    def _open_cache(self) -> tuple[FetchCache | None, bool]:
+        if self.cache is None or isinstance(self.cache, FetchCache):
+            return self.cache, False
+        return FetchCache(self.cache), True
+
+    async def _run(
+        self, originals: dict[str, str], cache: FetchCache | None, client: httpx.AsyncClient
+    ) -> FetchRun:
+        run = _Run(self, client)
+        results: dict[str, FetchResult] = {}
+        to_fetch: dict[str, _Revalidation | None] = {}
+        total = len(originals)
+        done = 0
+        for url, original in originals.items():
+            served, revalidation = self._from_cache(cache, url, original)
+            if served is None:
+                to_fetch[url] = revalidation
+                continue
+            results[url] = served
+            done += 1
+            self._progress(done, total, url, served, FetchPhase.FETCH)
+        cache_hits = done
+
+        async def first_look(url: str, revalidation: _Revalidation | None) -> None:
+            nonlocal done
+            result = await run.fetch(
+                url,
+                originals[url],
+                revalidation=revalidation,
+                max_attempts=1 + self.settings.max_retries,
+            )
+            results[url] = result
+            done += 1
+            self._progress(done, total, url, result, FetchPhase.FETCH)
+
+        await _gather([first_look(url, reval) for url, reval in to_fetch.items()])
+
+        fetched = [results[url] for url in to_fetch]
+        offline = await run.network_is_down(fetched)
+        if offline:
+            for url in to_fetch:
+                result = results[url]
+                if result.reason.is_network_failure:
+                    results[url] = result.model_copy(
+                        update={
+                            "reason": Reason.OFFLINE,
+                            "verdict": Reason.OFFLINE.verdict,
+                            "evidence": _OFFLINE_EVIDENCE,
+                        }
+                    )
+        elif self.settings.recheck:
+            await self._recheck(run, results, originals, list(to_fetch))
+
+        if cache is not None:
+            cache.put_many(
+                (
+                    url,
+                    CacheEntry(
+                        results[url].model_copy(update={"from_cache": False}),
+                        results[url].fetched_at,
+                    ),
+                )
+                for url in to_fetch
+                if results[url].reason not in _LOCAL_REASONS
+                and results[url].reason is not Reason.OFFLINE
+            )
+        return FetchRun(
+            results={url: results[url] for url in originals},
+            offline=offline,
+            requests=run.requests,
+            cache_hits=cache_hits,
+        )
+
+    async def _recheck(
+        self,
+        run: _Run,
+        results: dict[str, FetchResult],
+        originals: dict[str, str],
+        fetched: list[str],
+    ) -> None:
+        """Fetch once more every failure worth a second look, after a pause."""
+        candidates = [
+            url
+            for url in fetched
+            if not results[url].verdict.is_alive and results[url].reason not in _FINAL_REASONS
+        ]
+        if not candidates:
+            return
+        await self.sleep(self.settings.recheck_delay_s)
+        # Fresh DNS answers: a lookup that failed a moment ago may succeed now.
+        run.dns.clear()
+        done = 0
+
+        async def second_look(url: str) -> None:
+            nonlocal done
+            result = await run.fetch(
+                url,
+                originals[url],
+                revalidation=None,
+                max_attempts=1,
+                prior_attempts=results[url].attempts,
+            )
+            results[url] = result
+            done += 1
+            self._progress(done, len(candidates), url, result, FetchPhase.RECHECK)
+
+        await _gather([second_look(url) for url in candidates])
+
+    def _from_cache(
+        self, cache: FetchCache | None, url: str, original: str
+    ) -> tuple[FetchResult | None, _Revalidation | None]:
+        """A result the cache may answer with, or the revalidation to attempt, or neither."""
+        if cache is None or self.settings.refresh:
+            return None, None
+        entry = cache.get(url)
+        if entry is None:
+            return None, None
+        cached = entry.result
+        age = (self.clock() - entry.stored_at).total_seconds()
+        if cached.verdict.is_alive:
+            ttl = self.settings.cache_alive_ttl_s
+        elif cached.verdict.is_unverifiable and not cached.reason.is_network_failure:
+            ttl = self.settings.cache_failure_ttl_s
+        else:
+            # Dead and timed-out results are never final from the cache: fetch again.
+            ttl = 0.0
+        if 0 <= age < ttl:
+            return cached.model_copy(update={"url": original, "from_cache": True}), None
+        if cached.verdict.is_alive and (cached.etag or cached.last_modified):
+            headers: dict[str, str] = {}
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
+            target = normalize_url(cached.final_url or url)
+            return None, _Revalidation(entry, target, headers)
+        return None, None
+
+    def _progress(
+        self, done: int, total: int, url: str, result: FetchResult, phase: FetchPhase
+    ) -> None:
+        if self.on_progress is not None:
+            self.on_progress(
+                FetchProgress(done=done, total=total, url=url, result=result, phase=phase)
+            )
+
+
+async def _gather(coroutines: list[Coroutine[Any, Any, None]]) -> None:
+    """Run all coroutines; a provenance error from one (the archive's) propagates as is."""
+    if not coroutines:
+        return
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coroutine in coroutines:
+                group.create_task(coroutine)
+    except BaseExceptionGroup as failures:
+        first = _first_leaf(failures)
+        if isinstance(first, ProvenanceError):
+            raise first from None
+        raise FetchError(f"the fetcher failed: {type(first).__name__}: {first}") from first
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
+
+
+def fetch_urls(
+    urls: Iterable[str],
+    settings: FetchSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    cache: FetchCache | str | os.PathLike[str] | None = None,
+    clock: Clock = _utc_now,
+    sleep: Sleep = asyncio.sleep,
+    resolver: Resolver | None = None,
+    rng: random.Random | None = None,
+    on_progress: OnProgress | None = None,
+    on_fetched: OnFetched | None = None,
+    probe: Probe | None = None,
+) -> FetchRun:
+    """Synchronous ``Fetcher(...).fetch_all(urls)`` for callers without an event loop.
+
+    Raises ``FetchError`` when called from inside a running event loop (await
+    ``Fetcher.fetch_all`` there instead).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise FetchError("fetch_urls cannot run inside an event loop; await Fetcher.fetch_all")
+    fetcher = Fetcher(
+        settings if settings is not None else FetchSettings(),
+        transport=transport,
+        cache=cache,
+        clock=clock,
+        sleep=sleep,
+        resolver=resolver,
+        rng=rng,
+        on_progress=on_progress,
+        on_fetched=on_fetched,
+        probe=probe,
+    )
+    return asyncio.run(fetcher.fetch_all(urls))

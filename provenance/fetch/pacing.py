@@ -1,0 +1,116 @@
+"""Pacing: per-host gates, exponential backoff with jitter, and ``Retry-After``.
+
+Time comes from the injected clock and waiting goes through the injected ``sleep``, so
+tests see every wait the fetcher asks for and never wait for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["Clock", "HostGates", "Sleep", "backoff_delay", "retry_after_seconds"]
+
+Clock = Callable[[], datetime]
+"""Returns the current time as an aware UTC ``datetime``."""
+
+Sleep = Callable[[float], Awaitable[None]]
+"""Waits the given number of seconds (``asyncio.sleep`` unless a test injects another)."""
+
+
+def backoff_delay(
+    attempt: int, *, base: float, cap: float, jitter: float, rng: random.Random
+) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based).
+
+    ``min(cap, base * 2**(attempt-1))``, shortened by a random fraction of up to
+    ``jitter`` so that many tasks backing off together do not retry in lock-step.
+    """
+    delay: float = min(cap, base * 2.0 ** (attempt - 1))
+    return delay * (1.0 - jitter * rng.random())
+
+
+def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        # RFC 9110 dates are GMT; parsedate_to_datetime leaves "-0000" naive.
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class _HostGate:
+    """One host's turn-taking: a concurrency limit and the earliest time of its next start."""
+
+    __slots__ = ("interval", "next_start", "semaphore")
+
+    def __init__(self, concurrency: int, interval: timedelta) -> None:
+        self.semaphore = asyncio.Semaphore(concurrency)
+        self.interval = interval
+        self.next_start: datetime | None = None
+
+
+class HostGates:
+    """Per-host concurrency, minimum spacing between request starts, and backoff.
+
+    A host that asks us to slow down (429, or a ``Retry-After``) is paused and from then
+    on spaced at least ``slowed_interval`` apart; no other host is affected.
+    """
+
+    def __init__(
+        self,
+        *,
+        concurrency: int,
+        interval: timedelta,
+        slowed_interval: timedelta,
+        clock: Clock,
+        sleep: Sleep,
+    ) -> None:
+        self._concurrency = concurrency
+        self._interval = interval
+        self._slowed_interval = slowed_interval
+        self._clock = clock
+        self._sleep = sleep
+        self._gates: dict[str, _HostGate] = {}
+
+    def _gate(self, host: str) -> _HostGate:
+        gate = self._gates.get(host)
+        if gate is None:
+            gate = self._gates[host] = _HostGate(self._concurrency, self._interval)
+        return gate
+
+    @asynccontextmanager
+    async def turn(self, host: str) -> AsyncIterator[None]:
+        """Hold one of ``host``'s request slots, started no earlier than its spacing allows."""
+        gate = self._gate(host)
+        async with gate.semaphore:
+            if gate.next_start is not None or gate.interval:
+                now = self._clock()
+                start = now if gate.next_start is None else max(now, gate.next_start)
+                # Reserve the start time before waiting, so concurrent requests queue up
+                # behind each other instead of all waking at the same instant.
+                gate.next_start = start + gate.interval
+                wait = (start - now).total_seconds()
+                if wait > 0:
+                    await self._sleep(wait)
+            yield
+
+    def slow_down(self, host: str, pause_s: float) -> None:
+        """Pause ``host`` for ``pause_s`` seconds and space its later requests out."""
+        gate = self._gate(host)
+        resume = self._clock() + timedelta(seconds=pause_s)
+        if gate.next_start is None or gate.next_start < resume:
+            gate.next_start = resume
+        gate.interval = max(gate.interval, self._slowed_interval)

@@ -1,0 +1,76 @@
+"""URL normalisation: one spelling per resource, so each distinct URL is fetched once per run."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import idna
+
+__all__ = ["DEFAULT_PORTS", "host_of", "normalize_url"]
+
+DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
+
+# Characters left alone when re-quoting: the reserved set, the unreserved set and "%"
+# (so existing escapes survive); everything else (spaces, non-ASCII) is percent-encoded,
+# which makes ``/wiki/Köln`` and ``/wiki/K%C3%B6ln`` the same key.
+_PATH_SAFE = "/:@!$&'()*+,;=%-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+def _ascii_host(host: str) -> str:
+    """Lower-case the host and IDNA-encode it; keep it as it is when it cannot be encoded."""
+    host = host.lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        try:
+            # IDNA 2003 accepts some names (symbols, emoji domains) that IDNA 2008 refuses.
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return host
+
+
+def normalize_url(url: str) -> str:
+    """The canonical spelling of ``url`` used as its key for fetching and caching.
+
+    For http and https: scheme and host lower-cased, the host IDNA-encoded and stripped
+    of a trailing dot, the default port dropped, an empty path made ``/``, non-ASCII and
+    unsafe characters of path and query percent-encoded, the fragment dropped. Other
+    schemes only lose their fragment and get a lower-case scheme. Never raises: a string
+    that does not parse comes back stripped, and fetching it reports why it failed.
+    """
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        if not scheme:
+            return text.partition("#")[0]
+        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+    host = parts.hostname
+    if host is None:
+        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+    netloc = _ascii_host(host)
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at:
+        netloc = f"{userinfo}@{netloc}"
+    path = quote(parts.path, safe=_PATH_SAFE) or "/"
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def host_of(url: str) -> str:
+    """The lower-case host name of ``url`` (no port, no brackets), or ``""`` when it has none."""
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
