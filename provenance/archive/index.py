@@ -1,0 +1,467 @@
+"""The archive's SQLite index (``index.sqlite3``): every WARC file, record and snapshot.
+
+Tables:
+
+* ``schema_version``: one row, the schema the file is at (``SCHEMA_VERSION``);
+  opening an older file applies the migrations in order, a newer one is refused.
+* ``warc_files``: each WARC file (path relative to the archive root) and its
+  ``committed_size``, the length up to which every byte belongs to an indexed
+  record. Bytes past it are the tail of a killed write and are cut on recovery.
+* ``records``: every WARC record written (warcinfo, request, response, revisit)
+  with its offset and length; revisits name the record they refer to.
+* ``snapshots``: one row per fetch that got an HTTP response.
+* ``failed_fetches``: one row per fetch that got none (timeout, DNS error...).
+
+The WAL journal lets readers run while one writer appends; each fetch's rows
+go in one transaction, after its WARC bytes are on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from provenance.archive.fs import archive_error
+from provenance.archive.models import Snapshot, TextStatus
+from provenance.archive.warc import EncodedRecord
+from provenance.errors import ArchiveError
+from provenance.fetch.models import Reason, Redirect, Verdict
+
+__all__ = ["SCHEMA_VERSION", "ArchiveIndex", "IndexedRecord", "WarcFile", "utc_text"]
+
+SCHEMA_VERSION = 1
+
+# _MIGRATIONS[n] takes an index from version n-1 to n; version 0 is an empty file.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        "INSERT INTO schema_version (version) VALUES (0)",
+        """CREATE TABLE warc_files (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            committed_size INTEGER NOT NULL
+        )""",
+        """CREATE TABLE records (
+            id INTEGER PRIMARY KEY,
+            warc_file_id INTEGER NOT NULL REFERENCES warc_files (id),
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            record_id TEXT NOT NULL UNIQUE,
+            record_type TEXT NOT NULL,
+            target_uri TEXT,
+            warc_date TEXT NOT NULL,
+            payload_digest TEXT,
+            refers_to TEXT
+        )""",
+        "CREATE INDEX records_by_target ON records (target_uri, id)",
+        """CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            normalized_url TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            http_status INTEGER,
+            verdict TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            final_url TEXT,
+            redirects TEXT NOT NULL,
+            digest TEXT,
+            payload_digest TEXT,
+            warc_path TEXT NOT NULL,
+            warc_offset INTEGER NOT NULL,
+            warc_length INTEGER NOT NULL,
+            warc_record_id TEXT NOT NULL REFERENCES records (record_id),
+            is_revisit INTEGER NOT NULL,
+            text_path TEXT,
+            text_status TEXT NOT NULL,
+            title TEXT,
+            content_type TEXT,
+            size INTEGER,
+            result_json TEXT NOT NULL
+        )""",
+        "CREATE INDEX snapshots_by_key ON snapshots (url_key, captured_at)",
+        "CREATE INDEX snapshots_by_normalized_url ON snapshots (normalized_url, captured_at)",
+        "CREATE INDEX snapshots_by_digest ON snapshots (digest)",
+        "CREATE INDEX snapshots_by_payload_digest ON snapshots (payload_digest)",
+        """CREATE TABLE failed_fetches (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            normalized_url TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            http_status INTEGER,
+            verdict TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            final_url TEXT,
+            redirects TEXT NOT NULL,
+            error TEXT,
+            result_json TEXT NOT NULL
+        )""",
+        "CREATE INDEX failed_by_key ON failed_fetches (url_key, captured_at)",
+        "CREATE INDEX failed_by_normalized_url ON failed_fetches (normalized_url, captured_at)",
+    ),
+}
+
+_SNAPSHOT_COLUMNS = (
+    "url, normalized_url, captured_at, http_status, verdict, reason, final_url, redirects, "
+    "digest, payload_digest, warc_path, warc_offset, warc_length, text_path, text_status, "
+    "title, content_type, size, is_revisit"
+)
+_FAILURE_BASE_COLUMNS = (
+    "url, normalized_url, captured_at, http_status, verdict, reason, final_url, redirects"
+)
+_FAILURE_COLUMNS = _FAILURE_BASE_COLUMNS + ", error"
+# A failed fetch as a row of _SNAPSHOT_COLUMNS: no digests, no record, no text.
+_FAILURE_AS_SNAPSHOT = (
+    f"{_FAILURE_BASE_COLUMNS}, NULL, NULL, NULL, NULL, NULL, NULL, "
+    f"'{TextStatus.NO_PAYLOAD.value}', NULL, NULL, NULL, 0"
+)
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` as the index stores it: UTC ISO-8601 with microseconds (sorts as time does)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class WarcFile:
+    """One WARC file as indexed: ``path`` is relative to the archive root."""
+
+    id: int
+    path: str
+    committed_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedRecord:
+    """One response or revisit record as indexed, with where it is."""
+
+    record_id: str
+    record_type: str
+    target_uri: str | None
+    warc_date: str
+    payload_digest: str | None
+    refers_to: str | None
+    warc_path: str
+    offset: int
+    length: int
+
+
+class ArchiveIndex:
+    """The SQLite index of one archive. Not thread-safe: the store serialises calls."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: Path) -> ArchiveIndex:
+        """Open (creating or migrating) the index at ``path``; call under the archive lock."""
+        try:
+            connection = sqlite3.connect(
+                path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise archive_error("open the archive index", path, exc) from exc
+        index = cls(path, connection)
+        try:
+            with index._guard("open the archive index"):
+                mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise ArchiveError(f"cannot open the archive index {path}: WAL mode refused")
+                # FULL: a commit is durable when it returns, like the WARC bytes before it.
+                connection.execute("PRAGMA synchronous=FULL")
+                connection.execute("PRAGMA foreign_keys=ON")
+                index._migrate()
+        except BaseException:
+            connection.close()
+            raise
+        return index
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise archive_error(action, self.path, exc) from exc
+
+    @contextlib.contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        with self._guard(action):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction("migrate the archive index"):
+            version = self._schema_version()
+            if version > SCHEMA_VERSION:
+                raise ArchiveError(
+                    f"{self.path}: index schema {version} was written by a newer provenance "
+                    f"(this one reads up to {SCHEMA_VERSION}); upgrade provenance"
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target]:
+                    self._db.execute(statement)
+                self._db.execute("UPDATE schema_version SET version = ?", (target,))
+
+    def _schema_version(self) -> int:
+        exists = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if exists is None:
+            return 0
+        row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        return 0 if row is None else int(row[0])
+
+    # -- writes ------------------------------------------------------------------------
+
+    def add_warc_file(
+        self, path: str, created_at: datetime, warcinfo: EncodedRecord, size: int
+    ) -> int:
+        """Index a new WARC file holding only its ``warcinfo`` record; return its id."""
+        with self._transaction("index a new WARC file") as db:
+            cursor = db.execute(
+                "INSERT INTO warc_files (path, created_at, committed_size) VALUES (?, ?, ?)",
+                (path, utc_text(created_at), size),
+            )
+            file_id = int(cursor.lastrowid or 0)
+            self._insert_record(db, file_id, warcinfo, 0)
+        return file_id
+
+    def commit_fetch(
+        self,
+        file_id: int,
+        committed_size: int,
+        records: Sequence[tuple[EncodedRecord, int]],
+        snapshot: Snapshot,
+        *,
+        url_key: str,
+        recorded_at: datetime,
+        record_id: str,
+        result_json: str,
+    ) -> None:
+        """Index one fetch's records (each with its offset) and its snapshot, atomically."""
+        with self._transaction("index a snapshot") as db:
+            for record, offset in records:
+                self._insert_record(db, file_id, record, offset)
+            db.execute(
+                "UPDATE warc_files SET committed_size = ? WHERE id = ?", (committed_size, file_id)
+            )
+            db.execute(
+                f"INSERT INTO snapshots ({_SNAPSHOT_COLUMNS}, url_key, recorded_at, "
+                "warc_record_id, result_json) VALUES (" + ", ".join("?" * 23) + ")",
+                (
+                    *_snapshot_values(snapshot),
+                    url_key,
+                    utc_text(recorded_at),
+                    record_id,
+                    result_json,
+                ),
+            )
+
+    def add_failure(
+        self, snapshot: Snapshot, *, url_key: str, recorded_at: datetime, result_json: str
+    ) -> None:
+        """Index a fetch that got no HTTP response."""
+        with self._transaction("index a failed fetch") as db:
+            db.execute(
+                f"INSERT INTO failed_fetches ({_FAILURE_COLUMNS}, url_key, recorded_at, "
+                "result_json) VALUES (" + ", ".join("?" * 12) + ")",
+                (
+                    snapshot.url,
+                    snapshot.normalized_url,
+                    utc_text(snapshot.captured_at),
+                    snapshot.http_status,
+                    snapshot.verdict.value,
+                    snapshot.reason.value,
+                    snapshot.final_url,
+                    _redirects_json(snapshot.redirects),
+                    snapshot.error,
+                    url_key,
+                    utc_text(recorded_at),
+                    result_json,
+                ),
+            )
+
+    @staticmethod
+    def _insert_record(
+        db: sqlite3.Connection, file_id: int, record: EncodedRecord, offset: int
+    ) -> None:
+        db.execute(
+            "INSERT INTO records (warc_file_id, offset, length, record_id, record_type, "
+            "target_uri, warc_date, payload_digest, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                file_id,
+                offset,
+                len(record.data),
+                record.record_id,
+                record.record_type,
+                record.target_uri,
+                record.warc_date,
+                record.payload_digest,
+                record.refers_to,
+            ),
+        )
+
+    # -- reads -------------------------------------------------------------------------
+
+    def warc_files(self) -> list[WarcFile]:
+        """Every indexed WARC file, oldest first."""
+        with self._guard("read the archive index"):
+            rows = self._db.execute(
+                "SELECT id, path, committed_size FROM warc_files ORDER BY id"
+            ).fetchall()
+        return [WarcFile(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    def latest_payload_record(self, target_uri: str) -> IndexedRecord | None:
+        """The last response or revisit record written for exactly ``target_uri``."""
+        return self._one_record(
+            "r.target_uri = ? AND r.record_type IN ('response', 'revisit')", target_uri
+        )
+
+    def record(self, record_id: str) -> IndexedRecord | None:
+        """The record with WARC-Record-ID ``record_id``."""
+        return self._one_record("r.record_id = ?", record_id)
+
+    def _one_record(self, where: str, value: str) -> IndexedRecord | None:
+        with self._guard("read the archive index"):
+            row = self._db.execute(
+                "SELECT r.record_id, r.record_type, r.target_uri, r.warc_date, r.payload_digest, "
+                "r.refers_to, f.path, r.offset, r.length FROM records r "
+                f"JOIN warc_files f ON f.id = r.warc_file_id WHERE {where} "
+                "ORDER BY r.id DESC LIMIT 1",
+                (value,),
+            ).fetchone()
+        if row is None:
+            return None
+        return IndexedRecord(
+            str(row[0]), str(row[1]), row[2], str(row[3]), row[4], row[5], str(row[6]),
+            int(row[7]), int(row[8]),
+        )  # fmt: skip
+
+    def history(self, url_key: str, url: str) -> list[Snapshot]:
+        """Every snapshot and failed fetch of a URL, oldest first.
+
+        Matches the archive's own normalisation (``url_key``) and, so lookups by
+        the fetcher's ``normalized_url`` work too, that column.
+        """
+        where = "url_key = ? OR normalized_url = ? OR normalized_url = ?"
+        params = (url_key, url, url_key)
+        with self._guard("read the archive index"):
+            rows = self._db.execute(
+                f"SELECT * FROM ("
+                f"SELECT {_SNAPSHOT_COLUMNS}, NULL AS error, recorded_at, id, 0 AS failed "
+                f"FROM snapshots WHERE {where} "
+                f"UNION ALL SELECT {_FAILURE_AS_SNAPSHOT}, error, recorded_at, id, 1 "
+                f"FROM failed_fetches WHERE {where}"
+                ") ORDER BY captured_at, recorded_at, failed, id",
+                params + params,
+            ).fetchall()
+        return [_snapshot(row) for row in rows]
+
+    def urls(self) -> list[str]:
+        """Every normalised URL with a snapshot or a failed fetch, sorted."""
+        with self._guard("read the archive index"):
+            rows = self._db.execute(
+                "SELECT normalized_url FROM snapshots UNION "
+                "SELECT normalized_url FROM failed_fetches ORDER BY 1"
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def find_digest(self, digest: str) -> Snapshot | None:
+        """The latest snapshot whose decoded or archived payload has ``sha256:<hex>`` ``digest``."""
+        with self._guard("read the archive index"):
+            row = self._db.execute(
+                f"SELECT {_SNAPSHOT_COLUMNS}, NULL FROM snapshots "
+                "WHERE digest = ? OR payload_digest = ? ORDER BY captured_at DESC, id DESC LIMIT 1",
+                (digest, digest),
+            ).fetchone()
+        return None if row is None else _snapshot(row)
+
+    def snapshots(self) -> list[Snapshot]:
+        """Every snapshot with a WARC record, in the order they were indexed."""
+        with self._guard("read the archive index"):
+            rows = self._db.execute(
+                f"SELECT {_SNAPSHOT_COLUMNS}, NULL FROM snapshots ORDER BY id"
+            ).fetchall()
+        return [_snapshot(row) for row in rows]
+
+    def count(self) -> tuple[int, int]:
+        """How many (snapshots, failed fetches) are indexed."""
+        with self._guard("read the archive index"):
+            snapshots = self._db.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+            failures = self._db.execute("SELECT count(*) FROM failed_fetches").fetchone()[0]
+        return int(snapshots), int(failures)
+
+
+def _redirects_json(redirects: Sequence[Redirect]) -> str:
+    return json.dumps([redirect.model_dump(mode="json") for redirect in redirects])
+
+
+def _snapshot_values(snapshot: Snapshot) -> tuple[Any, ...]:
+    return (
+        snapshot.url,
+        snapshot.normalized_url,
+        utc_text(snapshot.captured_at),
+        snapshot.http_status,
+        snapshot.verdict.value,
+        snapshot.reason.value,
+        snapshot.final_url,
+        _redirects_json(snapshot.redirects),
+        snapshot.digest,
+        snapshot.payload_digest,
+        snapshot.warc_path,
+        snapshot.offset,
+        snapshot.length,
+        snapshot.text_path,
+        snapshot.text_status.value,
+        snapshot.title,
+        snapshot.content_type,
+        snapshot.size,
+        int(snapshot.is_revisit),
+    )
+
+
+def _snapshot(row: Sequence[Any]) -> Snapshot:
+    """A ``Snapshot`` from a row in ``_SNAPSHOT_COLUMNS`` order followed by ``error``."""
+    return Snapshot(
+        url=row[0],
+        normalized_url=row[1],
+        captured_at=datetime.fromisoformat(row[2]),
+        http_status=row[3],
+        verdict=Verdict(row[4]),
+        reason=Reason(row[5]),
+        final_url=row[6],
+        redirects=tuple(Redirect.model_validate(r) for r in json.loads(row[7])),
+        digest=row[8],
+        payload_digest=row[9],
+        warc_path=row[10],
+        offset=row[11],
+        length=row[12],
+        text_path=row[13],
+        text_status=TextStatus(row[14]),
+        title=row[15],
+        content_type=row[16],
+        size=row[17],
+        is_revisit=bool(row[18]),
+        error=row[19],
+    )

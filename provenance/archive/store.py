@@ -1,0 +1,674 @@
+"""``SnapshotStore``: the evidence archive of every fetch, on disk under one root.
+
+Layout under ``root``::
+
+    lock                                    flock'd by whichever run is writing
+    index.sqlite3                           the index (see provenance.archive.index)
+    warc/provenance-YYYYMMDD-<run>-NNNNN.warc.gz
+    text/<hex[:2]>/<hex>.txt                readable text, by decoded-payload sha256
+
+Every write happens under the lock, in this order: text file (temp, fsync,
+rename), WARC gzip members (append, fsync), then the index rows in one
+transaction. A run killed at any point leaves bytes that no index row points
+at; the next run to open the archive cuts them off before appending, so every
+WARC file stays a clean sequence of whole records.
+
+Each run appends to WARC files of its own (the run id or pid is in the name),
+so two runs on one archive only take turns at the lock, a record at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+from provenance.archive.fs import (
+    TEMP_SUFFIX,
+    append_durably,
+    archive_error,
+    fsync_dir,
+    make_dirs,
+    truncate_durably,
+    write_atomic,
+)
+from provenance.archive.index import ArchiveIndex
+from provenance.archive.lock import ArchiveLock
+from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
+from provenance.archive.text import DEFAULT_MAX_DECODED_BYTES, decode_content, extract, header_value
+from provenance.archive.url import normalize_url
+from provenance.archive.warc import (
+    WARC_NAME_PATTERN,
+    EncodedRecord,
+    RevisitTarget,
+    StoredRecord,
+    as_utc,
+    complete_prefix,
+    digest_to_hex,
+    encode_exchange,
+    encode_warcinfo,
+    read_record,
+    sha256_hex,
+    warc_file_name,
+)
+from provenance.errors import ArchiveCorruptError, ArchiveError
+from provenance.fetch.models import FetchResult, HttpExchange
+
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "DEFAULT_MAX_WARC_BYTES", "SnapshotStore"]
+
+DEFAULT_MAX_WARC_BYTES = 1_000_000_000  # the customary 1 GB WARC file
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+_WARC_DIR = "warc"
+_TEXT_DIR = "text"
+_INDEX_NAME = "index.sqlite3"
+_LOCK_NAME = "lock"
+_HEX_DIGEST = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _software() -> str:
+    try:
+        return f"provenance/{importlib.metadata.version('provenance')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "provenance"
+
+
+@dataclass(slots=True)
+class _OpenWarc:
+    """The WARC file this store appends to: its index id and committed size."""
+
+    file_id: int
+    relative: str
+    path: Path
+    fd: int
+    size: int
+    fetches: int = 0
+
+
+class SnapshotStore:
+    """The evidence archive under ``root``: WARC records, extracted text, and their index.
+
+    Use it as a context manager; opening takes the lock briefly to create or
+    migrate the index and to cut off what a killed run left half-written.
+    ``record`` has the signature of the fetcher's ``on_fetched`` hook.
+
+    ``clock`` dates WARC files and ``warcinfo`` records (exchanges carry their own
+    times); ``run_id`` (1-64 of ``[A-Za-z0-9_-]``, default: the pid) goes into WARC
+    file names; a write waits up to ``lock_timeout`` seconds for another run
+    before raising ``ArchiveLockedError``; a WARC file is closed and a new one
+    begun once it would grow past ``max_warc_bytes``; payloads that decode to
+    more than ``max_decoded_bytes`` get no text.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        run_id: str | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        max_warc_bytes: int = DEFAULT_MAX_WARC_BYTES,
+        max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+    ) -> None:
+        run = run_id if run_id is not None else str(os.getpid())
+        warc_file_name(date(2000, 1, 1), run, 0)  # validates the run id early
+        self.root = Path(root)
+        self.run_id = run
+        self._clock = clock
+        self._lock_timeout = lock_timeout
+        self._max_warc_bytes = max_warc_bytes
+        self._max_decoded_bytes = max_decoded_bytes
+        self._mutex = threading.RLock()
+        self._lock: ArchiveLock | None = None
+        self._index: ArchiveIndex | None = None
+        self._warc: _OpenWarc | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> SnapshotStore:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Create or open the archive and recover from any killed run; idempotent."""
+        with self._mutex:
+            if self._index is not None:
+                return
+            make_dirs(self.root, self.root / _WARC_DIR, self.root / _TEXT_DIR)
+            lock = ArchiveLock(self.root / _LOCK_NAME, timeout=self._lock_timeout)
+            lock.open()
+            try:
+                with lock.held():
+                    index = ArchiveIndex.open(self.root / _INDEX_NAME)
+                    try:
+                        self._recover(index)
+                    except BaseException:
+                        index.close()
+                        raise
+            except BaseException:
+                lock.close()
+                raise
+            self._lock, self._index = lock, index
+
+    def close(self) -> None:
+        """Close the WARC file, the index and the lock file; idempotent."""
+        with self._mutex:
+            if self._warc is not None:
+                os.close(self._warc.fd)
+                self._warc = None
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
+
+    def _require_index(self) -> ArchiveIndex:
+        if self._index is None:
+            raise ArchiveError(f"{self.root}: the archive is not open (use it in a with block)")
+        return self._index
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[ArchiveIndex]:
+        with self._mutex:
+            index = self._require_index()
+            assert self._lock is not None  # open() sets both
+            with self._lock.held():
+                yield index
+
+    def _recover(self, index: ArchiveIndex) -> None:
+        """Cut off what killed runs left: unindexed WARC tails, orphan files, temp files."""
+        warc_dir = self.root / _WARC_DIR
+        indexed = {f.path: f for f in index.warc_files()}
+        try:
+            for warc in indexed.values():
+                path = self.root / warc.path
+                with contextlib.suppress(FileNotFoundError):
+                    # A missing file is verify()'s to report, not recovery's to invent.
+                    if path.stat().st_size > warc.committed_size:
+                        self._truncate(path, warc.committed_size)
+            for path in sorted(warc_dir.iterdir()):
+                relative = f"{_WARC_DIR}/{path.name}"
+                if relative in indexed or not WARC_NAME_PATTERN.fullmatch(path.name):
+                    continue
+                # A file whose warcinfo never got indexed: keep whole records, if any.
+                keep = complete_prefix(path)
+                if keep == 0:
+                    path.unlink()
+                elif keep < path.stat().st_size:
+                    self._truncate(path, keep)
+            for pattern in (f"*{TEMP_SUFFIX}", f"*/*{TEMP_SUFFIX}"):
+                for temp in (self.root / _TEXT_DIR).glob(pattern):
+                    temp.unlink()
+        except OSError as exc:
+            raise archive_error("recover the archive", self.root, exc) from exc
+
+    @staticmethod
+    def _truncate(path: Path, size: int) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            truncate_durably(fd, size)
+        finally:
+            os.close(fd)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def record(self, result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
+        """Archive one fetch: its exchanges as WARC records, its text, its index row.
+
+        ``exchanges`` are the fetch's HTTP exchanges in order (one per redirect
+        hop); the last is the snapshot's. A fetch with no exchange is indexed as
+        a failed fetch (unless it came from the fetcher's cache: nothing was
+        fetched). Returns ``result``, with ``digest`` filled in if it was empty.
+        Raises ``ArchiveError`` (naming the path) when the archive cannot be
+        written; nothing half-written is indexed then.
+        """
+        exchanges = tuple(exchanges)
+        now = self._clock()
+        url_key = normalize_url(result.url)
+        if not exchanges:
+            if not result.from_cache:
+                with self._writing() as index:
+                    index.add_failure(
+                        _failure_snapshot(result),
+                        url_key=url_key,
+                        recorded_at=now,
+                        result_json=result.model_dump_json(),
+                    )
+            return result
+
+        final = exchanges[-1]
+        extraction = extract(
+            final.body, final.response_headers, max_decoded_bytes=self._max_decoded_bytes
+        )
+        digest = sha256_hex(extraction.decoded) if extraction.decoded is not None else None
+        digest = digest or result.digest
+        if result.digest is None and digest is not None:
+            result = result.model_copy(update={"digest": digest})
+        text_path = _text_path(digest) if extraction.text is not None else None
+
+        with self._writing() as index:
+            if text_path is not None and extraction.text is not None:
+                self._write_text(text_path, extraction.text)
+            records = self._encode(index, exchanges)
+            blob = b"".join(record.data for record in records)
+            warc = self._warc_for(index, len(blob))
+            start = warc.size
+            try:
+                # A failed earlier append may have left bytes we could not cut.
+                if os.fstat(warc.fd).st_size != start:
+                    truncate_durably(warc.fd, start)
+                append_durably(warc.fd, blob)
+            except OSError as exc:
+                self._cut_back(warc, start)
+                raise archive_error("append to", warc.path, exc) from exc
+
+            placed: list[tuple[EncodedRecord, int]] = []
+            offset = start
+            for record in records:
+                placed.append((record, offset))
+                offset += len(record.data)
+            # Records go (response or revisit, request) per exchange: the final
+            # exchange's response or revisit is the second to last.
+            final_record, final_offset = placed[-2]
+            snapshot = Snapshot(
+                url=result.url,
+                normalized_url=result.normalized_url,
+                captured_at=result.fetched_at,
+                http_status=result.http_status if result.http_status is not None
+                else final.status_code,
+                verdict=result.verdict,
+                reason=result.reason,
+                final_url=result.final_url if result.final_url is not None else final.url,
+                redirects=result.redirects,
+                digest=digest,
+                payload_digest=final_record.payload_digest,
+                warc_path=warc.relative,
+                offset=final_offset,
+                length=len(final_record.data),
+                text_path=text_path,
+                text_status=extraction.status,
+                title=extraction.title,
+                content_type=result.content_type or extraction.content_type,
+                size=result.size if result.size is not None else len(
+                    extraction.decoded if extraction.decoded is not None else final.body
+                ),
+                is_revisit=final_record.record_type == "revisit",
+                error=result.error,
+            )  # fmt: skip
+            try:
+                index.commit_fetch(
+                    warc.file_id,
+                    offset,
+                    placed,
+                    snapshot,
+                    url_key=url_key,
+                    recorded_at=now,
+                    record_id=final_record.record_id,
+                    result_json=result.model_dump_json(),
+                )
+            except BaseException:
+                self._cut_back(warc, start)
+                raise
+            warc.size = offset
+            warc.fetches += 1
+        return result
+
+    @staticmethod
+    def _cut_back(warc: _OpenWarc, size: int) -> None:
+        # Best effort: if even this fails, the bytes past the committed size are
+        # unindexed and the next open() cuts them.
+        with contextlib.suppress(OSError):
+            truncate_durably(warc.fd, size)
+
+    def _encode(
+        self, index: ArchiveIndex, exchanges: Sequence[HttpExchange]
+    ) -> list[EncodedRecord]:
+        """Encode each exchange, as a revisit when its URL's last payload was the same."""
+        # (payload digest, the original response) of records encoded in this fetch.
+        latest: dict[str, tuple[str | None, RevisitTarget]] = {}
+        records: list[EncodedRecord] = []
+        for exchange in exchanges:
+            payload_digest = sha256_hex(exchange.body)
+            previous = latest.get(exchange.url) or self._previous(index, exchange.url)
+            revisit_of = None
+            if previous is not None and previous[0] == payload_digest:
+                revisit_of = previous[1]
+            response, request = encode_exchange(exchange, revisit_of=revisit_of)
+            original = revisit_of or RevisitTarget(
+                response.record_id, response.target_uri or exchange.url, response.warc_date
+            )
+            latest[exchange.url] = (payload_digest, original)
+            records += (response, request)
+        return records
+
+    @staticmethod
+    def _previous(index: ArchiveIndex, url: str) -> tuple[str | None, RevisitTarget] | None:
+        last = index.latest_payload_record(url)
+        if last is None:
+            return None
+        original = last if last.record_type == "response" else None
+        if last.record_type == "revisit" and last.refers_to is not None:
+            original = index.record(last.refers_to)
+        if original is None or original.target_uri is None:
+            return None
+        target = RevisitTarget(original.record_id, original.target_uri, original.warc_date)
+        return last.payload_digest, target
+
+    def _warc_for(self, index: ArchiveIndex, needed: int) -> _OpenWarc:
+        """The WARC file to append ``needed`` bytes to, starting a new one past the size cap."""
+        warc = self._warc
+        if warc is not None and warc.fetches and warc.size + needed > self._max_warc_bytes:
+            os.close(warc.fd)
+            self._warc = warc = None
+        if warc is None:
+            self._warc = warc = self._new_warc(index)
+        return warc
+
+    def _new_warc(self, index: ArchiveIndex) -> _OpenWarc:
+        now = as_utc(self._clock())
+        warc_dir = self.root / _WARC_DIR
+        prefix = warc_file_name(now.date(), self.run_id, 0)[: -len("00000.warc.gz")]
+        try:
+            taken = [p.name for p in warc_dir.iterdir() if p.name.startswith(prefix)]
+        except OSError as exc:
+            raise archive_error("list", warc_dir, exc) from exc
+        sequence = 1 + max((_sequence_of(name) for name in taken), default=-1)
+        while True:
+            name = warc_file_name(now.date(), self.run_id, sequence)
+            path = warc_dir / name
+            try:
+                fd = os.open(
+                    path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644
+                )
+                break
+            except FileExistsError:
+                sequence += 1
+            except OSError as exc:
+                raise archive_error("create", path, exc) from exc
+        fields = {
+            "software": _software(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+            "warc-format/warc-1.1/",
+            "isPartOf": self.run_id,
+            "description": "provenance evidence archive: what each cited URL returned",
+        }
+        warcinfo = encode_warcinfo(name, now, fields)
+        relative = f"{_WARC_DIR}/{name}"
+        try:
+            try:
+                append_durably(fd, warcinfo.data)
+                fsync_dir(warc_dir)
+            except OSError as exc:
+                raise archive_error("write", path, exc) from exc
+            file_id = index.add_warc_file(relative, now, warcinfo, len(warcinfo.data))
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        return _OpenWarc(file_id, relative, path, fd, len(warcinfo.data))
+
+    def _write_text(self, relative: str, text: str) -> None:
+        path = self.root / relative
+        if path.exists():
+            return  # content-addressed: the same digest, the same text
+        make_dirs(path.parent)
+        write_atomic(path, text.encode("utf-8"))
+
+    # -- reading -----------------------------------------------------------------------
+
+    def history(self, url: str) -> list[Snapshot]:
+        """Every fetch of ``url`` (normalised), oldest first, failed fetches included."""
+        with self._mutex:
+            return self._require_index().history(normalize_url(url), url)
+
+    def urls(self) -> list[str]:
+        """Every URL in the archive (as the fetcher normalised it), sorted."""
+        with self._mutex:
+            return self._require_index().urls()
+
+    def latest(self, url: str, *, archived_only: bool = False) -> Snapshot | None:
+        """The most recent fetch of ``url`` (with ``archived_only``: that has a record)."""
+        snapshots = self.history(url)
+        if archived_only:
+            snapshots = [s for s in snapshots if s.archived]
+        return snapshots[-1] if snapshots else None
+
+    def find(self, url_or_digest: str) -> Snapshot | None:
+        """The latest snapshot of a URL, or with a ``sha256:<hex>`` digest (decoded or archived)."""
+        match = _HEX_DIGEST.fullmatch(url_or_digest.strip().lower())
+        if match is None:
+            return self.latest(url_or_digest)
+        with self._mutex:
+            return self._require_index().find_digest("sha256:" + match.group(1))
+
+    def text(self, snapshot_or_digest: Snapshot | str) -> str | None:
+        """The extracted text of a snapshot (or of the latest snapshot with a digest).
+
+        ``None`` when there is none (a failed fetch, an image, a PDF without
+        ``pypdf``...); raises ``ArchiveCorruptError`` if an indexed text file is gone.
+        """
+        snapshot: Snapshot | None
+        if isinstance(snapshot_or_digest, Snapshot):
+            snapshot = snapshot_or_digest
+        else:
+            match = _HEX_DIGEST.fullmatch(snapshot_or_digest.strip().lower())
+            if match is None:
+                raise ValueError(f"not a sha256 digest: {snapshot_or_digest!r}")
+            snapshot = self.find(match.group(1))
+        if snapshot is None or snapshot.text_path is None:
+            return None
+        path = self._resolve(snapshot.text_path)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ArchiveCorruptError(f"{path}: indexed text file is missing") from None
+        except OSError as exc:
+            raise archive_error("read", path, exc) from exc
+
+    def read_payload(self, snapshot: Snapshot, *, decoded: bool = False) -> bytes:
+        """The payload of ``snapshot`` as archived (a revisit is followed to its original).
+
+        As archived means content-encoding still applied, like
+        ``HttpExchange.body``; ``decoded=True`` removes it. Raises
+        ``ArchiveCorruptError`` when the record is missing, unreadable or does not
+        match its index entry, ``ArchiveError`` for a fetch that archived nothing.
+        """
+        if snapshot.warc_path is None or snapshot.offset is None or snapshot.length is None:
+            raise ArchiveError(
+                f"{snapshot.url}: no payload was archived (the fetch ended {snapshot.reason})"
+            )
+        stored = read_record(self._resolve(snapshot.warc_path), snapshot.offset, snapshot.length)
+        if stored.record_type not in ("response", "revisit"):
+            raise ArchiveCorruptError(
+                f"{snapshot.warc_path}@{snapshot.offset}: a {stored.record_type} record, "
+                "not the indexed response"
+            )
+        if stored.record_type == "revisit":
+            payload = self._original(stored).payload
+        else:
+            payload = stored.payload
+        if sha256_hex(payload) != snapshot.payload_digest:
+            raise ArchiveCorruptError(
+                f"{snapshot.warc_path}@{snapshot.offset}: payload digest does not match the index"
+            )
+        if not decoded:
+            return payload
+        try:
+            return decode_content(
+                payload,
+                header_value(stored.http_headers, "content-encoding"),
+                limit=self._max_decoded_bytes,
+            )
+        except ValueError as exc:
+            raise ArchiveError(f"{snapshot.url}: cannot decode the payload: {exc}") from exc
+
+    def _original(self, revisit: StoredRecord) -> StoredRecord:
+        """The response record a revisit refers to, read back."""
+        with self._mutex:
+            target = self._require_index().record(revisit.refers_to) if revisit.refers_to else None
+        if target is None or target.record_type != "response":
+            raise ArchiveCorruptError(
+                f"revisit {revisit.record_id}: the record it refers to "
+                f"({revisit.refers_to}) is not an indexed response"
+            )
+        original = read_record(self._resolve(target.warc_path), target.offset, target.length)
+        if original.record_type != "response" or original.record_id != target.record_id:
+            raise ArchiveCorruptError(
+                f"{target.warc_path}@{target.offset}: not the response {target.record_id}"
+            )
+        return original
+
+    def _resolve(self, relative: str) -> Path:
+        """``root / relative`` for a path read from the index, which must stay inside root."""
+        parts = PurePosixPath(relative).parts
+        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+            raise ArchiveCorruptError(f"{self.root}: index names a path outside it: {relative!r}")
+        return self.root.joinpath(*parts)
+
+    # -- verifying ---------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Check every indexed snapshot against its WARC record; report, never raise, problems.
+
+        Each snapshot's record must be present, whole, of the indexed type, pass
+        warcio's digest check and carry the indexed payload digest; a revisit's
+        original must too. WARC files must exist and be at least as long as
+        indexed, and indexed text files must exist.
+        """
+        with self._mutex:
+            index = self._require_index()
+            files = index.warc_files()
+            snapshots = index.snapshots()
+        problems: list[VerifyProblem] = []
+        for warc in files:
+            try:
+                size = self._resolve(warc.path).stat().st_size
+            except FileNotFoundError:
+                problems.append(VerifyProblem(message="WARC file is missing", warc_path=warc.path))
+                continue
+            except (OSError, ArchiveError) as exc:
+                problems.append(VerifyProblem(message=str(exc), warc_path=warc.path))
+                continue
+            if size < warc.committed_size:
+                problems.append(
+                    VerifyProblem(
+                        message=f"WARC file is {size} bytes, shorter than the "
+                        f"{warc.committed_size} indexed",
+                        warc_path=warc.path,
+                    )
+                )
+        originals: dict[str, str | None] = {}
+        for snapshot in snapshots:
+            message = self._check_snapshot(snapshot, originals)
+            if message is not None:
+                problems.append(
+                    VerifyProblem(
+                        message=message,
+                        url=snapshot.url,
+                        warc_path=snapshot.warc_path,
+                        offset=snapshot.offset,
+                    )
+                )
+        return VerifyReport(
+            snapshots_checked=len(snapshots), files_checked=len(files), problems=tuple(problems)
+        )
+
+    def _check_snapshot(self, snapshot: Snapshot, originals: dict[str, str | None]) -> str | None:
+        """What is wrong with one snapshot's record, or ``None``."""
+        # Snapshot rows always locate their record (NOT NULL columns).
+        assert snapshot.warc_path is not None
+        assert snapshot.offset is not None
+        assert snapshot.length is not None
+        try:
+            stored = read_record(
+                self._resolve(snapshot.warc_path), snapshot.offset, snapshot.length
+            )
+        except ArchiveError as exc:
+            return str(exc)
+        expected = "revisit" if snapshot.is_revisit else "response"
+        if stored.record_type != expected:
+            return f"a {stored.record_type} record where the index has a {expected}"
+        if stored.digest_problems:
+            return "; ".join(stored.digest_problems)
+        if digest_to_hex(stored.payload_digest_header) != snapshot.payload_digest:
+            return "WARC-Payload-Digest does not match the index"
+        if stored.record_type == "response" and sha256_hex(stored.payload) != (
+            snapshot.payload_digest
+        ):
+            return "payload does not match its digest"
+        if stored.record_type == "revisit":
+            key = stored.refers_to or ""
+            if key not in originals:
+                originals[key] = self._check_original(stored, snapshot.payload_digest)
+            if originals[key] is not None:
+                return originals[key]
+        if snapshot.text_path is not None:
+            try:
+                if not self._resolve(snapshot.text_path).is_file():
+                    return f"text file {snapshot.text_path} is missing"
+            except ArchiveError as exc:
+                return str(exc)
+        return None
+
+    def _check_original(self, revisit: StoredRecord, payload_digest: str | None) -> str | None:
+        try:
+            original = self._original(revisit)
+        except ArchiveError as exc:
+            return str(exc)
+        if original.digest_problems:
+            return "original: " + "; ".join(original.digest_problems)
+        if sha256_hex(original.payload) != payload_digest:
+            return f"original {original.record_id}: payload does not match the revisit's digest"
+        return None
+
+
+def _failure_snapshot(result: FetchResult) -> Snapshot:
+    return Snapshot(
+        url=result.url,
+        normalized_url=result.normalized_url,
+        captured_at=result.fetched_at,
+        http_status=result.http_status,
+        verdict=result.verdict,
+        reason=result.reason,
+        final_url=result.final_url,
+        redirects=result.redirects,
+        text_status=TextStatus.NO_PAYLOAD,
+        content_type=result.content_type,
+        error=result.error,
+    )
+
+
+def _text_path(digest: str | None) -> str | None:
+    match = _HEX_DIGEST.fullmatch(digest or "")
+    if match is None:
+        return None
+    hex_digest = match.group(1)
+    return f"{_TEXT_DIR}/{hex_digest[:2]}/{hex_digest}.txt"
+
+
+def _sequence_of(name: str) -> int:
+    if not WARC_NAME_PATTERN.fullmatch(name):
+        return -1
+    return int(name[: -len(".warc.gz")].rsplit("-", 1)[1])

@@ -1,0 +1,345 @@
+"""Readable text of a fetched payload: what a reader of the page would see, as plain lines.
+
+The payload is first content-decoded (gzip, deflate; with a size cap against
+decompression bombs), then turned into text by its type: HTML through
+BeautifulSoup (boilerplate dropped, one block element per line), ``text/plain``
+as it is, PDF through the optional ``pypdf``. Anything else has no text, and
+the reason is kept (``TextStatus``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import importlib
+import io
+import re
+import warnings
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+import charset_normalizer
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.element import NavigableString, PreformattedString, Tag
+
+from provenance.archive.models import TextStatus
+
+__all__ = [
+    "DEFAULT_MAX_DECODED_BYTES",
+    "ContentDecodingError",
+    "Extraction",
+    "decode_content",
+    "extract",
+    "header_value",
+    "html_text",
+]
+
+DEFAULT_MAX_DECODED_BYTES = 32 * 1024 * 1024
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_PLAIN_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+
+# Boilerplate and non-content: a citation points at what the page says, not its chrome.
+_DROPPED_TAGS = [
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "head",
+]
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "blockquote", "body", "caption", "center", "dd", "details",
+        "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3",
+        "h4", "h5", "h6", "hgroup", "hr", "html", "legend", "li", "main", "menu", "ol",
+        "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+        "tr", "ul",
+    }
+)  # fmt: skip
+
+_MAX_TITLE_CHARS = 1000
+_SNIFF_BYTES = 4096
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_WHITESPACE = re.compile(r"\s+")
+# WHATWG: these labels mean windows-1252 in practice, which is a superset.
+_CHARSET_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+
+
+class ContentDecodingError(ValueError):
+    """A payload's content-encoding is unknown or its compressed data is corrupt."""
+
+
+class _TooLargeError(ValueError):
+    """The decoded payload would exceed the cap."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What reading one payload produced.
+
+    ``decoded`` is the payload with content-encoding removed (``None`` when it
+    could not be decoded within the cap); ``text`` is ``None`` unless
+    ``status`` is ``EXTRACTED``.
+    """
+
+    status: TextStatus
+    decoded: bytes | None
+    text: str | None
+    title: str | None
+    content_type: str | None
+
+
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The last value of header ``name`` (case-insensitive), or ``None``."""
+    wanted = name.lower()
+    found = None
+    for key, value in headers:
+        if key.strip().lower() == wanted:
+            found = value
+    return found
+
+
+def decode_content(body: bytes, content_encoding: str | None, *, limit: int) -> bytes:
+    """Undo ``Content-Encoding`` (gzip, x-gzip, deflate, identity; stacked in order).
+
+    Raises ``ContentDecodingError`` for an unknown coding or corrupt data, and
+    a ``ValueError`` when the result would exceed ``limit`` bytes. A stream
+    that simply ends early (a body truncated at the fetch size cap) yields what
+    decompresses.
+    """
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    data = body
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            data = _inflate(data, zlib.MAX_WBITS | 16, limit)
+        elif coding == "deflate":
+            # "deflate" is meant to be zlib-wrapped, but servers send raw deflate too.
+            try:
+                data = _inflate(data, zlib.MAX_WBITS, limit)
+            except ContentDecodingError:
+                data = _inflate(data, -zlib.MAX_WBITS, limit)
+        else:
+            raise ContentDecodingError(f"unsupported content-encoding {coding!r}")
+    if len(data) > limit:
+        raise _TooLargeError(f"payload is larger than {limit} bytes")
+    return data
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+    out = bytearray()
+    pending = data
+    while pending:
+        decompressor = zlib.decompressobj(wbits)
+        try:
+            out += decompressor.decompress(pending, limit - len(out) + 1)
+            while decompressor.unconsumed_tail and len(out) <= limit:
+                tail = decompressor.unconsumed_tail
+                out += decompressor.decompress(tail, limit - len(out) + 1)
+        except zlib.error as exc:
+            raise ContentDecodingError(f"corrupt compressed data: {exc}") from exc
+        if len(out) > limit:
+            raise _TooLargeError(f"decoded payload is larger than {limit} bytes")
+        # A gzip body may be several members back to back; anything else after
+        # the end of the stream is trailing junk, which browsers ignore too.
+        pending = decompressor.unused_data if decompressor.eof else b""
+        if wbits & 16 == 0 or not pending.startswith(b"\x1f\x8b"):
+            break
+    return bytes(out)
+
+
+def extract(
+    body: bytes,
+    headers: Iterable[tuple[str, str]],
+    *,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+) -> Extraction:
+    """Decode ``body`` (as received, with ``headers``) and extract its readable text and title."""
+    headers = tuple(headers)
+    raw_type = header_value(headers, "content-type")
+    media_type, header_charset = _parse_content_type(raw_type)
+    try:
+        decoded = decode_content(
+            body, header_value(headers, "content-encoding"), limit=max_decoded_bytes
+        )
+    except ContentDecodingError:
+        return Extraction(TextStatus.UNDECODABLE, None, None, None, raw_type)
+    except _TooLargeError:
+        return Extraction(TextStatus.TOO_LARGE, None, None, None, raw_type)
+    if not decoded:
+        return Extraction(TextStatus.NO_PAYLOAD, decoded, None, None, raw_type)
+
+    kind = media_type if media_type and media_type != "application/octet-stream" else None
+    kind = kind or _sniff_type(decoded)
+    if kind in _HTML_TYPES:
+        text, title = html_text(_to_str(decoded, header_charset, html=True))
+    elif kind in _PLAIN_TYPES:
+        text, title = _plain_text(_to_str(decoded, header_charset, html=False)), None
+    elif kind in _PDF_TYPES:
+        return _pdf_extraction(decoded, raw_type)
+    else:
+        return Extraction(TextStatus.UNSUPPORTED_TYPE, decoded, None, None, raw_type)
+    return Extraction(TextStatus.EXTRACTED, decoded, text, title, raw_type)
+
+
+def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    message = Message()
+    message["content-type"] = value
+    media_type = message.get_content_type().lower() if "/" in value.split(";")[0] else None
+    charset = message.get_param("charset")
+    return media_type, charset if isinstance(charset, str) else None
+
+
+def _sniff_type(data: bytes) -> str | None:
+    head = data[:_SNIFF_BYTES].lstrip().lower()
+    if head.startswith(b"%pdf-"):
+        return "application/pdf"
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "text/html"
+    return None
+
+
+def _to_str(data: bytes, header_charset: str | None, *, html: bool) -> str:
+    """Decode bytes to text: BOM, then the header's charset, then ``<meta>``, then detection."""
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    candidates = [header_charset]
+    if html:
+        match = _META_CHARSET.search(data[:_SNIFF_BYTES])
+        candidates.append(match.group(1).decode("ascii") if match else None)
+    for label in candidates:
+        known = _codec(label)
+        if known is not None:
+            return data.decode(known, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[: _SNIFF_BYTES * 16]).best()
+    codec = _codec(best.encoding if best is not None else None) or "cp1252"
+    return data.decode(codec, errors="replace")
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _CHARSET_ALIASES.get(name, name)
+
+
+def _normalize_space(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _plain_text(text: str) -> str:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def html_text(markup: str) -> tuple[str, str | None]:
+    """The readable text of an HTML document and its ``<title>``.
+
+    The title comes first, then one line per block element (headings,
+    paragraphs, list items, table cells...) with whitespace collapsed;
+    scripts, styles, navigation, headers, footers, asides and forms are left out.
+    """
+    with warnings.catch_warnings():
+        # bs4 warns when markup looks like a file name or is XML; a fetched page is
+        # whatever the server sent, and the library never prints.
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(markup, "html.parser")
+    title_tag = soup.find("title")
+    title_text = _normalize_space(title_tag.get_text(" ")) if title_tag is not None else ""
+    title = title_text[:_MAX_TITLE_CHARS] or None
+    doomed = [*soup.find_all(_DROPPED_TAGS), *soup.find_all(hidden=True)]
+    for tag in doomed:
+        if not tag.decomposed:
+            tag.decompose()
+    if title_tag is not None and not title_tag.decomposed:
+        title_tag.decompose()
+    lines = _block_lines(soup)
+    if title is not None:
+        lines.insert(0, title)
+    return "\n".join(lines), title
+
+
+def _block_lines(root: Tag) -> list[str]:
+    lines: list[str] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        line = _normalize_space("".join(parts))
+        if line:
+            lines.append(line)
+        parts.clear()
+
+    # An explicit stack: real pages nest deeper than Python's recursion limit.
+    stack: list[tuple[bool, Any]] = [(False, child) for child in reversed(root.contents)]
+    while stack:
+        closing, node = stack.pop()
+        if closing:
+            flush()
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                flush()
+            elif node.name in _BLOCK_TAGS:
+                flush()
+                stack.append((True, node))
+                stack.extend((False, child) for child in reversed(node.contents))
+            else:
+                stack.extend((False, child) for child in reversed(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            # Comments, doctypes and CDATA are PreformattedStrings: not page text.
+            parts.append(str(node))
+    flush()
+    return lines
+
+
+def _pdf_extraction(data: bytes, raw_type: str | None) -> Extraction:
+    try:
+        pypdf = importlib.import_module("pypdf")
+    except ImportError:
+        return Extraction(TextStatus.PDF_UNAVAILABLE, data, None, None, raw_type)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            title = None
+            with contextlib.suppress(Exception):
+                metadata = reader.metadata
+                title = metadata.title if metadata is not None else None
+    except Exception:
+        # pypdf raises many kinds of error on malformed files; all mean "unreadable".
+        return Extraction(TextStatus.UNDECODABLE, data, None, None, raw_type)
+    lines = [_normalize_space(line) for page in pages for line in page.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    clean_title = _normalize_space(title)[:_MAX_TITLE_CHARS] if isinstance(title, str) else ""
+    return Extraction(TextStatus.EXTRACTED, data, text, clean_title or None, raw_type)

@@ -1,0 +1,399 @@
+"""WARC/1.1 records: encoding ``HttpExchange`` objects as gzip members, and reading one back.
+
+Records are built and serialised by warcio's ``WARCWriter`` (one gzip member
+per record, so any record can be read alone from its offset). Block and payload
+digests are sha256 in warcio's own form (``sha256:<base32>``), which
+``warcio check`` verifies. Encoding is pure (bytes out); where the bytes go and
+when they are indexed is ``provenance.archive.store``'s business.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from provenance.archive.fs import archive_error
+from provenance.errors import ArchiveCorruptError
+from provenance.fetch.models import HttpExchange
+
+__all__ = [
+    "WARC_NAME_PATTERN",
+    "EncodedRecord",
+    "RevisitTarget",
+    "StoredRecord",
+    "as_utc",
+    "complete_prefix",
+    "digest_to_hex",
+    "encode_exchange",
+    "encode_warcinfo",
+    "read_record",
+    "sha256_hex",
+    "warc_date",
+    "warc_file_name",
+]
+
+# provenance-YYYYMMDD-<run>-NNNNN.warc.gz; the store only ever creates (and
+# recovery only ever touches) names that match.
+WARC_NAME_PATTERN = re.compile(r"provenance-\d{8}-[A-Za-z0-9_-]{1,64}-\d{5,}\.warc\.gz")
+_RUN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# WARC response records hold HTTP/1.x message syntax; an HTTP/2 or /3 exchange is
+# written in that syntax and its real protocol kept in WARC-Protocol.
+_HTTP1_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+_PROTOCOL_TOKENS = {"HTTP/2": "h2", "HTTP/2.0": "h2", "HTTP/3": "h3", "HTTP/3.0": "h3"}
+
+# The stored body is already de-chunked (HttpExchange.body is after transfer
+# decoding); a Transfer-Encoding header would make replay tools de-chunk it again.
+_TRANSFER_ENCODING_RENAMED = "X-Archive-Orig-Transfer-Encoding"
+
+_READ_CHUNK = 1 << 16
+
+
+def sha256_hex(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``: the digest form provenance uses everywhere."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _sha256_base32(data: bytes) -> str:
+    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+def digest_to_hex(digest: str | None) -> str | None:
+    """``sha256:<hex>`` for a sha256 digest written as base32 or hex; ``None`` if not sha256."""
+    if not digest:
+        return None
+    algorithm, _, value = digest.partition(":")
+    if algorithm.lower() != "sha256":
+        return None
+    try:
+        raw = bytes.fromhex(value) if len(value) == 64 else base64.b32decode(value.upper())
+    except ValueError:
+        return None
+    return "sha256:" + raw.hex() if len(raw) == 32 else None
+
+
+def warc_date(moment: datetime) -> str:
+    """Format ``moment`` as a WARC/1.1 date (UTC, microseconds when there are any)."""
+    utc = as_utc(moment)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}"
+    return text + "Z"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive time is taken to be UTC already, as WARC dates are."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def warc_file_name(day: date, run: str, sequence: int) -> str:
+    """The name of the ``sequence``-th WARC file of ``run`` on ``day``.
+
+    ``run`` must be 1-64 characters of ``[A-Za-z0-9_-]``: file names are never
+    built from anything that could hold a path separator.
+    """
+    if not _RUN_PATTERN.fullmatch(run):
+        raise ValueError(f"run id {run!r} must be 1-64 characters of A-Z a-z 0-9 _ -")
+    return f"provenance-{day:%Y%m%d}-{run}-{sequence:05d}.warc.gz"
+
+
+@dataclass(frozen=True, slots=True)
+class RevisitTarget:
+    """The earlier record an unchanged payload refers to."""
+
+    record_id: str
+    target_uri: str
+    warc_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRecord:
+    """One WARC record serialised as a gzip member, with what the index keeps of it.
+
+    ``payload_digest`` is ``sha256:<hex>`` of the HTTP payload (responses and
+    revisits only); ``refers_to`` is the record id a revisit points at.
+    """
+
+    record_type: str
+    record_id: str
+    target_uri: str | None
+    warc_date: str
+    payload_digest: str | None
+    refers_to: str | None
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One WARC record read back from disk.
+
+    ``digest_problems`` lists what warcio's digest check found wrong (empty when
+    the block and payload digests match the bytes).
+    """
+
+    record_type: str
+    record_id: str
+    target_uri: str | None
+    warc_date: str
+    payload: bytes
+    payload_digest_header: str | None
+    refers_to: str | None
+    refers_to_target_uri: str | None
+    http_headers: tuple[tuple[str, str], ...]
+    digest_problems: tuple[str, ...]
+
+
+class _Sha256WARCWriter(WARCWriter):  # type: ignore[misc]  # warcio is untyped
+    """warcio's writer with sha256 in place of its default sha1 digests."""
+
+    @staticmethod
+    def _create_digester() -> Any:
+        return Digester("sha256")
+
+
+def _serialise(record: Any) -> bytes:
+    out = BytesIO()
+    _Sha256WARCWriter(out, gzip=True, warc_version="1.1").write_record(record)
+    return out.getvalue()
+
+
+def _builder() -> Any:
+    # Only used to build records; _serialise writes each into its own buffer.
+    return _Sha256WARCWriter(BytesIO(), gzip=True, warc_version="1.1")
+
+
+def _clean(value: str) -> str:
+    # A CR or LF inside a header would end it early and forge the next one.
+    return value.replace("\r", " ").replace("\n", " ")
+
+
+def encode_warcinfo(filename: str, moment: datetime, fields: Mapping[str, str]) -> EncodedRecord:
+    """The ``warcinfo`` record that opens the WARC file ``filename``."""
+    record_id = StatusAndHeadersParser.make_warc_id()
+    date_text = warc_date(moment)
+    body = "".join(f"{_clean(k)}: {_clean(v)}\r\n" for k, v in fields.items() if v)
+    payload = body.encode("utf-8")
+    record = _builder().create_warc_record(
+        "",
+        "warcinfo",
+        payload=BytesIO(payload),
+        length=len(payload),
+        warc_headers_dict={
+            "WARC-Record-ID": record_id,
+            "WARC-Date": date_text,
+            "WARC-Filename": filename,
+        },
+    )
+    return EncodedRecord("warcinfo", record_id, None, date_text, None, None, _serialise(record))
+
+
+def encode_exchange(
+    exchange: HttpExchange, *, revisit_of: RevisitTarget | None = None
+) -> tuple[EncodedRecord, EncodedRecord]:
+    """The records for one HTTP exchange: (``response`` or ``revisit``, ``request``).
+
+    With ``revisit_of``, the payload is known to be identical to that record's,
+    so a ``revisit`` record (profile identical-payload-digest) with only the
+    HTTP headers is written instead of storing the payload again.
+    """
+    builder = _builder()
+    uri = _clean(exchange.url)
+    date_text = warc_date(exchange.started_at)
+    response_id = StatusAndHeadersParser.make_warc_id()
+    base32 = _sha256_base32(exchange.body)
+    headers: dict[str, str] = {"WARC-Record-ID": response_id, "WARC-Date": date_text}
+    if exchange.remote_ip:
+        headers["WARC-IP-Address"] = _clean(exchange.remote_ip)
+    protocol = _PROTOCOL_TOKENS.get(exchange.http_version.strip().upper())
+    if protocol:
+        headers["WARC-Protocol"] = protocol
+
+    http_headers = _response_headers(exchange)
+    if revisit_of is None:
+        headers["WARC-Payload-Digest"] = base32
+        if exchange.truncated:
+            headers["WARC-Truncated"] = "length"
+        record = builder.create_warc_record(
+            uri,
+            "response",
+            payload=BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=http_headers,
+            warc_headers_dict=headers,
+        )
+        record_type = "response"
+    else:
+        headers["WARC-Refers-To"] = revisit_of.record_id
+        record = builder.create_revisit_record(
+            uri,
+            base32,
+            revisit_of.target_uri,
+            revisit_of.warc_date,
+            http_headers=http_headers,
+            warc_headers_dict=headers,
+        )
+        record_type = "revisit"
+    response = EncodedRecord(
+        record_type,
+        response_id,
+        uri,
+        date_text,
+        sha256_hex(exchange.body),
+        None if revisit_of is None else revisit_of.record_id,
+        _serialise(record),
+    )
+
+    request_id = StatusAndHeadersParser.make_warc_id()
+    request = builder.create_warc_record(
+        uri,
+        "request",
+        http_headers=_request_headers(exchange),
+        warc_headers_dict={
+            "WARC-Record-ID": request_id,
+            "WARC-Date": date_text,
+            "WARC-Concurrent-To": response_id,
+        },
+    )
+    return response, EncodedRecord(
+        "request", request_id, uri, date_text, None, None, _serialise(request)
+    )
+
+
+def _response_headers(exchange: HttpExchange) -> Any:
+    version = exchange.http_version.strip().upper()
+    if version not in _HTTP1_VERSIONS:
+        version = "HTTP/1.1"
+    phrase = exchange.reason_phrase.strip()
+    if not phrase:
+        # HTTP/2 has no reason phrase; HTTP/1.x syntax wants one.
+        try:
+            phrase = HTTPStatus(exchange.status_code).phrase
+        except ValueError:
+            phrase = ""
+    headers = []
+    for name, value in exchange.response_headers:
+        if name.strip().lower() == "transfer-encoding":
+            name = _TRANSFER_ENCODING_RENAMED
+        headers.append((_clean(name), _clean(value)))
+    return StatusAndHeaders(
+        _clean(f"{exchange.status_code} {phrase}".strip()), headers, protocol=version
+    )
+
+
+def _request_headers(exchange: HttpExchange) -> Any:
+    parts = urlsplit(exchange.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    statusline = _clean(f"{exchange.method.upper()} {target} HTTP/1.1")
+    headers = [(_clean(name), _clean(value)) for name, value in exchange.request_headers]
+    return StatusAndHeaders(statusline, headers, protocol="", is_http_request=True)
+
+
+def read_record(path: Path, offset: int, length: int) -> StoredRecord:
+    """Read the record stored at ``offset`` (``length`` bytes, one gzip member) in ``path``.
+
+    Raises ``ArchiveCorruptError`` when the file is missing, the bytes are cut
+    short or they do not parse as a WARC record; reading the payload through
+    also runs warcio's digest check, whose findings are in ``digest_problems``.
+    """
+    where = f"{path}@{offset}"
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+    except FileNotFoundError:
+        raise ArchiveCorruptError(f"{path}: WARC file is missing") from None
+    except OSError as exc:
+        raise archive_error("read", path, exc) from exc
+    if len(data) != length:
+        raise ArchiveCorruptError(f"{where}: record cut short ({len(data)} of {length} bytes)")
+    try:
+        return _parse_record(data)
+    except Exception as exc:
+        # The bytes are untrusted once on disk: any parse failure (zlib, header
+        # syntax, EOF) means the same thing here, a record that is not whole.
+        raise ArchiveCorruptError(f"{where}: not a readable WARC record ({exc})") from exc
+
+
+def _parse_record(data: bytes) -> StoredRecord:
+    iterator = ArchiveIterator(BytesIO(data), check_digests=True)
+    record = next(iter(iterator))
+    chunks = []
+    while chunk := record.raw_stream.read(_READ_CHUNK):
+        chunks.append(chunk)
+    headers = record.rec_headers
+    checker = record.digest_checker
+    problems = tuple(str(p) for p in checker.problems) if checker.passed is False else ()
+    return StoredRecord(
+        record_type=str(record.rec_type),
+        record_id=str(headers.get_header("WARC-Record-ID")),
+        target_uri=headers.get_header("WARC-Target-URI"),
+        warc_date=str(headers.get_header("WARC-Date")),
+        payload=b"".join(chunks),
+        payload_digest_header=headers.get_header("WARC-Payload-Digest"),
+        refers_to=headers.get_header("WARC-Refers-To"),
+        refers_to_target_uri=headers.get_header("WARC-Refers-To-Target-URI"),
+        http_headers=tuple(
+            (str(k), str(v))
+            for k, v in (record.http_headers.headers if record.http_headers else ())
+        ),
+        digest_problems=problems,
+    )
+
+
+def complete_prefix(path: Path) -> int:
+    """The length of the longest prefix of ``path`` made of whole WARC gzip members.
+
+    A writer killed mid-append leaves part of a gzip member at the end of the
+    file; everything before it is whole. A member counts when it decompresses
+    to its end (its CRC checks) and begins with a WARC version line. Nothing
+    is printed or raised for the broken tail: it is what this looks for.
+    """
+    end = 0
+    member_start = 0
+    fed = 0  # bytes of the current member given to the decompressor so far
+    head = b""
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise archive_error("read", path, exc) from exc
+    with handle:
+        pending = b""
+        while True:
+            if not pending:
+                pending = handle.read(_READ_CHUNK)
+                if not pending:
+                    return end
+            try:
+                out = decompressor.decompress(pending, _READ_CHUNK)
+            except zlib.error:
+                return end
+            if len(head) < 5:
+                head += out[: 5 - len(head)]
+            if decompressor.eof:
+                member_end = member_start + fed + len(pending) - len(decompressor.unused_data)
+                if not head.startswith(b"WARC/"):
+                    return end
+                end = member_start = member_end
+                pending, fed, head = decompressor.unused_data, 0, b""
+                decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            else:
+                fed += len(pending) - len(decompressor.unconsumed_tail)
+                pending = decompressor.unconsumed_tail
