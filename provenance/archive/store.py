@@ -43,7 +43,6 @@ from provenance.archive.index import ArchiveIndex
 from provenance.archive.lock import ArchiveLock
 from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
 from provenance.archive.text import DEFAULT_MAX_DECODED_BYTES, decode_content, extract, header_value
-from provenance.archive.url import normalize_url
 from provenance.archive.warc import (
     WARC_NAME_PATTERN,
     EncodedRecord,
@@ -60,6 +59,7 @@ from provenance.archive.warc import (
 )
 from provenance.errors import ArchiveCorruptError, ArchiveError
 from provenance.fetch.models import FetchResult, HttpExchange
+from provenance.fetch.urls import normalize_url
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "DEFAULT_MAX_WARC_BYTES", "SnapshotStore"]
 
