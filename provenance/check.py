@@ -139,7 +139,7 @@ class Checker:
         findings.extend(self._catalog_findings(usage, checked, whole_project))
         findings.sort(key=Finding.sort_key)
         sources = self._source_reports(usage)
-        report = Report(
+        full_report = Report(
             tool_version=__version__,
             generated_at=self.clock(),
             summary=_summary(documents, findings, sources, len(errors)),
@@ -147,7 +147,7 @@ class Checker:
             sources=sources,
             findings=findings,
         )
-        return CheckResult(report=report, errors=errors, catalog=self.catalog)
+        return CheckResult(report=full_report, errors=errors, catalog=self.catalog)
 
     # -- one document ------------------------------------------------------------------
 
@@ -182,7 +182,9 @@ class Checker:
                 usage.records[record.id] = record
                 cited_here.add(record.id)
         claims = []
-        stripped = {d.sentence for d in extraction.defects if d.rule is RuleId.STRIPPED_MARKER}
+        # A sentence with a stripped marker, [] or [citation needed] already has a more
+        # specific finding; "uncited-claim" would say the same thing twice.
+        diagnosed = {d.sentence for d in extraction.defects}
         for sentence in extraction.claims:
             keys = list(dict.fromkeys(c.key for c in sentence.citations))
             sources = [r.id for c in sentence.citations if (r := resolved[id(c)]) is not None]
@@ -198,7 +200,7 @@ class Checker:
                     sources=list(dict.fromkeys(sources)),
                 )
             )
-            if not sentence.cited and sentence.text not in stripped:
+            if not sentence.cited and sentence.text not in diagnosed:
                 findings.append(
                     self._finding(
                         RuleId.UNCITED_CLAIM,
@@ -302,22 +304,25 @@ class Checker:
         )
 
     def _defect_findings(self, document: Document, extraction: Extraction) -> list[Finding]:
-        messages = {
-            RuleId.STRIPPED_MARKER: "a space before the punctuation: a citation marker was lost here",
-            RuleId.EMPTY_CITATION: "empty citation brackets: fill in the source id or remove them",
-            RuleId.CITATION_NEEDED: "the text says a citation is needed",
-        }
-        return [
-            self._finding(
-                defect.rule,
-                document.display,
-                defect.line,
-                defect.column,
-                messages[defect.rule] + (f" ({defect.marker})" if defect.marker else ""),
-                defect.sentence,
+        findings = []
+        for defect in extraction.defects:
+            if defect.rule is RuleId.STRIPPED_MARKER:
+                message = _stripped_message(document.text, defect.offset)
+            elif defect.rule is RuleId.EMPTY_CITATION:
+                message = f"empty citation {defect.marker}: fill in the source id or remove it"
+            else:
+                message = f"the text says {defect.marker}: find a source and cite it"
+            findings.append(
+                self._finding(
+                    defect.rule,
+                    document.display,
+                    defect.line,
+                    defect.column,
+                    message,
+                    defect.sentence,
+                )
             )
-            for defect in extraction.defects
-        ]
+        return findings
 
     def _record_findings(
         self,
@@ -360,9 +365,7 @@ class Checker:
         findings = []
         for error in self.catalog.errors:
             findings.append(
-                self._finding(
-                    RuleId.INVALID_SOURCE, error.path or "", error.line, 1, error.message
-                )
+                self._finding(RuleId.INVALID_SOURCE, error.path or "", error.line, 1, error.message)
             )
         if whole_project:
             for source_id, record in self.catalog.shared.items():
@@ -386,7 +389,10 @@ class Checker:
         for finding in findings:
             if any(_silences(d, finding) for d in directives):
                 continue
-            if any(_config_silences(rule, pattern, finding, path) for rule, pattern in self._ignore_patterns):
+            if any(
+                _config_silences(rule, pattern, finding, path)
+                for rule, pattern in self._ignore_patterns
+            ):
                 continue
             kept.append(finding)
         return kept
@@ -403,6 +409,19 @@ class Checker:
             )
             for record in sorted(usage.records.values(), key=lambda r: r.id)
         ]
+
+
+_GAP_RE = re.compile(r"[ \t\u00a0]+([.,;:!?])")
+
+
+def _stripped_message(text: str, offset: int) -> str:
+    """'"kompromat ." has a space before "."...' quoting the words around the gap."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    words = text[line_start:offset].split()
+    gap = _GAP_RE.match(text, offset)
+    punct = gap.group(1) if gap else "."
+    quoted = f"{words[-1] if words else ''} {punct}"
+    return f'"{quoted}" has a space before "{punct}": a citation marker was probably lost there'
 
 
 def _silences(directive: IgnoreDirective, finding: Finding) -> bool:
@@ -434,7 +453,10 @@ def _document_date(extraction: Extraction) -> dt.date | None:
 
 
 def _summary(
-    documents: list[DocumentReport], findings: list[Finding], sources: list[SourceReport], errors: int
+    documents: list[DocumentReport],
+    findings: list[Finding],
+    sources: list[SourceReport],
+    errors: int,
 ) -> Summary:
     claims = sum(len(d.claims) for d in documents)
     cited = sum(1 for d in documents for c in d.claims if c.cited)

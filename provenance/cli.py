@@ -25,7 +25,6 @@ from provenance.check import CheckEvent, CheckResult, run_check
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.formats import FORMATS, REPORT_FILES
-from provenance.formats.text import summary_line
 from provenance.importer import import_references
 from provenance.models import Report
 from provenance.rules import RULES, RuleId, Severity
@@ -103,7 +102,14 @@ def parse_fail_on(value: str | Sequence[str]) -> frozenset[RuleId] | Severity | 
     return frozenset(rules)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PROVENANCE"})
+@click.group(
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "auto_envvar_prefix": "PROVENANCE",
+        "max_content_width": 88,
+        "terminal_width": 88,
+    }
+)
 @click.version_option(__version__, prog_name="provenance")
 def cli() -> None:
     """Check the sourcing of written claims: citations, uncited claims, source rot.
@@ -147,7 +153,8 @@ def cli() -> None:
     "--reports-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory for coverage.md and coverage.json. Default: reports/. Example: --reports-dir out",
+    help="Directory for coverage.md and coverage.json. Default: reports/."
+    " Example: --reports-dir out",
 )
 @click.option(
     "--fail-under",
@@ -169,8 +176,12 @@ def cli() -> None:
     is_flag=True,
     help="Check citations and claims only; fetch no source. Example: --no-fetch",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr. Example: -q")
-@click.option("--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress and no summary on stderr. Example: -q"
+)
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug"
+)
 def check(
     paths: tuple[str, ...],
     sources: Path | None,
@@ -258,10 +269,17 @@ def _write_outputs(
     for name in chosen:
         filename = REPORT_FILES.get(name, f"coverage.{name}")
         _write_file(directory / filename, FORMATS[name](report))
-        written.append(str(directory / filename))
+        written.append(_shown(directory / filename, root))
     click.echo(FORMATS["text"](report), nl=False)
     if not quiet:
         click.echo(f"Reports: {', '.join(written)}", err=True)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -269,7 +287,9 @@ def _write_file(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from None
+        raise InputError(
+            f"cannot write the report: {exc.strerror or exc}", path=str(path)
+        ) from None
 
 
 def _report_errors(result: CheckResult) -> None:
@@ -289,7 +309,9 @@ def _exit_code(
     coverage = result.report.summary.coverage
     under = threshold is not None and coverage is not None and coverage * 100 < threshold
     if not quiet and under:
-        click.echo(f"provenance: coverage {coverage:.1%} is under --fail-under {threshold:g}%", err=True)
+        click.echo(
+            f"provenance: coverage {coverage:.1%} is under --fail-under {threshold:g}%", err=True
+        )
     if not quiet and failing:
         click.echo(f"provenance: {len(failing)} findings fail the gate (--fail-on)", err=True)
     return ExitCode.GATE_FAILED if failing or under else ExitCode.OK
@@ -297,7 +319,12 @@ def _exit_code(
 
 @cli.group()
 def sources() -> None:
-    """Work with sources.toml."""
+    """Work with sources.toml.
+
+    \b
+    Example:
+      provenance sources import articles/*.md
+    """
 
 
 @sources.command("import")
@@ -310,7 +337,9 @@ def sources() -> None:
     show_default=True,
     help="The sources file to append to. Example: --sources refs.toml",
 )
-@click.option("--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug")
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug"
+)
 def import_(documents: tuple[str, ...], sources_path: Path, debug: bool) -> None:
     """Append documents' own reference lists to sources.toml (never overwriting).
 
@@ -357,7 +386,11 @@ def schema() -> None:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` and return the exit code (for tests and embedding)."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="provenance", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="provenance",
+            standalone_mode=False,
+        )
     except _Failure as failure:
         return int(failure.code)
     except click.exceptions.Exit as exc:

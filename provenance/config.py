@@ -47,7 +47,9 @@ class IgnoreRule(BaseModel):
 
     rule: RuleId | None = None
     path: str | None = Field(None, description="A glob matched against the document path.")
-    text: str | None = Field(None, description="A regular expression searched in the finding's text.")
+    text: str | None = Field(
+        None, description="A regular expression searched in the finding's text."
+    )
 
 
 class Settings(BaseModel):
@@ -111,7 +113,9 @@ def _validate(data: Any, text: str, name: str, table: tuple[str, ...]) -> Settin
         first = exc.errors()[0]
         loc = tuple(str(p) for p in first["loc"])
         raise ConfigError(
-            f"{'.'.join(loc)}: {first['msg'].lower()}", path=name, line=line_of(lines, (*table, *loc))
+            f"{'.'.join(loc)}: {first['msg'].lower()}",
+            path=name,
+            line=line_of(lines, (*table, *loc)),
         ) from None
     except ValueError as exc:
         raise ConfigError(str(exc), path=name, line=line_of(lines, (*table, "severity"))) from None

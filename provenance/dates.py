@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -43,8 +44,8 @@ def parse_date(text: str | None) -> dt.date | None:
     return min(candidates)[1] if candidates else None
 
 
-def _add(candidates: list[tuple[int, dt.date]], where: int, year: int, month: int, day: int) -> None:
-    try:
+def _add(
+    candidates: list[tuple[int, dt.date]], where: int, year: int, month: int, day: int
+) -> None:
+    with contextlib.suppress(ValueError):  # "February 30" is not a date
         candidates.append((where, dt.date(year, month, day)))
-    except ValueError:
-        pass  # "February 30": not a date

@@ -34,6 +34,8 @@ SUFFIXES: dict[str, DocFormat] = {
 # Directories a recursive walk never enters: tool state, dependencies, our own output.
 _SKIP_DIRS = frozenset({"node_modules", "reports", "__pycache__", "site-packages", "venv"})
 
+_WESTERN = ("utf_8", "cp1252", "latin_1", "iso8859_15")
+
 # How much of a file is sniffed for NUL bytes to call it binary.
 _SNIFF_BYTES = 8192
 
@@ -103,7 +105,9 @@ def load_document(path: Path, display: str | None = None) -> Document:
     except FileNotFoundError:
         raise DocumentError("no such file; check the path", path=display) from None
     except IsADirectoryError:
-        raise DocumentError("is a directory; give files, directories or globs", path=display) from None
+        raise DocumentError(
+            "is a directory; give files, directories or globs", path=display
+        ) from None
     except OSError as exc:
         raise DocumentError(f"cannot read: {exc.strerror or exc}", path=display) from None
     text, encoding = _decode(data, display)
@@ -136,7 +140,19 @@ def _decode(data: bytes, display: str) -> tuple[str, str]:
         utf8_error = exc
     from charset_normalizer import from_bytes  # imported late: only non-UTF-8 files need it
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is not None:
+        # Short texts fit several code pages equally well; the Western one is by far the
+        # likeliest for a document in Latin script, so it wins ties.
+        for match in matches:
+            if (
+                match.encoding in _WESTERN
+                and match.chaos <= best.chaos
+                and match.coherence >= best.coherence
+            ):
+                best = match
+                break
     if best is None or best.encoding is None:
         line = data[: utf8_error.start].count(b"\n") + 1
         raise DocumentError(
@@ -157,7 +173,9 @@ def expand_paths(specs: Iterable[str], *, base: Path) -> Iterator[Path | Documen
     for spec in specs:
         candidate = Path(spec) if Path(spec).is_absolute() else base / spec
         if any(ch in spec for ch in "*?["):
-            matches = sorted(Path(m) for m in glob.glob(str(candidate), recursive=True))
+            # glob.glob, not Path.glob: the pattern may be absolute or contain "**".
+            pattern = str(candidate)
+            matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))  # noqa: PTH207
             files = [m for m in matches if m.is_file() and document_format(m) is not None]
             files += [f for m in matches if m.is_dir() for f in _walk(m)]
             if not files:

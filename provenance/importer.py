@@ -92,7 +92,7 @@ def _append(path: Path, display: str, addition: str) -> None:
         tomllib.loads(new)
     except tomllib.TOMLDecodeError as exc:  # would be our bug; refuse rather than corrupt
         raise SourcesError(f"refusing to write invalid TOML ({exc})", path=display) from None
-    directory = path.parent if str(path.parent) else Path(".")
+    directory = path.parent if str(path.parent) else Path()
     fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".toml", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -100,8 +100,8 @@ def _append(path: Path, display: str, addition: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
+            Path(tmp).chmod(path.stat().st_mode & 0o777)
+        Path(tmp).replace(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise SourcesError(f"cannot write: {exc.strerror or exc}", path=display) from None

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from provenance.fetch.models import Reason, Redirect, Verdict
 from provenance.rules import RuleId, Severity
@@ -30,7 +30,20 @@ __all__ = [
     "Summary",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
+
+
+def _parse_severity(value: Any) -> Any:
+    return Severity.parse(value) if isinstance(value, str) else value
+
+
+# In JSON a severity is its name ("error"), not its rank.
+SeverityName = Annotated[
+    Severity,
+    BeforeValidator(_parse_severity),
+    PlainSerializer(lambda s: s.label, return_type=str),
+    WithJsonSchema({"type": "string", "enum": [s.label for s in Severity]}),
+]
 
 
 class DocFormat(enum.StrEnum):
@@ -62,7 +75,9 @@ class CitationReport(_Frozen):
     marker: str = Field(description="The marker's text as written, e.g. '[1, 2]'.")
     line: int
     column: int
-    source: str | None = Field(description="The id of the source record it resolves to; null if none.")
+    source: str | None = Field(
+        description="The id of the source record it resolves to; null if none."
+    )
     locator: str | None = None
 
 
@@ -76,7 +91,9 @@ class ClaimReport(_Frozen):
     end_column: int
     citations: list[str] = Field(description="Ids cited by the claim, in order, without repeats.")
     cited: bool
-    sources: list[str] = Field(default_factory=list, description="Source record ids it resolves to.")
+    sources: list[str] = Field(
+        default_factory=list, description="Source record ids it resolves to."
+    )
 
 
 class DocumentReport(_Frozen):
@@ -95,7 +112,7 @@ class Finding(_Frozen):
     """One problem at one place, named by a stable rule id."""
 
     rule: RuleId
-    severity: Severity
+    severity: SeverityName
     path: str
     line: int | None
     column: int | None
@@ -114,7 +131,9 @@ class SourceReport(_Frozen):
     id: str
     url: str | None
     title: str | None = None
-    origin: str = Field(description="Where the record is defined: 'sources.toml:12' or 'doc.md:40'.")
+    origin: str = Field(
+        description="Where the record is defined: 'sources.toml:12' or 'doc.md:40'."
+    )
     cited_by: int = Field(0, description="How many citation markers resolve to it.")
     valid: bool = True
     verdict: Verdict | None = None
@@ -137,7 +156,9 @@ class Summary(_Frozen):
     uncited_claims: int
     coverage: float | None = Field(description="cited_claims / claims, 0..1; null with no claims.")
     citations: int = Field(description="Cited ids at their places ([1, 2] counts two).")
-    sources: int = Field(description="Source records in use (cited or defined for checked documents).")
+    sources: int = Field(
+        description="Source records in use (cited or defined for checked documents)."
+    )
     findings: dict[str, int] = Field(description="Finding counts per rule id.")
     errors: int = Field(0, description="Documents or records that could not be read.")
 
@@ -145,7 +166,7 @@ class Summary(_Frozen):
 class Report(_Frozen):
     """The result of one ``provenance check`` run: what every format renders."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     tool: str = "provenance"
     tool_version: str
     generated_at: dt.datetime

@@ -82,15 +82,13 @@ RULES: dict[RuleId, Rule] = {
             RuleId.UNCITED_CLAIM,
             Severity.WARNING,
             "A sentence makes a claim and cites nothing.",
-            "Cite a source, or mark the sentence `<!-- provenance: ignore -->` if it"
-            " needs none.",
+            "Cite a source, or mark the sentence `<!-- provenance: ignore -->` if it needs none.",
         ),
         Rule(
             RuleId.UNKNOWN_CITATION,
             Severity.ERROR,
             "A citation marker names a source that has no record.",
-            "Add the record to sources.toml (or the document's reference list), or fix"
-            " the marker.",
+            "Add the record to sources.toml (or the document's reference list), or fix the marker.",
         ),
         Rule(
             RuleId.UNUSED_SOURCE,

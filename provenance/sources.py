@@ -91,7 +91,7 @@ class SourceRecord:
 def validate_url(url: str | None) -> str | None:
     """Why ``url`` cannot be fetched as a source, or None if it can."""
     if not url:
-        return "no url; add url = \"https://...\""
+        return 'no url; add url = "https://..."'
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         return f"url {url!r} is not http or https"
@@ -122,7 +122,9 @@ class SourceCatalog:
         return records
 
 
-def load_sources(path: Path, *, display: str | None = None, required: bool = False) -> SourceCatalog:
+def load_sources(
+    path: Path, *, display: str | None = None, required: bool = False
+) -> SourceCatalog:
     """Read and validate ``path``; a missing file is an empty catalog unless ``required``."""
     display = display or path.name
     catalog = SourceCatalog(path=path, display=display)
@@ -137,13 +139,15 @@ def load_sources(path: Path, *, display: str | None = None, required: bool = Fal
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SourcesError("not UTF-8; TOML files must be UTF-8", path=display, line=line) from None
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        raise SourcesError(
+            "not UTF-8; TOML files must be UTF-8", path=display, line=bad_line
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message, line = _toml_error(exc)
-        raise SourcesError(f"TOML syntax error: {message}", path=display, line=line) from None
+        message, error_line = _toml_error(exc)
+        raise SourcesError(f"TOML syntax error: {message}", path=display, line=error_line) from None
     lines = key_lines(text)
     _load(catalog, data, lines)
     return catalog
@@ -196,7 +200,9 @@ def _load(catalog: SourceCatalog, data: dict[str, Any], lines: dict[tuple[str, .
                 )
         relpath = Path(doc_path).as_posix().removeprefix("./")
         records: dict[str, SourceRecord] = {}
-        for key, value in _table(doc_table.get("sources", {}), (*where, "sources"), catalog, lines).items():
+        for key, value in _table(
+            doc_table.get("sources", {}), (*where, "sources"), catalog, lines
+        ).items():
             record_where = (*where, "sources", key)
             record_id = f"{relpath}#{key}"
             if isinstance(value, str):
@@ -265,10 +271,10 @@ def _record(
     except ValidationError as exc:
         first = exc.errors()[0]
         field_name = str(first["loc"][0]) if first["loc"] else ""
-        problem = f"{field_name}: {first['msg'].lower()}"
+        why = f"{field_name}: {first['msg'].lower()}"
         error_line = line_of(lines, (*where, field_name)) or line
-        return _invalid(record_id, value, origin, problem, key, catalog, error_line)
-    problem = validate_url(fields.url)
+        return _invalid(record_id, value, origin, why, key, catalog, error_line)
+    problem: str | None = validate_url(fields.url)
     if problem is None and fields.archived_url is not None:
         archived_problem = validate_url(fields.archived_url)
         problem = None if archived_problem is None else f"archived_{archived_problem}"

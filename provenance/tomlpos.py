@@ -26,7 +26,11 @@ def _parts(dotted: str) -> tuple[str, ...]:
     for match in _PART_RE.finditer(dotted):
         token = match.group(0)
         if token.startswith('"'):
-            token = token[1:-1].encode("utf-8").decode("unicode_escape") if "\\" in token else token[1:-1]
+            token = (
+                token[1:-1].encode("utf-8").decode("unicode_escape")
+                if "\\" in token
+                else token[1:-1]
+            )
         elif token.startswith("'"):
             token = token[1:-1]
         parts.append(token)
@@ -51,12 +55,14 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
                 index = array_counts.get(table, 0)
                 array_counts[table] = index + 1
                 table = (*table, str(index))
-            lines.setdefault(table, number)
+            for depth in range(1, len(table) + 1):
+                lines.setdefault(table[:depth], number)
             continue
         assign = _ASSIGN_RE.match(line)
         if assign is not None:
             path = (*table, *_parts(assign.group(1)))
-            lines.setdefault(path, number)
+            for depth in range(len(table) + 1, len(path) + 1):
+                lines.setdefault(path[:depth], number)
             rest = line[assign.end() :]
             for quote in ('"""', "'''"):
                 if rest.count(quote) == 1:

@@ -1,4 +1,7 @@
-"""The canonical machine output: the report as JSON, schema ``provenance/schema/report.schema.json``."""
+"""The canonical machine output: the report as JSON.
+
+Its schema ships as ``provenance/schema/report.schema.json``.
+"""
 
 from __future__ import annotations
 

@@ -66,9 +66,8 @@ def _findings_section(findings: list[Finding], counts: dict[str, int]) -> list[s
         where = finding.path + (f":{finding.line}" if finding.line else "")
         where += f":{finding.column}" if finding.line and finding.column else ""
         detail = _excerpt(finding.text) if finding.text else finding.message
-        out.append(
-            f"| {finding.rule.value} | {finding.severity.label} | `{_cell(where)}` | {_cell(detail)} |"
-        )
+        rule, severity = finding.rule.value, finding.severity.label
+        out.append(f"| {rule} | {severity} | `{_cell(where)}` | {_cell(detail)} |")
     out.append("")
     return out
 
@@ -89,6 +88,8 @@ def _document_section(document: DocumentReport) -> list[str]:
         for claim in document.claims:
             mark = "yes" if claim.cited else "**no**"
             cites = ", ".join(f"[{c}]" for c in claim.citations)
-            out.append(f"| {claim.line} | {mark} | {_cell(_excerpt(claim.text))} | {_cell(cites)} |")
+            out.append(
+                f"| {claim.line} | {mark} | {_cell(_excerpt(claim.text))} | {_cell(cites)} |"
+            )
         out.append("")
     return out

@@ -12,11 +12,15 @@ def summary_line(summary: Summary) -> str:
     coverage = "n/a" if summary.coverage is None else f"{summary.coverage:.1%}"
     findings = sum(summary.findings.values())
     return (
-        f"{summary.documents} document{'s' if summary.documents != 1 else ''}, "
-        f"{summary.claims} claims, {summary.cited_claims} cited ({coverage}), "
-        f"{summary.uncited_claims} uncited; {summary.citations} citations to "
-        f"{summary.sources} sources; {findings} finding{'s' if findings != 1 else ''}"
+        f"{_count(summary.documents, 'document')}, {_count(summary.claims, 'claim')}, "
+        f"{summary.cited_claims} cited ({coverage}), {summary.uncited_claims} uncited; "
+        f"{_count(summary.citations, 'citation')} to {_count(summary.sources, 'source')}; "
+        f"{_count(findings, 'finding')}"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def render(report: Report) -> str:
