@@ -32,12 +32,19 @@ class FakeClock:
 
 @dataclass
 class SleepRecorder:
-    """Records every wait the fetcher asks for and returns at once."""
+    """Records every wait the fetcher asks for and returns at once, moving the fake clock.
 
+    Moving the clock keeps pacing arithmetic realistic (a host paused until t+7 is free
+    after a 7 s wait) while no test ever waits for real.
+    """
+
+    clock: FakeClock | None = None
     calls: list[float] = field(default_factory=list)
 
     async def __call__(self, seconds: float) -> None:
         self.calls.append(round(seconds, 6))
+        if self.clock is not None:
+            self.clock.advance(seconds)
         await asyncio.sleep(0)
 
 
@@ -73,8 +80,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def sleep() -> SleepRecorder:
-    return SleepRecorder()
+def sleep(clock: FakeClock) -> SleepRecorder:
+    return SleepRecorder(clock)
 
 
 @pytest.fixture
