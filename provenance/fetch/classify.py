@@ -171,8 +171,12 @@ _ERROR_PATH = re.compile(
     r"(?:^|/)(?:404|error[-_]?404|404[-_]?error)(?:\.[a-z]+)?(?:/|$)|not[-_]?found|page[-_]?missing",
     re.I,
 )
-_HOME_PATH = re.compile(
-    r"^/?(?:(?:index|default|home)(?:\.[a-z]+)?|[a-z]{2}(?:[-_][a-z]{2,4})?/?)?$", re.I
+_INDEX_PATH = re.compile(r"^/(?:index|default|home)(?:\.[a-z]+)?$", re.I)
+# "/en-us/" is a localised home page; only real language codes count, so "/ok" does not.
+_LOCALE_PATH = re.compile(
+    r"^/(?:ar|bg|cs|da|de|el|en|es|et|fa|fi|fr|he|hi|hr|hu|id|it|ja|ko|lt|lv|nb|nl|no|pl"
+    r"|pt|ro|ru|sk|sl|sr|sv|th|tr|uk|vi|zh)(?:[-_][a-z]{2,4})?/?$",
+    re.I,
 )
 
 
@@ -183,7 +187,9 @@ def _error_segment(text: str) -> bool:
 
 
 def _is_home(path: str) -> bool:
-    return path in ("", "/") or bool(_HOME_PATH.match(path))
+    if path in ("", "/") or _INDEX_PATH.match(path):
+        return True
+    return bool(_LOCALE_PATH.match(path))
 
 
 def soft_404_evidence(
