@@ -146,6 +146,10 @@ def extract(document: Document, options: ExtractOptions | None = None) -> Extrac
 def _extract_view(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
     text = view.text
     markers = find_markers(text, needed=options.citation_needed)
+    if view.origin is None:
+        # A marker must be written as such in the file: "[`x`]" or "[<br>1]" only look
+        # like "[   ]" and "[    1]" once the markup inside is blanked.
+        markers = [m for m in markers if document.text[m.start : m.end] == m.raw]
     marker_starts = [m.start for m in markers]
     boilerplate = options.compiled_boilerplate()
     sentences: list[Sentence] = []

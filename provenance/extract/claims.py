@@ -33,13 +33,23 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\s+\d{{4}})"
+_DATE = (
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\s+\d{{4}})"
+)
+# After the date a dateline may carry a time or a reading time ("at 3:45 p.m. EST",
+# "| 5 min read") but not a clause: three lowercase words in a row ("Published on
+# January 5, 2021, the report found ...") make it a sentence that says something.
+_DATE_TAIL = r"(?!.*?(?-i:\b[a-z]+\s+[a-z]+\s+[a-z]+\b)).{0,40}"
+# Names in a byline are capitalised even though the rest of the pattern ignores case:
+# "By Jane Doe" is a byline, "By then it was over." is a claim.
+_NAME = r"(?-i:[A-Z])[\w.'’-]*\s*"
 DATELINE_RE = re.compile(
-    r"^\s*(?:(?:fact[- ]?)?checked|published|updated|posted|reviewed|last\s+(?:updated|modified|reviewed)"
-    r"|first\s+published|date|written)\b(?:\s+on)?\s*:?\s*"
-    rf"{_DATE}\b.{{0,40}}$"
+    r"^\s*(?:(?:fact[- ]?)?checked|published|updated|posted|reviewed"
+    r"|last\s+(?:updated|modified|reviewed)|first\s+published|date|written)\b(?:\s+on)?\s*:?\s*"
+    rf"{_DATE}\b{_DATE_TAIL}$"
     rf"|^\s*{_DATE}\s*\.?$"
-    r"|^\s*by\s+(?:[A-Z][\w.'’-]*\s*){1,5}(?:(?:,|and|&)\s*(?:[A-Z][\w.'’-]*\s*){1,5})*\.?$",
+    rf"|^\s*by\s+(?:{_NAME}){{1,5}}(?:(?:,|and|&)\s*(?:{_NAME}){{1,5}})*\.?$",
     re.IGNORECASE,
 )
 _CLOSERS = "\"'”’»)"

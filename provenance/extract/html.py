@@ -5,7 +5,8 @@ file every piece of text starts; that is how every sentence and marker keeps
 its line and column. Text inside script, style, nav, code, pre and the like is
 not prose. Block elements (``p``, ``li``, headings, cells...) are blocks.
 A bare number in ``<sup>`` (``<sup>3</sup>``, a footnote reference) becomes the
-marker ``[3]``, mapped back to the digit. The reference list
+marker ``[3]``, mapped back to the digit, unless it follows a digit (``10<sup>6</sup>``
+is a power). One ``<br>`` is a line break inside the block; two in a row end it. The reference list
 (``<ol class="references">``, a footnotes section, or the list after a
 References/Sources heading) and the page's date are read with BeautifulSoup.
 """
@@ -18,8 +19,9 @@ from array import array
 from html.parser import HTMLParser
 
 from bs4 import BeautifulSoup, Tag
+from bs4.exceptions import ParserRejectedMarkup
 
-from provenance.extract.plaintext import REFERENCE_HEADINGS
+from provenance.extract.plaintext import REFERENCE_HEADINGS, _directive
 from provenance.extract.view import (
     Block,
     BlockKind,
@@ -59,12 +61,14 @@ _BLOCKS: dict[str, BlockKind] = {
     "ol": BlockKind.PARAGRAPH,
     "table": BlockKind.PARAGRAPH,
     "tr": BlockKind.PARAGRAPH,
-    "br": BlockKind.PARAGRAPH,
     "hr": BlockKind.PARAGRAPH,
 }
 _VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
-)
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+        "param", "source", "track", "wbr",
+    }
+)  # fmt: skip
 _SUP_NUMBER_RE = re.compile(r"^\s*\d{1,4}(?:\s*[,–-]\s*\d{1,4})*\s*$")
 _REFERENCE_CLASSES = ("references", "footnotes", "reflist", "endnotes")
 
@@ -74,6 +78,7 @@ class _ProseParser(HTMLParser):
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=False)
+        self._text = text
         self._line_starts = [0]
         for index, char in enumerate(text):
             if char == "\n":
@@ -84,7 +89,11 @@ class _ProseParser(HTMLParser):
         self.ignores: list[IgnoreDirective] = []
         self._stack: list[str] = []
         self._skip_depth = 0
-        self._reference_depth = 0  # inside a reference list: not prose
+        # Inside a reference list (not prose) until its own end tag: only tags of the
+        # same name are counted, because unclosed <li>/<p> inside never get an end tag.
+        self._reference_tag: str | None = None
+        self._reference_depth = 0
+        self._last_break: int | None = None  # where the last <br> put its line break
         self._block_start = 0
         self._block_kind = BlockKind.PARAGRAPH
         self._sup_starts: list[int] = []
@@ -126,31 +135,52 @@ class _ProseParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._reference_depth:
-            if tag not in _VOID:
+            if tag == self._reference_tag:
                 self._reference_depth += 1
             return
         if self._is_reference_list(tag, attrs):
             self._after_reference_heading = False
-            self._reference_depth = 1
+            self._reference_tag, self._reference_depth = tag, 1
+            return
+        if tag == "br":
+            self._line_break()
             return
         if tag in _SKIP and tag not in _VOID:
             self._skip_depth += 1
         if tag not in _VOID:
             self._stack.append(tag)
         if tag in _BLOCKS and not self._skip_depth:
-            self._boundary(_BLOCKS[tag] if tag not in ("br", "hr") else self._block_kind)
+            self._boundary(_BLOCKS[tag] if tag != "hr" else self._block_kind)
             if _BLOCKS[tag] is BlockKind.HEADING:
+                self._after_reference_heading = False  # a new section begins
                 self._heading_text = []
         elif tag == "sup":
             self._sup_starts.append(len(self.chars))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCKS and not self._skip_depth and not self._reference_depth:
+        if self._skip_depth or self._reference_depth:
+            return
+        if tag == "br":
+            self._line_break()
+        elif tag in _BLOCKS:
             self._boundary(self._block_kind)
+
+    def _line_break(self) -> None:
+        """``<br>``: a line break inside the block, so a sentence may go on past it;
+        a second one with nothing but white space between ends the block."""
+        if self._skip_depth or self._reference_depth:
+            return
+        since = self._last_break
+        if since is not None and not "".join(self.chars[since:]).strip():
+            self._boundary(self._block_kind)
+            return
+        self._emit("\n", self._offset(), per_char=False)
+        self._last_break = len(self.chars)
 
     def handle_endtag(self, tag: str) -> None:
         if self._reference_depth:
-            self._reference_depth -= 1
+            if tag == self._reference_tag:
+                self._reference_depth -= 1
             return
         if tag not in self._stack:
             return  # a stray end tag: ignore, as browsers do
@@ -173,6 +203,8 @@ class _ProseParser(HTMLParser):
         content = "".join(self.chars[start:])
         if not _SUP_NUMBER_RE.match(content):
             return
+        if start and self.chars[start - 1].isdigit():
+            return  # "10<sup>6</sup>": a power, not a footnote
         first = start + (len(content) - len(content.lstrip()))
         last = start + len(content.rstrip())
         self.chars.insert(last, "]")
@@ -184,84 +216,152 @@ class _ProseParser(HTMLParser):
         self._emit(data, self._offset(), per_char=True)
 
     def handle_entityref(self, name: str) -> None:
-        self._emit(html.unescape(f"&{name};"), self._offset(), per_char=False)
+        self._emit_reference(1, name)
 
     def handle_charref(self, name: str) -> None:
-        self._emit(html.unescape(f"&#{name};"), self._offset(), per_char=False)
+        self._emit_reference(2, name)
+
+    def _emit_reference(self, prefix: int, name: str) -> None:
+        """``&amp;``, ``&#91;``: the decoded text, every character at the ``&``.
+
+        The parser reports ``AT&T`` and ``&amp`` (no semicolon) as references too; the
+        raw text from the file decides what they stand for, and one that stands for
+        nothing (``&T``) is kept as written, each character at its own place.
+        """
+        offset = self._offset()
+        end = offset + prefix + len(name)
+        if self._text.startswith(";", end):
+            end += 1
+        raw = self._text[offset:end]
+        decoded = html.unescape(raw)
+        self._emit(decoded, offset, per_char=decoded == raw)
 
     def handle_comment(self, data: str) -> None:
+        start = self._offset()
+        if not self._text.startswith("<!--", start):
+            return  # a bogus comment ("<!x>", "</ x>") is never a directive
         parsed = parse_ignore(f"<!--{data}-->")
         if parsed is not None:
-            line, _ = self.getpos()
-            whole_file, rules = parsed
-            # Standing alone, a comment applies to the next element's text.
-            self.ignores.append(IgnoreDirective(line, rules, whole_file))
-            self._pending_ignore_index = len(self.ignores) - 1
+            close = self._text.find(">", start + 4 + len(data))
+            end = len(self._text) if close == -1 else close + 1
+            # Alone on its line it applies to the next line with text, as in Markdown.
+            self.ignores.append(_directive(self._text, start, end, *parsed))
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """``<![CDATA[...]]>`` as the parser knows it; any other ``<![`` is a bogus comment.
+
+        The standard library raises AssertionError on ``<![x`` (and has already moved
+        its position), so the position is restored and, as browsers do, everything
+        up to the next ``>`` is skipped.
+        """
+        saved = self.lineno, self.offset
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            self.lineno, self.offset = saved
+            close = self.rawdata.find(">", i + 3)
+            return len(self.rawdata) if close == -1 else close + 1
 
 
 def read_html(text: str) -> ProseView:
     """Build the prose view of an HTML document."""
     parser = _ProseParser(text)
-    parser.feed(text)
+    # An unterminated comment runs to the end of the file (as in a browser); the
+    # parser would hand it over as text instead.
+    parser.feed(text[: _unterminated_comment(text)])
     parser.close()
     parser._boundary(BlockKind.PARAGRAPH)
-    ignores = _retarget_ignores(text, parser.ignores)
-    soup = BeautifulSoup(text, "html.parser")
+    soup = _soup(text)
     title_tag = soup.find("title")
     return ProseView(
         text="".join(parser.chars),
         blocks=parser.blocks,
         origin=array("q", parser.origin),
-        ignores=ignores,
+        ignores=parser.ignores,
         references=_references(soup, text),
         title=title_tag.get_text(" ", strip=True) if isinstance(title_tag, Tag) else None,
         date_hint=_date_hint(soup),
     )
 
 
-def _retarget_ignores(text: str, ignores: list[IgnoreDirective]) -> list[IgnoreDirective]:
-    """A comment alone on its line applies to the next line with text, as in Markdown."""
-    lines = text.split("\n")
-    out = []
-    for directive in ignores:
-        line = directive.line
-        own = re.sub(r"<!--.*?-->", "", lines[line - 1]).strip() if line <= len(lines) else ""
-        if not own:
-            nxt = line
-            while nxt < len(lines) and not lines[nxt].strip():
-                nxt += 1
-            line = min(nxt + 1, len(lines))
-        out.append(IgnoreDirective(line, directive.rules, directive.whole_file))
-    return out
+def _unterminated_comment(text: str) -> int:
+    """Where a last ``<!--`` with no ``-->`` after it starts; else the length of ``text``."""
+    opening = text.rfind("<!--")
+    if opening == -1 or text.find("-->", opening + 4) != -1:
+        return len(text)
+    return opening
+
+
+_MARKED_SECTION_RE = re.compile(r"<!\[[^>]*>?")
+_HEADING_RE = re.compile(r"^h[1-6]$")
+
+
+def _soup(text: str) -> BeautifulSoup:
+    """The page parsed by BeautifulSoup, even when it holds a ``<![`` the parser rejects."""
+    try:
+        return BeautifulSoup(text, "html.parser")
+    except ParserRejectedMarkup:
+        # Blank the marked sections character for character (keeping line breaks), so
+        # that the positions BeautifulSoup reports still point into the original text.
+        def blank(match: re.Match[str]) -> str:
+            return re.sub(r"[^\n]", " ", match.group(0))
+
+        return BeautifulSoup(_MARKED_SECTION_RE.sub(blank, text), "html.parser")
+
+
+def _reference_lists(soup: BeautifulSoup) -> list[Tag]:
+    """``<ol class="references">`` and kin, and the list right under a References heading."""
+    lists: list[Tag] = []
+    for tag in soup.find_all(["ol", "ul", "section", "div", "aside"]):
+        marks = " ".join(
+            [*tag.get_attribute_list("class"), str(tag.get("id") or ""), str(tag.get("role") or "")]
+        )
+        if any(c in marks.lower() for c in _REFERENCE_CLASSES):
+            found = tag if tag.name in ("ol", "ul") else tag.find(["ol", "ul"])
+            if isinstance(found, Tag) and not any(found is seen for seen in lists):
+                lists.append(found)
+    for heading in soup.find_all(_HEADING_RE):
+        if not REFERENCE_HEADINGS.match(heading.get_text(" ", strip=True)):
+            continue
+        # The first list after the heading, unless another heading comes first: then
+        # the section was prose, as the prose view judged it too.
+        following = heading.find_next(["ol", "ul", _HEADING_RE])
+        if not isinstance(following, Tag) or following.name not in ("ol", "ul"):
+            continue
+        if not any(following is seen for seen in lists):
+            lists.append(following)
+    return lists
+
+
+def _own(tag: Tag, item: Tag) -> bool:
+    """Whether ``tag`` belongs to list item ``item`` and not to an item nested in it.
+
+    html.parser nests an unclosed ``<li>One<li>Two`` as if the second item were inside
+    the first; each item keeps only what is its own.
+    """
+    return tag.find_parent("li") is item
 
 
 def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
-    lists: list[Tag] = []
-    for tag in soup.find_all(["ol", "ul", "section", "div", "aside"]):
-        marks = " ".join([*tag.get("class", []), str(tag.get("id") or ""), str(tag.get("role") or "")])
-        if any(c in marks.lower() for c in _REFERENCE_CLASSES):
-            found = tag if tag.name in ("ol", "ul") else tag.find(["ol", "ul"])
-            if isinstance(found, Tag) and found not in lists:
-                lists.append(found)
-    for heading in soup.find_all(re.compile(r"^h[1-6]$")):
-        if REFERENCE_HEADINGS.match(heading.get_text(" ", strip=True)):
-            following = heading.find_next(["ol", "ul"])
-            if isinstance(following, Tag) and following not in lists:
-                lists.append(following)
     entries: list[ReferenceEntry] = []
     line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-    for found in lists:
-        start = int(found.get("start", 1) or 1) if str(found.get("start", "1")).isdigit() else 1
-        for index, item in enumerate(found.find_all("li", recursive=False)):
+    for found in _reference_lists(soup):
+        start_attr = str(found.get("start") or "1")
+        start = int(start_attr) if start_attr.isdigit() else 1
+        items = [li for li in found.find_all("li") if li.find_parent(["ol", "ul"]) is found]
+        for index, item in enumerate(items):
             link = next(
                 (
                     str(a["href"])
                     for a in item.find_all("a", href=True)
-                    if not str(a["href"]).startswith("#")
+                    if not str(a["href"]).startswith("#") and _own(a, item)
                 ),
                 None,
             )
-            item_text = item.get_text(" ", strip=True)
+            own_text = " ".join(
+                str(s) for s in item.find_all(string=True) if s.find_parent("li") is item
+            )
+            item_text = re.sub(r"\s+", " ", own_text).strip()
             url = link or find_url(item_text)
             title = re.sub(r"\s+", " ", item_text.replace(url or "", "")).strip(" .,^↑") or None
             line = item.sourceline or 1
@@ -272,7 +372,8 @@ def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
 
 def _date_hint(soup: BeautifulSoup) -> str | None:
     for prop in ("article:published_time", "datePublished", "date", "dc.date", "DC.date"):
-        meta = soup.find("meta", attrs={"property": prop}) or soup.find("meta", attrs={"name": prop})
+        meta = soup.find("meta", attrs={"property": prop})
+        meta = meta or soup.find("meta", attrs={"name": prop})
         if isinstance(meta, Tag) and meta.get("content"):
             return str(meta["content"])
     time_tag = soup.find("time")

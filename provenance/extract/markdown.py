@@ -30,16 +30,26 @@ _SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _DEFINITION_RE = re.compile(r"^ {0,3}\[(?P<key>[^\]\n]+)\]:[ \t]*(?P<rest>.*)$")
 _LIST_RE = re.compile(r"^([ \t]*)(?:[-*+]|(?P<num>\d{1,9})[.)])(?:[ \t]+|$)")
-_TASK_RE = re.compile(r"\[[ xX]\][ \t]")
+_TASK_RE = re.compile(r"\[[ xX]\](?=[ \t\n]|\Z)")
 _QUOTE_RE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
 _TABLE_SEP_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
 _FRONT_DATE_RE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M | re.I)
 _FRONT_TITLE_RE = re.compile(r"^title:\s*['\"]?([^'\"\n]+)", re.M | re.I)
 
-_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+# A code span may wrap lines but never crosses a blank line (a paragraph's end), so a
+# stray backtick cannot swallow the paragraphs after it.
+_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
-_IMAGE_RE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")
-_INLINE_LINK_RE = re.compile(r"\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?P<target>[^)\n]*)\)")
+# Raw HTML whose content is code or not text at all.
+_RAW_CODE_RE = re.compile(
+    r"<(script|style|pre|code|textarea)\b[^>]*>.*?</\1\s*>", re.S | re.IGNORECASE
+)
+# Link text and image alt text may hold one level of brackets ("[see [1]](url)"), a link
+# target one level of parentheses ("(https://en.wikipedia.org/wiki/Mercury_(planet))").
+_LINK_TEXT = r"(?:[^\[\]\n]|\[[^\[\]\n]*\])*"
+_LINK_TARGET = r"(?:[^()\n]|\([^()\n]*\))*"
+_IMAGE_RE = re.compile(rf"!\[{_LINK_TEXT}\](?:\({_LINK_TARGET}\)|\[[^\]\n]*\])?")
+_INLINE_LINK_RE = re.compile(rf"\[(?P<text>{_LINK_TEXT})\]\((?P<target>{_LINK_TARGET})\)")
 _REF_LINK_RE = re.compile(r"\[(?P<text>[^\[\]\n]+)\]\[(?P<label>[^\[\]\n]*)\]")
 _AUTOLINK_RE = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>")
 _TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
@@ -53,7 +63,7 @@ def read_markdown(text: str) -> ProseView:
     lines = _lines(text)
     title, date = _mask_front_matter(text, lines, chars)
     code_lines = _mask_code_blocks(lines, chars)
-    ignores = _mask_comments(text, chars, code_lines, lines)
+    ignores = _mask_comments(text, chars)
     masked = "".join(chars)
     references: list[ReferenceEntry] = []
     blocks = _blocks(masked, lines, code_lines, chars, references)
@@ -104,14 +114,14 @@ def _mask_code_blocks(lines: list[tuple[int, str]], chars: list[str]) -> set[int
     previous_blank = True
     in_list = False
     for index, (offset, line) in enumerate(lines):
-        if chars[offset : offset + len(line)] and all(c == " " for c in chars[offset : offset + len(line)]) and line.strip():
+        if line.strip() and not "".join(chars[offset : offset + len(line)]).strip():
             previous_blank = False  # front matter, already blanked
             continue
         if fence is not None:
             code.add(index)
             blank(chars, offset, offset + len(line))
             stripped = line.strip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+            if set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 fence = None
             continue
         opened = _FENCE_RE.match(line)
@@ -130,19 +140,22 @@ def _mask_code_blocks(lines: list[tuple[int, str]], chars: list[str]) -> set[int
             continue
         if not indented:
             in_list = _LIST_RE.match(line) is not None or (in_list and not previous_blank)
-        previous_blank = False
+        # An indented line after a heading is code; after paragraph text it is the
+        # paragraph's continuation.
+        previous_blank = _ATX_RE.match(line) is not None
     return code
 
 
-def _mask_comments(
-    text: str, chars: list[str], code_lines: set[int], lines: list[tuple[int, str]]
-) -> list[IgnoreDirective]:
+def _mask_comments(text: str, chars: list[str]) -> list[IgnoreDirective]:
+    """Blank HTML comments outside code (read as ignore directives) and raw code elements."""
     ignores = []
-    current = "".join(chars)
+    current = "".join(chars)  # code blocks already blanked: a comment there is code
     for match in _COMMENT_RE.finditer(current):
         parsed = _parse_ignore(text[match.start() : match.end()])
         if parsed is not None:
             ignores.append(_directive(text, match.start(), match.end(), *parsed))
+        blank(chars, match.start(), match.end())
+    for match in _RAW_CODE_RE.finditer("".join(chars)):
         blank(chars, match.start(), match.end())
     return ignores
 
@@ -188,7 +201,8 @@ def _blocks(
             close_match = _ATX_CLOSE_RE.search(line)
             if close_match is not None:
                 blank(chars, offset + close_match.start(), end)
-            blocks.append(Block(offset + heading.end(), offset + len(line.rstrip()), BlockKind.HEADING))
+            heading_end = offset + len(line.rstrip())
+            blocks.append(Block(offset + heading.end(), heading_end, BlockKind.HEADING))
             continue
         if reference_level is not None:
             list_number = _reference_line(line, offset, references, list_number)

@@ -79,6 +79,8 @@ IDENTIFIER_PREFIXES: dict[str, str] = {
 }
 
 _CODE_TOKEN = re.compile(r"[A-Za-z_][\w.]*$")
+# What stands before an indexed name in an expression: "x = foo[2]", "print(arr[1])".
+_CODE_BEFORE = re.compile(r"(?:[=(]|\breturn)[ \t]*$")
 _CODE_AFTER = re.compile(r"[ \t]*(?:[-+*/%|&^]?=(?!=)|\(|\.[A-Za-z_]|\[[^\]\d^@\s])")
 
 
@@ -127,7 +129,7 @@ def find_markers(text: str, *, needed: tuple[str, ...] | None = None) -> list[Ma
         marker = _classify(match)
         if marker is None:
             continue
-        if marker.kind is MarkerKind.CITATION and _looks_like_code(text, match.start(), match.end()):
+        if marker.kind is MarkerKind.CITATION and _looks_like_code(text, *match.span()):
             continue
         markers.append(marker)
     return markers
@@ -141,7 +143,8 @@ def _classify(match: re.Match[str]) -> Marker | None:
             return None
         return Marker(start, end, raw, MarkerKind.CITATION, items)
     if (fn := match["fn"]) is not None:
-        return Marker(start, end, raw, MarkerKind.CITATION, (MarkerItem("^" + fn, CitationKind.FOOTNOTE),))
+        item = MarkerItem("^" + fn, CitationKind.FOOTNOTE)
+        return Marker(start, end, raw, MarkerKind.CITATION, (item,))
     if match["needed"] is not None:
         return Marker(start, end, raw, MarkerKind.NEEDED)
     if (pandoc := match["pandoc"]) is not None:
@@ -186,14 +189,21 @@ def _pandoc_items(body: str) -> tuple[MarkerItem, ...] | None:
 
 
 def _looks_like_code(text: str, start: int, end: int) -> bool:
-    """``arr[1] = x``, ``row_count[2]``, ``obj.items[3].name``: indexing, not a citation."""
+    """``arr[1] = x``, ``row_count[2]``, ``obj.items[3].name``, ``x = foo[2]``: indexing.
+
+    Only a marker glued to a name can be indexing; "claimed[10]" in prose stays a citation.
+    """
     if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_)"):
         return False  # "claim [1]": a space before the bracket is never code
     if text[start - 1] == ")":
         return True
     token = _CODE_TOKEN.search(text, max(0, start - 64), start)
-    if token is not None and ("_" in token.group(0) or "." in token.group(0).rstrip(".")):
-        return True
+    if token is not None:
+        name = token.group(0)
+        if "_" in name or "." in name.rstrip("."):
+            return True
+        if _CODE_BEFORE.search(text, max(0, token.start() - 16), token.start()):
+            return True
     # Skip over further glued markers ("[2][3]") before looking at what follows.
     after = end
     while after < len(text) and text[after] == "[":

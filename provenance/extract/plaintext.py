@@ -31,9 +31,12 @@ REFERENCE_HEADINGS = re.compile(
 )
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _ENTRY_RE = re.compile(
-    r"^[ \t]*(?:\[(?P<bracket>\^?[\w.-]+)\]:?|(?P<number>\d{1,4})[.)]|\^(?P<caret>\w+))[ \t]+(?P<rest>\S.*)$"
+    r"^[ \t]*(?:\[(?P<bracket>\^?[\w.-]+)\]:?|(?P<number>\d{1,4})[.)]|\^(?P<caret>\w+))"
+    r"[ \t]+(?P<rest>\S.*)$"
 )
 _DEFINITION_RE = re.compile(r"^[ \t]{0,3}\[(?P<key>\^?[\w.-]+)\]:[ \t]*(?P<rest>.*)$", re.M)
+# "- [ ] Buy milk", "- [x] Done": a checkbox, not empty citation brackets.
+_TASK_BOX_RE = re.compile(r"^[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+(?P<box>\[[ xX]\])(?=[ \t]|$)", re.M)
 _BULLET_RE = re.compile(r"^[ \t]*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-z][.)])[ \t]+")
 _TERMINAL = (".", "!", "?", "…", ":", ";", '."', ".”", "?”", "!”", ".’", "?’")
 _MARKER_TAIL = re.compile(r"(?:\s*\[[^\]\n]{1,40}\])+\s*$")
@@ -50,10 +53,8 @@ def blank(chars: list[str], start: int, end: int) -> None:
 def reference_entry(key: str, rest: str, offset: int) -> ReferenceEntry:
     """Build a reference entry from the text after its key."""
     url = find_url(rest)
-    title = rest
-    if url is not None:
-        title = rest.replace(url, "")
-    title = re.sub(r"[<>\"]|\s+", " ", title).strip(" .,-–—:") or None
+    bare = rest if url is None else rest.replace(url, "")
+    title = re.sub(r"[<>\"]|\s+", " ", bare).strip(" .,-–—:") or None
     return ReferenceEntry(key=key, url=url, title=title, offset=offset)
 
 
@@ -61,8 +62,12 @@ def read_plaintext(text: str) -> ProseView:
     """Build the prose view of a plain-text document."""
     chars = list(text)
     ignores = _mask_comments(text, chars)
+    for box in _TASK_BOX_RE.finditer(text):
+        blank(chars, *box.span("box"))
     references = _mask_definitions(text, chars)
-    references += _mask_reference_section(text, chars)
+    # A "[1]: https://..." line inside a Sources section is one entry, not two.
+    taken = {entry.offset for entry in references}
+    references += _mask_reference_section(text, chars, taken)
     masked = "".join(chars)
     blocks = _blocks(masked)
     return ProseView(text=masked, blocks=blocks, ignores=ignores, references=references)
@@ -103,13 +108,14 @@ def _mask_definitions(text: str, chars: list[str]) -> list[ReferenceEntry]:
     return entries
 
 
-def _mask_reference_section(text: str, chars: list[str]) -> list[ReferenceEntry]:
+def _mask_reference_section(text: str, chars: list[str], taken: set[int]) -> list[ReferenceEntry]:
     """A ``Sources``/``References`` line followed by numbered entries, to the end of the list."""
     entries: list[ReferenceEntry] = []
     offset = 0
     lines = text.split("\n")
     in_section = False
     section_start = 0
+    listed = 0  # entries seen in reference sections so far
     for line in lines:
         line_end = offset + len(line)
         if REFERENCE_HEADINGS.match(line):
@@ -117,9 +123,11 @@ def _mask_reference_section(text: str, chars: list[str]) -> list[ReferenceEntry]
         elif in_section:
             entry = _ENTRY_RE.match(line)
             if entry is not None:
-                key = entry["bracket"] or entry["number"] or "^" + (entry["caret"] or "")
-                entries.append(reference_entry(key, entry["rest"], offset))
-            elif line.strip() and not line[:1].isspace() and entries:
+                listed += 1
+                if offset not in taken:  # "[1]: ..." lines were read as definitions already
+                    key = entry["bracket"] or entry["number"] or "^" + (entry["caret"] or "")
+                    entries.append(reference_entry(key, entry["rest"], offset))
+            elif line.strip() and not line[:1].isspace() and listed:
                 in_section = False  # prose again: the list has ended
             if in_section:
                 blank(chars, section_start, line_end)
@@ -160,7 +168,7 @@ def _paragraph_blocks(lines: list[tuple[int, str]]) -> list[Block]:
         standalone = (
             not _ends_sentence(line)
             and len(line.strip()) <= _STANDALONE_MAX
-            and (next_line is None and len(lines) == 1 or _starts_new(next_line))
+            and ((next_line is None and len(lines) == 1) or _starts_new(next_line))
         )
         if bullet is not None or standalone or current_start is None:
             if current_start is not None:

@@ -21,28 +21,38 @@ from provenance.extract.markers import Marker
 
 __all__ = ["ABBREVIATIONS", "SENTENCE_STARTERS", "RawSentence", "split_sentences"]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Never end a sentence: a name or number always follows.
-_TITLES = frozenset(
+_TITLES = _words(
     "mr mrs ms mx dr prof sr jr st mt ft gen sen rep gov lt col capt sgt cmdr adm pres supt"
-    " rev hon fr messrs mme mlle cf approx ca est dept univ assn bros inc ltd co corp plc llc"
-    " vs v al".split()
+    " rev hon fr messrs mme mlle cf approx ca est dept univ assn vs v"
 )
+# Come *after* a name ("Apple Inc.", "Smith et al."), so they often end a sentence:
+# judged like a dotted acronym, by the word that follows.
+_AFTER_NAMES = _words("inc ltd co corp plc llc bros al")
 # End a sentence unless a number follows ("Jan. 5", "No. 7", "p. 4").
-_BEFORE_NUMBERS = frozenset(
+_BEFORE_NUMBERS = _words(
     "jan feb mar apr jun jul aug sep sept oct nov dec no nos vol vols pp p para fig figs"
-    " eq eqs ch sec art".split()
+    " eq eqs ch sec art"
 )
-ABBREVIATIONS = _TITLES | _BEFORE_NUMBERS | frozenset({"etc", "e.g", "i.e", "viz"})
+ABBREVIATIONS = _TITLES | _AFTER_NAMES | _BEFORE_NUMBERS | _words("etc e.g i.e viz")
 
 # After a dotted acronym ("in the U.S. The"), these words start a new sentence.
-SENTENCE_STARTERS = frozenset(
+SENTENCE_STARTERS = _words(
     "The This That These Those It Its He She They We I You A An In On At But And However"
-    " Yet So Still Meanwhile There Here His Her Their Our My".split()
+    " Yet So Still Meanwhile There Here His Her Their Our My"
 )
 
 _END = re.compile(r"[.!?…]+[\"'”’»)]*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
-_ENUMERATOR = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,3}|[A-Za-z]|[ivxlcdm]{1,6})\.$")
+# "1.", "a.", "iv." at the start of a line. Roman numerals are spelled out in full so
+# that a wrapped line starting with "did." or "mix." still ends its sentence.
+_ROMAN = r"(?i:(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+_ENUMERATOR = re.compile(rf"(?:^|\n)[ \t]*(?:\d{{1,3}}|[A-Za-z]|{_ROMAN})\.$")
 _NEXT = re.compile(r"\s+(\S)")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([\w’']+)")
 _OPENERS = "\"'“‘«([¿¡*_"
@@ -154,7 +164,9 @@ def _is_boundary(
         return False
     if lower in _BEFORE_NUMBERS:
         return not first.isdigit()
-    if "." in word.rstrip("."):  # a dotted acronym or abbreviation: U.S., e.g., a.m.
+    if lower in _AFTER_NAMES or "." in word.rstrip("."):
+        # "Apple Inc. The", "the U.S. The": a dotted acronym or abbreviation (U.S., e.g.,
+        # a.m.) or a name's suffix ends the sentence only before a word that starts one.
         next_word = _NEXT_WORD.match(text, stop, end)
         return next_word is not None and next_word.group(1) in SENTENCE_STARTERS
     return True

@@ -99,7 +99,9 @@ class ProseView:
 _IGNORE_RE = re.compile(
     r"<!--\s*provenance:\s*(?P<verb>ignore-file|ignore)\b(?P<rules>[^>]*?)\s*-->", re.IGNORECASE
 )
-_URL_RE = re.compile(r"https?://[^\s<>\"'\])]+|(?<![\w@/])(?:ftp|file|mailto|javascript|data):[^\s<>\"'\])]+")
+_URL_RE = re.compile(
+    r"https?://[^\s<>\"'\])]+|(?<![\w@/])(?:ftp|file|mailto|javascript|data):[^\s<>\"'\])]+"
+)
 
 
 def parse_ignore(comment: str) -> tuple[bool, frozenset[str]] | None:
