@@ -22,7 +22,7 @@ __all__ = ["ArchiveLock"]
 
 # How often a waiting writer retries: short enough to keep turns between two
 # runs quick, long enough not to spin.
-_POLL_SECONDS = 0.01
+_POLL_SECONDS = 0.002
 
 
 class ArchiveLock:
