@@ -238,7 +238,9 @@ class SnapshotStore:
         ``exchanges`` are the fetch's HTTP exchanges in order (one per redirect
         hop); the last is the snapshot's. A fetch with no exchange is indexed as
         a failed fetch (unless it came from the fetcher's cache: nothing was
-        fetched). Returns ``result``, with ``digest`` filled in if it was empty.
+        fetched). Returns ``result``, with ``digest`` filled in if it was empty
+        and the payload is alive content received whole (the snapshot's own
+        ``digest`` is set for any decodable payload).
         Raises ``ArchiveError`` (naming the path) when the archive cannot be
         written; nothing half-written is indexed then.
         """
@@ -262,7 +264,9 @@ class SnapshotStore:
         )
         digest = sha256_hex(extraction.decoded) if extraction.decoded is not None else None
         digest = digest or result.digest
-        if result.digest is None and digest is not None:
+        # The fetcher's rule for FetchResult.digest: alive content, received whole.
+        fill = result.digest is None and result.verdict.is_alive and not final.truncated
+        if fill and digest is not None:
             result = result.model_copy(update={"digest": digest})
         text_path = _text_path(digest) if extraction.text is not None else None
 

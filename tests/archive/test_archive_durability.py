@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from provenance.archive import SnapshotStore
+from provenance.archive import fs as fs_module
 from provenance.archive import store as store_module
 from provenance.archive.index import ArchiveIndex
 from provenance.archive.warc import encode_exchange
@@ -85,7 +86,6 @@ def test_a_half_written_tail_is_cut_and_the_next_append_reads_back(
 
 def _die_during_append(root: Path, phase: str, fraction: float) -> None:
     """Child process: record KEPT, then die part-way through the write of LOST."""
-    real_append = store_module.append_durably
 
     def dying_append(fd: int, data: bytes) -> None:
         os.write(fd, data[: int(len(data) * fraction)])
@@ -94,22 +94,24 @@ def _die_during_append(root: Path, phase: str, fraction: float) -> None:
     def dying_commit(*args: Any, **kwargs: Any) -> None:
         os._exit(9)
 
-    with SnapshotStore(root, run_id="killed") as store:
+    with pytest.MonkeyPatch.context() as patch, SnapshotStore(root, run_id="killed") as store:
         if phase == "warcinfo":
-            store_module.append_durably = dying_append  # type: ignore[assignment]
+            patch.setattr(store_module, "append_durably", dying_append)
         store.record(result(KEPT), [exchange(KEPT)])
         if phase == "fetch":
-            store_module.append_durably = dying_append  # type: ignore[assignment]
+            patch.setattr(store_module, "append_durably", dying_append)
+        elif phase == "text":
+            patch.setattr(fs_module, "append_durably", dying_append)
         elif phase == "index":
-            ArchiveIndex.commit_fetch = dying_commit  # type: ignore[method-assign]
+            patch.setattr(ArchiveIndex, "commit_fetch", dying_commit)
         store.record(result(LOST), [exchange(LOST, b"<p>lost</p>" * 50)])
-    store_module.append_durably = real_append
 
 
 @pytest.mark.parametrize(
     ("phase", "fraction"),
     [
         ("warcinfo", 0.5),  # killed while starting its WARC file
+        ("text", 0.5),  # killed while writing the text file (a temp file)
         ("fetch", 0.0),
         ("fetch", 0.3),
         ("fetch", 0.5),
@@ -127,8 +129,10 @@ def test_a_run_killed_mid_write_leaves_an_archive_that_reads_back_whole(
     child.start()
     child.join()
     assert child.exitcode == 9
+    assert bool(list(root.rglob("*.tmp"))) == (phase == "text")
 
     with SnapshotStore(root, run_id="next") as store:
+        assert list(root.rglob("*.tmp")) == []
         assert store.history(LOST) == []
         kept = 0 if phase == "warcinfo" else 1
         assert len(store.history(KEPT)) == kept

@@ -89,6 +89,23 @@ def test_record_fills_the_digest_of_the_decoded_payload(store: SnapshotStore) ->
     assert store.record(given, [exchange(url, HTML)]).digest == given.digest
 
 
+def test_record_leaves_the_digest_of_dead_or_truncated_payloads_empty(
+    store: SnapshotStore,
+) -> None:
+    missing = "https://example.org/missing"
+    dead = result(missing, reason=Reason.NOT_FOUND, http_status=404)
+    assert store.record(dead, [exchange(missing, b"<p>Not found</p>", status=404)]).digest is None
+    big = "https://example.org/big"
+    cut = result(big, reason=Reason.OK)
+    assert store.record(cut, [exchange(big, b"<p>partial", truncated=True)]).digest is None
+    # The snapshots still know what they archived.
+    for url in (missing, big):
+        snapshot = store.latest(url)
+        assert snapshot is not None
+        assert snapshot.digest is not None
+        assert store.text(snapshot) is not None
+
+
 def test_history_is_oldest_first_and_shows_failures(store: SnapshotStore) -> None:
     url = "https://example.org/page"
     for hours in (2, 0, 1):
