@@ -273,24 +273,9 @@ class SnapshotStore:
         with self._writing() as index:
             if text_path is not None and extraction.text is not None:
                 self._write_text(text_path, extraction.text)
-            records = self._encode(index, exchanges)
-            blob = b"".join(record.data for record in records)
-            warc = self._warc_for(index, len(blob))
-            start = warc.size
-            try:
-                # A failed earlier append may have left bytes we could not cut.
-                if os.fstat(warc.fd).st_size != start:
-                    truncate_durably(warc.fd, start)
-                append_durably(warc.fd, blob)
-            except OSError as exc:
-                self._cut_back(warc, start)
-                raise archive_error("append to", warc.path, exc) from exc
-
-            placed: list[tuple[EncodedRecord, int]] = []
-            offset = start
-            for record in records:
-                placed.append((record, offset))
-                offset += len(record.data)
+            warc, placed = self._append(index, self._encode(index, exchanges))
+            start = placed[0][1]
+            end = placed[-1][1] + len(placed[-1][0].data)
             # Records go (response or revisit, request) per exchange: the final
             # exchange's response or revisit is the second to last.
             final_record, final_offset = placed[-2]
@@ -298,11 +283,11 @@ class SnapshotStore:
                 url=result.url,
                 normalized_url=result.normalized_url,
                 captured_at=result.fetched_at,
-                http_status=result.http_status if result.http_status is not None
-                else final.status_code,
+                http_status=final.status_code if result.http_status is None
+                else result.http_status,
                 verdict=result.verdict,
                 reason=result.reason,
-                final_url=result.final_url if result.final_url is not None else final.url,
+                final_url=final.url if result.final_url is None else result.final_url,
                 redirects=result.redirects,
                 digest=digest,
                 payload_digest=final_record.payload_digest,
@@ -313,16 +298,15 @@ class SnapshotStore:
                 text_status=extraction.status,
                 title=extraction.title,
                 content_type=result.content_type or extraction.content_type,
-                size=result.size if result.size is not None else len(
-                    extraction.decoded if extraction.decoded is not None else final.body
-                ),
+                size=result.size if result.size is not None
+                else len(final.body if extraction.decoded is None else extraction.decoded),
                 is_revisit=final_record.record_type == "revisit",
                 error=result.error,
             )  # fmt: skip
             try:
                 index.commit_fetch(
                     warc.file_id,
-                    offset,
+                    end,
                     placed,
                     snapshot,
                     url_key=url_key,
@@ -333,9 +317,31 @@ class SnapshotStore:
             except BaseException:
                 self._cut_back(warc, start)
                 raise
-            warc.size = offset
+            warc.size = end
             warc.fetches += 1
         return result
+
+    def _append(
+        self, index: ArchiveIndex, records: Sequence[EncodedRecord]
+    ) -> tuple[_OpenWarc, list[tuple[EncodedRecord, int]]]:
+        """Append ``records`` durably to the current WARC file; return it and each offset."""
+        blob = b"".join(record.data for record in records)
+        warc = self._warc_for(index, len(blob))
+        start = warc.size
+        try:
+            # A failed earlier append may have left bytes we could not cut.
+            if os.fstat(warc.fd).st_size != start:
+                truncate_durably(warc.fd, start)
+            append_durably(warc.fd, blob)
+        except OSError as exc:
+            self._cut_back(warc, start)
+            raise archive_error("append to", warc.path, exc) from exc
+        placed = []
+        offset = start
+        for record in records:
+            placed.append((record, offset))
+            offset += len(record.data)
+        return warc, placed
 
     @staticmethod
     def _cut_back(warc: _OpenWarc, size: int) -> None:

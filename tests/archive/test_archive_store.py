@@ -14,6 +14,7 @@ import pytest
 from provenance.archive import SnapshotStore, TextStatus
 from provenance.archive.lock import ArchiveLock
 from provenance.errors import ArchiveError, ArchiveLockedError
+from provenance.fetch.fetcher import OnFetched
 from provenance.fetch.models import FetchResult, Reason, Redirect, Verdict
 from tests.archive.factory import (
     HTML,
@@ -302,3 +303,11 @@ def test_redirects_round_trip_through_the_index(store: SnapshotStore) -> None:
     assert snapshot.redirects == (Redirect(url="https://a.example/", status=301),)
     assert snapshot.final_url == "https://b.example/"
     assert store.read_payload(snapshot) == HTML
+
+
+def test_record_fits_the_fetchers_on_fetched_hook(store: SnapshotStore) -> None:
+    hook: OnFetched = store.record  # mypy checks the signature against the fetcher's
+    url = "https://example.org/hooked"
+    returned = hook(result(url), [exchange(url)])
+    assert returned.digest == "sha256:" + hashlib.sha256(HTML).hexdigest()
+    assert store.latest(url) is not None
