@@ -183,8 +183,10 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
             citations.extend(flat)
             defects.extend(_marker_defects(view, sentence, sentence_markers, position))
             if role.is_claim:
-                for gap in find_stripped_markers(text, raw.start, raw.end):
-                    offset = view.original(gap)
+                for gap_start, gap_end in find_stripped_markers(text, raw.start, raw.end):
+                    offset = _gap_offset(document.text, view, gap_start, gap_end)
+                    if offset is None:
+                        continue
                     gap_line, gap_column = position(offset)
                     defects.append(
                         Defect(RuleId.STRIPPED_MARKER, offset, gap_line, gap_column, sentence_text)
@@ -198,6 +200,29 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         title=view.title,
         date_hint=view.date_hint,
     )
+
+
+# What may stand in the file between a stripped marker's white space and its punctuation:
+# more white space, tags and comments, and no-break-space entities.
+_BLANK_MARKUP_RE = re.compile(r"(?:\s|<[^<>]*>|&(?:nbsp|#160|#x[aA]0);?)*")
+
+
+def _gap_offset(original: str, view: ProseView, gap_start: int, gap_end: int) -> int | None:
+    """Where in the file the white space before a claim's punctuation starts, or None.
+
+    The view's white space may be blanked or skipped markup rather than a space in the
+    file: "returns `None`." and "returns <code>None</code>." lost no marker. Only the
+    white space the file really has right before the punctuation (``[docs](url) .``:
+    the last space) is a stripped marker.
+    """
+    punct = view.original(gap_end)
+    found = None
+    for pos in range(gap_end - 1, gap_start - 1, -1):
+        at = view.original(pos)
+        if at >= punct or not _BLANK_MARKUP_RE.fullmatch(original, at, punct):
+            break
+        found = at
+    return found
 
 
 def _plain_text(text: str, start: int, end: int, markers: tuple[Marker, ...]) -> str:

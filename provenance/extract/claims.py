@@ -100,7 +100,10 @@ def classify_sentence(
     return SentenceRole.CLAIM
 
 
-def find_stripped_markers(text: str, start: int, end: int) -> Iterator[int]:
-    """Offsets of the white space before closing punctuation in ``text[start:end]``."""
+def find_stripped_markers(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Spans ``[start, end)`` of the white space before closing punctuation in ``text``.
+
+    The span ends where the punctuation starts.
+    """
     for match in _STRIPPED_RE.finditer(text, start, end):
-        yield match.start()
+        yield match.span()

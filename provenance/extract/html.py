@@ -358,7 +358,8 @@ def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
                 ),
                 None,
             )
-            own_text = " ".join(
+            # Joined as a browser shows them: "<a>Fact Sheet</a>. NASA" is "Fact Sheet. NASA".
+            own_text = "".join(
                 str(s) for s in item.find_all(string=True) if s.find_parent("li") is item
             )
             item_text = re.sub(r"\s+", " ", own_text).strip()

@@ -9,6 +9,7 @@ code) match none of the patterns, or are rejected by ``_looks_like_code``.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ _DEFAULT_NEEDED = (
 )
 
 
+@functools.lru_cache(maxsize=16)  # configured phrases are the same for every document
 def _marker_regex(needed: tuple[str, ...]) -> re.Pattern[str]:
     needed_alt = "|".join(re.escape(n) for n in sorted(needed, key=len, reverse=True))
     return re.compile(

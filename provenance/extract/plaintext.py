@@ -68,6 +68,7 @@ def read_plaintext(text: str) -> ProseView:
     # A "[1]: https://..." line inside a Sources section is one entry, not two.
     taken = {entry.offset for entry in references}
     references += _mask_reference_section(text, chars, taken)
+    references.sort(key=lambda entry: entry.offset)  # in the order the file lists them
     masked = "".join(chars)
     blocks = _blocks(masked)
     return ProseView(text=masked, blocks=blocks, ignores=ignores, references=references)
