@@ -2,18 +2,24 @@
 
 Everything the fetcher sends goes through the client made here, so swapping the
 transport after benchmarking (httpx's own, ``httpx-aiohttp``...) is a change to this file
-only. With no transport given, httpx builds its default ``AsyncHTTPTransport``, which is
-what pytest-httpx mocks, and mounts proxy transports from the environment when
-``settings.trust_env`` is set.
+only.
+
+With no transport given, the client uses ``FastHTTPTransport``: httpx's own
+``AsyncHTTPTransport`` (which pytest-httpx mocks) on a constant-time connection pool,
+because httpcore's pool is quadratic in the requests in flight (see
+``provenance.fetch.pool``). When ``settings.trust_env`` is set and the environment names
+a proxy, httpx's default transport is used instead, so its proxy mounts apply.
 """
 
 from __future__ import annotations
 
+import urllib.request
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
 from provenance.fetch.body import ACCEPT_ENCODING
+from provenance.fetch.pool import FastHTTPTransport
 from provenance.fetch.settings import FetchSettings
 
 __all__ = ["make_client"]
@@ -22,6 +28,11 @@ _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9,*;q=0.5"
 # Idle keep-alive connections are closed after this long; runs are short bursts.
 _KEEPALIVE_EXPIRY_S = 15.0
+
+
+def _environment_names_a_proxy() -> bool:
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def make_client(
@@ -50,6 +61,13 @@ def make_client(
         "Accept-Language": _ACCEPT_LANGUAGE,
         "Accept-Encoding": ACCEPT_ENCODING,
     }
+    if transport is None and not (settings.trust_env and _environment_names_a_proxy()):
+        transport = FastHTTPTransport(
+            max_idle_per_origin=settings.host_concurrency,
+            max_idle=settings.concurrency,
+            keepalive_expiry=_KEEPALIVE_EXPIRY_S,
+            trust_env=settings.trust_env,
+        )
     return httpx.AsyncClient(
         transport=transport,
         limits=limits,
