@@ -83,6 +83,7 @@ IDENTIFIER_PREFIXES: dict[str, str] = {
 _CODE_TOKEN = re.compile(r"[A-Za-z_][\w.]*$")
 # What stands before an indexed name in an expression: "x = foo[2]", "print(arr[1])".
 _CODE_BEFORE = re.compile(r"(?:[=(]|\breturn)[ \t]*$")
+_GLUED_BEFORE = re.compile(r"\[[^\[\]\s]{1,64}\]$")
 _CODE_AFTER = re.compile(r"[ \t]*(?:[-+*/%|&^]?=(?!=)|\(|\.[A-Za-z_]|\[[^\]\d^@\s])")
 
 
@@ -194,7 +195,11 @@ def _looks_like_code(text: str, start: int, end: int) -> bool:
     """``arr[1] = x``, ``row_count[2]``, ``obj.items[3].name``, ``x = foo[2]``: indexing.
 
     Only a marker glued to a name can be indexing; "claimed[10]" in prose stays a citation.
+    A chain of glued brackets is judged as a whole: the ``[2]`` of ``a[1][2] = 3`` is
+    indexing like the ``[1]``, the ``[3]`` of ``see[2][3].`` a citation like the ``[2]``.
     """
+    while (previous := _GLUED_BEFORE.search(text, max(0, start - 66), start)) is not None:
+        start = previous.start()
     if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_)"):
         return False  # "claim [1]": a space before the bracket is never code
     if text[start - 1] == ")":

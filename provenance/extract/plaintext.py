@@ -38,7 +38,8 @@ _DEFINITION_RE = re.compile(r"^[ \t]{0,3}\[(?P<key>\^?[\w.-]+)\]:[ \t]*(?P<rest>
 # "- [ ] Buy milk", "- [x] Done": a checkbox, not empty citation brackets.
 _TASK_BOX_RE = re.compile(r"^[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+(?P<box>\[[ xX]\])(?=[ \t]|$)", re.M)
 _BULLET_RE = re.compile(r"^[ \t]*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-z][.)])[ \t]+")
-_TERMINAL = (".", "!", "?", "…", ":", ";", '."', ".”", "?”", "!”", ".’", "?’")
+_TERMINAL = (".", "!", "?", "…", ":", ";")
+_CLOSERS = "\"'”’»)"
 _MARKER_TAIL = re.compile(r"(?:\s*\[[^\]\n]{1,40}\])+\s*$")
 _STANDALONE_MAX = 100
 
@@ -155,7 +156,9 @@ def _blocks(text: str) -> list[Block]:
 
 
 def _ends_sentence(line: str) -> bool:
-    return _MARKER_TAIL.sub("", line).rstrip().endswith(_TERMINAL)
+    # Closing quotes and brackets after the punctuation ('"Is it?"', "(See below.)") count
+    # as the sentence's end too.
+    return _MARKER_TAIL.sub("", line).rstrip().rstrip(_CLOSERS).endswith(_TERMINAL)
 
 
 def _paragraph_blocks(lines: list[tuple[int, str]]) -> list[Block]:
