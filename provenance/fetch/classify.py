@@ -67,6 +67,11 @@ _SPACE = re.compile(r"\s+")
 
 # Visible text shorter than this is "a short page": a bare error message, not an article.
 _SHORT_TEXT_CHARS = 300
+# Markup longer than this is not searched for a short page: stripping a big page costs
+# milliseconds of event-loop time, and bare error pages are small.
+_SHORT_PAGE_MAX_MARKUP = 32 * 1024
+# Bot walls are small pages: their markers are searched for in this much of the text.
+_CHALLENGE_SCAN_CHARS = 64 * 1024
 
 
 def _clean(fragment: str) -> str:
@@ -76,14 +81,19 @@ def _clean(fragment: str) -> str:
 def page_text_parts(text: str, *, is_html: bool) -> tuple[str | None, str | None, str | None]:
     """``(title, first h1, visible text if the page is short)`` of a decoded page prefix."""
     if not is_html:
-        short = _SPACE.sub(" ", text).strip()
-        return None, None, short if len(short) <= _SHORT_TEXT_CHARS else None
+        if len(text) > _SHORT_PAGE_MAX_MARKUP:
+            return None, None, None
+        plain = _SPACE.sub(" ", text).strip()
+        return None, None, plain if len(plain) <= _SHORT_TEXT_CHARS else None
     title_match = _TITLE.search(text)
     h1_match = _H1.search(text)
     title = _clean(title_match.group(1)) if title_match else None
     h1 = _clean(h1_match.group(1)) if h1_match else None
-    visible = _clean(_INVISIBLE.sub(" ", text))
-    return title or None, h1 or None, visible if len(visible) <= _SHORT_TEXT_CHARS else None
+    short: str | None = None
+    if len(text) <= _SHORT_PAGE_MAX_MARKUP:
+        visible = _clean(_INVISIBLE.sub(" ", text))
+        short = visible if len(visible) <= _SHORT_TEXT_CHARS else None
+    return title or None, h1 or None, short
 
 
 # --- bot walls --------------------------------------------------------------------------
@@ -132,7 +142,7 @@ def bot_challenge_evidence(
         return "status 999 (bot refusal)"
     if title is not None and _CHALLENGE_TITLES.match(title):
         return f"title says {title!r}"
-    lowered = text.lower()
+    lowered = text[:_CHALLENGE_SCAN_CHARS].lower()
     for marker, what in _CHALLENGE_MARKERS:
         if marker in lowered:
             return f"body contains {what}"

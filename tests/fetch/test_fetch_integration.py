@@ -20,6 +20,7 @@ from provenance.fetch import (
     Redirect,
     Verdict,
 )
+from provenance.fetch.pacing import Sleep
 from tests.fetch.conftest import SleepRecorder
 from tests.support.loopback import LoopbackServer, Request, Response, in_turn, respond
 
@@ -35,7 +36,7 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
-def _fetch(urls: Sequence[str], sleep: SleepRecorder | None = None, **options: object) -> FetchRun:
+def _fetch(urls: Sequence[str], sleep: Sleep | None = None, **options: object) -> FetchRun:
     knobs: dict[str, object] = {
         "allow_private": True,  # the test server lives on loopback
         "trust_env": False,  # never route loopback through a proxy from the environment
@@ -157,6 +158,33 @@ def test_per_host_limit_holds_on_the_wire(server: LoopbackServer) -> None:
     assert all(result.reason is Reason.OK for result in run.results.values())
     assert server.max_in_flight == {HOSTS[0]: 3, HOSTS[1]: 3}
     assert server.hits["/hold"] == 24
+
+
+def test_connections_are_reused(server: LoopbackServer) -> None:
+    server.route("/page", respond(200, PAGE))
+    urls = [server.url(f"/page?n={n}") for n in range(30)]
+    run = _fetch(urls, host_concurrency=2)
+    assert all(result.reason is Reason.OK for result in run.results.values())
+    assert server.connections[HOSTS[0]] <= 2
+
+
+def test_servers_that_close_every_connection_are_fine(server: LoopbackServer) -> None:
+    server.route("/once", respond(200, PAGE, [("Connection", "close")]))
+    urls = [server.url(f"/once?n={n}") for n in range(10)]
+    run = _fetch(urls, host_concurrency=2)
+    assert all(result.reason is Reason.OK for result in run.results.values())
+    assert server.connections[HOSTS[0]] == 10
+
+
+def test_connections_the_server_dropped_while_idle_are_replaced() -> None:
+    with LoopbackServer(HOSTS[:1], idle_timeout_s=0.02) as server:
+        server.route("/page", respond(200, PAGE))
+        urls = [server.url(f"/page?n={n}") for n in range(3)]
+        # Real waits of 100 ms between requests: longer than the server keeps idle sockets.
+        run = _fetch(urls, sleep=asyncio.sleep, host_concurrency=1, host_interval_ms=100)
+        assert all(result.reason is Reason.OK for result in run.results.values())
+        assert all(result.attempts == 1 for result in run.results.values())
+        assert server.connections[HOSTS[0]] == 3
 
 
 def test_exchanges_record_the_wire(server: LoopbackServer) -> None:

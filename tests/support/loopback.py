@@ -12,7 +12,8 @@ which is how tests prove per-host limits::
         ...
         assert server.max_in_flight["127.0.0.2"] <= 4
 
-Keep-alive, ``Content-Length`` and chunked bodies are supported; nothing else of
+Keep-alive (``Connection: close`` from either side ends it), ``Content-Length`` and
+chunked bodies are supported; nothing else of
 HTTP is (no TLS, no request bodies beyond ``Content-Length``, no pipelining).
 """
 
@@ -106,14 +107,19 @@ class _Stats:
     in_flight: Counter[str] = field(default_factory=Counter)
     max_in_flight: Counter[str] = field(default_factory=Counter)
     hits: Counter[str] = field(default_factory=Counter)
+    connections: Counter[str] = field(default_factory=Counter)
     requests: list[Request] = field(default_factory=list)
 
 
 class LoopbackServer:
     """HTTP/1.1 on each of ``hosts`` (loopback addresses), each on a free port."""
 
-    def __init__(self, hosts: Sequence[str] = ("127.0.0.1",)) -> None:
+    def __init__(
+        self, hosts: Sequence[str] = ("127.0.0.1",), *, idle_timeout_s: float | None = None
+    ) -> None:
+        """``idle_timeout_s``: close a kept-alive connection idle for this long, as servers do."""
         self.hosts = tuple(hosts)
+        self.idle_timeout_s = idle_timeout_s
         self.ports: dict[str, int] = {}
         self._routes: dict[str, Handler] = {}
         self._stats = _Stats()
@@ -144,6 +150,12 @@ class LoopbackServer:
         """Requests received per path."""
         with self._stats.lock:
             return dict(self._stats.hits)
+
+    @property
+    def connections(self) -> dict[str, int]:
+        """TCP connections accepted per local address (keep-alive makes this small)."""
+        with self._stats.lock:
+            return dict(self._stats.connections)
 
     @property
     def requests(self) -> list[Request]:
@@ -226,8 +238,10 @@ class LoopbackServer:
         assert task is not None
         self._connections.add(task)
         local_ip = str(writer.get_extra_info("sockname")[0])
+        with self._stats.lock:
+            self._stats.connections[local_ip] += 1
         try:
-            while (request := await self._read_request(reader, local_ip)) is not None:
+            while (request := await self._next_request(reader, local_ip)) is not None:
                 if not await self._answer(request, writer):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
@@ -237,6 +251,16 @@ class LoopbackServer:
             writer.close()
             with suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
+
+    async def _next_request(self, reader: asyncio.StreamReader, local_ip: str) -> Request | None:
+        """The next request, or None when the client closed or idled past the timeout."""
+        if self.idle_timeout_s is None:
+            return await self._read_request(reader, local_ip)
+        try:
+            async with asyncio.timeout(self.idle_timeout_s):
+                return await self._read_request(reader, local_ip)
+        except TimeoutError:
+            return None
 
     @staticmethod
     async def _read_request(reader: asyncio.StreamReader, local_ip: str) -> Request | None:
@@ -275,7 +299,11 @@ class LoopbackServer:
         finally:
             with stats.lock:
                 stats.in_flight[request.local_ip] -= 1
-        return request.headers.get("connection", "").lower() != "close"
+        closing = request.headers.get("connection", "").lower() == "close" or any(
+            name.lower() == "connection" and value.lower() == "close"
+            for name, value in response.headers
+        )
+        return not closing
 
     @staticmethod
     async def _write(writer: asyncio.StreamWriter, response: Response) -> None:
