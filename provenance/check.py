@@ -22,14 +22,17 @@ from provenance.config import IgnoreRule, Settings
 from provenance.dates import parse_date
 from provenance.documents import Document, expand_paths, load_document
 from provenance.errors import DocumentError, InputError, UsageError
+from provenance.evidence import EvidenceOptions, FetchMode, gather_evidence
 from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
 from provenance.extract.markers import identifier_url
 from provenance.extract.view import IgnoreDirective, ReferenceEntry
+from provenance.fetch import FetchResult, FetchRun, Reason, Verdict
 from provenance.models import (
     CitationKind,
     CitationReport,
     ClaimReport,
     DocumentReport,
+    FetchSummary,
     Finding,
     Report,
     SourceReport,
@@ -61,6 +64,7 @@ class CheckResult:
     report: Report
     errors: list[InputError]
     catalog: SourceCatalog
+    fetch: FetchRun | None = None
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -73,10 +77,12 @@ def display_path(path: Path, root: Path) -> str:
 
 @dataclass(slots=True)
 class _Usage:
-    """Which records were cited, and how often."""
+    """Which records were cited, how often and where."""
 
     counts: Counter[str] = field(default_factory=Counter)
     records: dict[str, SourceRecord] = field(default_factory=dict)
+    places: dict[str, list[tuple[str, int, int, str]]] = field(default_factory=dict)
+    ignores: dict[str, list[IgnoreDirective]] = field(default_factory=dict)
 
 
 class Checker:
@@ -90,8 +96,10 @@ class Checker:
         root: Path,
         clock: Callable[[], dt.datetime] = _utcnow,
         on_event: Callable[[CheckEvent], None] | None = None,
+        evidence: EvidenceOptions | None = None,
     ) -> None:
         self.settings = settings
+        self.evidence = evidence or EvidenceOptions(mode=FetchMode.NONE)
         self.catalog = catalog
         self.root = root
         self.clock = clock
@@ -137,8 +145,11 @@ class Checker:
             if self.on_event is not None:
                 self.on_event(CheckEvent(display, done, total))
         findings.extend(self._catalog_findings(usage, checked, whole_project))
+        run = self._gather(usage)
+        findings.extend(self._source_findings(usage, run))
         findings.sort(key=Finding.sort_key)
-        sources = self._source_reports(usage)
+        sources = self._source_reports(usage, run)
+        documents = _with_verdicts(documents, usage, run) if run.results else documents
         full_report = Report(
             tool_version=__version__,
             generated_at=self.clock(),
@@ -146,8 +157,9 @@ class Checker:
             documents=documents,
             sources=sources,
             findings=findings,
+            fetch=_fetch_summary(self.evidence.mode, run, sources),
         )
-        return CheckResult(report=full_report, errors=errors, catalog=self.catalog)
+        return CheckResult(report=full_report, errors=errors, catalog=self.catalog, fetch=run)
 
     # -- one document ------------------------------------------------------------------
 
@@ -180,6 +192,9 @@ class Checker:
             else:
                 usage.counts[record.id] += 1
                 usage.records[record.id] = record
+                usage.places.setdefault(record.id, []).append(
+                    (document.display, citation.line, citation.column, citation.marker)
+                )
                 cited_here.add(record.id)
         claims = []
         # A sentence with a stripped marker, [] or [citation needed] already has a more
@@ -214,6 +229,8 @@ class Checker:
         findings.extend(self._defect_findings(document, extraction))
         findings.extend(self._record_findings(document, own, toml_records, cited_here))
         findings = self._apply_ignores(findings, extraction.ignores, document.display)
+        if extraction.ignores:
+            usage.ignores[document.display] = extraction.ignores
         cited_count = sum(1 for c in claims if c.cited)
         report = DocumentReport(
             path=document.display,
@@ -397,18 +414,118 @@ class Checker:
             kept.append(finding)
         return kept
 
-    def _source_reports(self, usage: _Usage) -> list[SourceReport]:
-        return [
-            SourceReport(
-                id=record.id,
-                url=record.url,
-                title=record.title,
-                origin=record.origin,
-                cited_by=usage.counts[record.id],
-                valid=record.valid,
+    def _gather(self, usage: _Usage) -> FetchRun:
+        urls = list(
+            dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
+        )
+        return gather_evidence(urls, self.evidence, now=self.clock())
+
+    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[Finding]:
+        findings = []
+        for record in usage.records.values():
+            result = run.result_for(record.url) if record.url else None
+            if result is None:
+                continue
+            rule = _SOURCE_RULES.get(result.reason) or _VERDICT_RULES.get(result.verdict)
+            if rule is None:
+                continue
+            message = _source_message(record, result)
+            for path, line, column, marker in usage.places.get(record.id, []):
+                finding = self._finding(
+                    rule, path, line, column, f"{marker} {message}", record.url, record.id
+                )
+                if not self._apply_ignores([finding], usage.ignores.get(path, []), path):
+                    continue
+                findings.append(finding)
+        return findings
+
+    def _source_reports(self, usage: _Usage, run: FetchRun) -> list[SourceReport]:
+        reports = []
+        for record in sorted(usage.records.values(), key=lambda r: r.id):
+            result = run.result_for(record.url) if record.url and run.results else None
+            fetched: dict[str, object] = {}
+            if result is not None:
+                fetched = {
+                    "verdict": result.verdict,
+                    "reason": result.reason,
+                    "http_status": result.http_status,
+                    "final_url": result.final_url,
+                    "redirects": list(result.redirects),
+                    "fetched_at": result.fetched_at,
+                    "digest": result.digest,
+                    "from_cache": result.from_cache,
+                    "evidence": result.evidence or result.error,
+                }
+            reports.append(
+                SourceReport.model_validate(
+                    {
+                        "id": record.id,
+                        "url": record.url,
+                        "title": record.title,
+                        "origin": record.origin,
+                        "cited_by": usage.counts[record.id],
+                        "valid": record.valid,
+                        **fetched,
+                    }
+                )
             )
-            for record in sorted(usage.records.values(), key=lambda r: r.id)
-        ]
+        return reports
+
+
+# Which finding a fetch result gives, by reason first, then by verdict.
+_SOURCE_RULES: dict[Reason, RuleId | None] = {
+    Reason.SOFT_404: RuleId.SOFT_404,
+    Reason.MOVED: RuleId.MOVED_SOURCE,
+    Reason.OFFLINE: None,  # the network failed, not the source: say nothing about it
+}
+_VERDICT_RULES: dict[Verdict, RuleId] = {
+    Verdict.DEAD: RuleId.DEAD_SOURCE,
+    Verdict.UNVERIFIABLE: RuleId.UNVERIFIABLE_SOURCE,
+}
+
+
+def _source_message(record: SourceRecord, result: FetchResult) -> str:
+    status = f" (HTTP {result.http_status})" if result.http_status else ""
+    detail = result.evidence or result.error
+    if result.reason is Reason.MOVED:
+        return f"cites {record.url}, which moved permanently to {result.final_url}"
+    text = f"cites {record.url}, which is {result.verdict.value}: {result.reason.value}{status}"
+    return text + (f"; {detail}" if detail else "")
+
+
+def _with_verdicts(
+    documents: list[DocumentReport], usage: _Usage, run: FetchRun
+) -> list[DocumentReport]:
+    """Give every claim the verdict of each source it cites."""
+    verdicts: dict[str, Verdict | None] = {}
+    for record in usage.records.values():
+        result = run.result_for(record.url) if record.url else None
+        verdicts[record.id] = result.verdict if result is not None else None
+    return [
+        document.model_copy(
+            update={
+                "claims": [
+                    claim.model_copy(
+                        update={"verdicts": {s: verdicts.get(s) for s in claim.sources}}
+                    )
+                    for claim in document.claims
+                ]
+            }
+        )
+        for document in documents
+    ]
+
+
+def _fetch_summary(mode: FetchMode, run: FetchRun, sources: list[SourceReport]) -> FetchSummary:
+    counts = Counter(s.verdict.value for s in sources if s.verdict is not None)
+    return FetchSummary(
+        mode=mode.value,
+        offline=run.offline,
+        urls=len(run.results),
+        requests=run.requests,
+        from_cache=sum(1 for r in run.results.values() if r.from_cache),
+        verdicts=dict(sorted(counts.items())),
+    )
 
 
 _GAP_RE = re.compile(r"[ \t\u00a0]+([.,;:!?])")
@@ -482,6 +599,7 @@ def run_check(
     sources: Path | None = None,
     clock: Callable[[], dt.datetime] = _utcnow,
     on_event: Callable[[CheckEvent], None] | None = None,
+    evidence: EvidenceOptions | None = None,
 ) -> CheckResult:
     """Check ``specs`` (or, with none, the project's documents) and return the report.
 
@@ -501,5 +619,7 @@ def run_check(
                 "no documents to check: give PATHS, set paths in provenance.toml, or list"
                 " documents in sources.toml"
             )
-    checker = Checker(settings, catalog, root=root, clock=clock, on_event=on_event)
+    checker = Checker(
+        settings, catalog, root=root, clock=clock, on_event=on_event, evidence=evidence
+    )
     return checker.run(specs, whole_project=whole_project)

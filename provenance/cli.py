@@ -21,9 +21,12 @@ from typing import NoReturn
 import click
 
 from provenance import __version__
+from provenance.archive import SnapshotStore
 from provenance.check import CheckEvent, CheckResult, run_check
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
+from provenance.evidence import EvidenceOptions, FetchMode
+from provenance.fetch import FetchProgress
 from provenance.formats import FORMATS, REPORT_FILES
 from provenance.importer import import_references
 from provenance.models import Report
@@ -32,6 +35,10 @@ from provenance.rules import RULES, RuleId, Severity
 __all__ = ["ExitCode", "cli", "main"]
 
 BUG_REPORT = "https://github.com/provenance-dev/provenance/issues"
+
+_DEBUG_OPTION = click.option(
+    "--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug"
+)
 
 
 class ExitCode(enum.IntEnum):
@@ -177,6 +184,66 @@ def cli() -> None:
     help="Check citations and claims only; fetch no source. Example: --no-fetch",
 )
 @click.option(
+    "--offline",
+    is_flag=True,
+    help="Judge sources from the archive alone, without the network. Example: --offline",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch every source again, ignoring cached verdicts. Example: --refresh",
+)
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow URLs on loopback, private and link-local addresses (refused by default so a"
+    " document cannot make CI fetch internal services). Example: --allow-private",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1024),
+    default=None,
+    metavar="N",
+    help="Requests in flight at once. Default: 64. Example: --concurrency 16",
+)
+@click.option(
+    "--host-concurrency",
+    type=click.IntRange(1, 256),
+    default=None,
+    metavar="N",
+    help="Requests in flight to one host. Default: 8. Example: --host-concurrency 2",
+)
+@click.option(
+    "--host-interval",
+    type=click.IntRange(0, 600_000),
+    default=None,
+    metavar="MS",
+    help="Minimum milliseconds between requests to one host. Default: 0 (a host that answers"
+    " 429 is slowed by itself). Example: --host-interval 500",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=None,
+    metavar="SECONDS",
+    help="Time limit for one attempt at one URL, redirects and body included. Default: 30."
+    " Example: --timeout 10",
+)
+@click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where fetched evidence is archived (WARC, text, index). Default: .provenance/archive."
+    " Example: --archive-dir /data/evidence",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the last verdict per URL is cached. Default: .provenance/cache."
+    " Example: --cache-dir /tmp/provenance-cache",
+)
+@click.option(
     "--quiet", "-q", is_flag=True, help="No progress and no summary on stderr. Example: -q"
 )
 @click.option(
@@ -191,6 +258,15 @@ def check(
     fail_under: float | None,
     fail_on: str | None,
     no_fetch: bool,
+    offline: bool,
+    refresh: bool,
+    allow_private: bool,
+    concurrency: int | None,
+    host_concurrency: int | None,
+    host_interval: int | None,
+    timeout: float | None,
+    archive_dir: Path | None,
+    cache_dir: Path | None,
     quiet: bool,
     debug: bool,
 ) -> None:
@@ -211,15 +287,46 @@ def check(
         settings, _ = load_settings(root)
         gate = parse_fail_on(fail_on if fail_on is not None else settings.fail_on)
         threshold = fail_under if fail_under is not None else settings.fail_under
+        if no_fetch and offline:
+            raise UsageError("--no-fetch and --offline do not go together: choose one")
+        mode = FetchMode.NONE if no_fetch else FetchMode.OFFLINE if offline else FetchMode.LIVE
+        overrides = {
+            "refresh": refresh or None,
+            "allow_private": allow_private or None,
+            "concurrency": concurrency,
+            "host_concurrency": host_concurrency,
+            "host_interval_ms": host_interval,
+            "total_timeout_s": timeout,
+        }
+        fetch_settings = settings.fetch.model_copy(
+            update={k: v for k, v in overrides.items() if v is not None}
+        )
+        progress = None if quiet else _progress()
+        evidence = EvidenceOptions(
+            mode=mode,
+            fetch=fetch_settings,
+            archive_dir=archive_dir or root / settings.archive,
+            cache_dir=cache_dir or root / settings.cache,
+            on_progress=progress.fetched if progress else None,
+        )
         result = run_check(
             list(paths),
             root=root,
             settings=settings,
             sources=sources,
-            on_event=None if quiet else _progress(),
+            on_event=progress.checked if progress else None,
+            evidence=evidence,
         )
+        if progress is not None:
+            progress.stop()
         _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
         _report_errors(result)
+        if result.report.fetch.offline and mode is FetchMode.LIVE and not quiet:
+            click.echo(
+                "provenance: the network looks down (every host failed to connect):"
+                " no source was marked dead",
+                err=True,
+            )
         raise _Failure(_exit_code(result, gate, threshold, quiet))
 
 
@@ -228,21 +335,35 @@ def _progress() -> _Progress | None:
 
 
 class _Progress:
-    """A rich progress bar on stderr, drawn from the library's events."""
+    """Rich progress bars on stderr, drawn from the library's events."""
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import Progress, TaskID
 
         self._bar = Progress(console=Console(stderr=True), transient=True)
-        self._task: object = None
+        self._tasks: dict[str, TaskID] = {}
+        self._started = False
 
-    def __call__(self, event: CheckEvent) -> None:
-        if self._task is None:
+    def _update(self, name: str, done: int, total: int, description: str) -> None:
+        if not self._started:
             self._bar.start()
-            self._task = self._bar.add_task("checking", total=event.total)
-        self._bar.update(self._task, completed=event.done, description=event.path)  # type: ignore[arg-type]
-        if event.done >= event.total:
+            self._started = True
+        if name not in self._tasks:
+            self._tasks[name] = self._bar.add_task(name, total=total)
+        self._bar.update(self._tasks[name], completed=done, total=total, description=description)
+
+    def checked(self, event: CheckEvent) -> None:
+        """One document done."""
+        self._update("documents", event.done, event.total, f"reading {event.path}")
+
+    def fetched(self, event: FetchProgress) -> None:
+        """One URL done."""
+        self._update(f"fetch-{event.phase}", event.done, event.total, f"{event.phase}: {event.url}")
+
+    def stop(self) -> None:
+        """Clear the bars."""
+        if self._started:
             self._bar.stop()
 
 
@@ -358,6 +479,110 @@ def import_(documents: tuple[str, ...], sources_path: Path, debug: bool) -> None
             click.echo(f"provenance: error: {error.one_line()}", err=True)
         click.echo(f"{len(result.added)} added, {len(result.skipped)} skipped", err=True)
         raise _Failure(ExitCode.INPUT_ERROR if result.errors else ExitCode.OK)
+
+
+_ARCHIVE_OPTION = click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The evidence archive. Default: .provenance/archive. Example: --archive-dir evidence",
+)
+
+
+def _open_store(archive_dir: Path | None) -> SnapshotStore:
+    root = Path.cwd()
+    settings, _ = load_settings(root)
+    directory = archive_dir or root / settings.archive
+    if not (directory / "index.sqlite3").exists():
+        raise UsageError(
+            f"no archive at {directory}; run `provenance check` first (or pass --archive-dir)"
+        )
+    return SnapshotStore(directory)
+
+
+@cli.command()
+@click.argument("url", required=False)
+@_ARCHIVE_OPTION
+@_DEBUG_OPTION
+def snapshots(url: str | None, archive_dir: Path | None, debug: bool) -> None:
+    """List the archived snapshots of URL, oldest first (with no URL: every URL archived).
+
+    \b
+    Examples:
+      provenance snapshots
+      provenance snapshots https://example.org/report
+    """
+    with _handle_errors(debug), _open_store(archive_dir) as store:
+        if url is None:
+            for known in store.urls():
+                click.echo(known)
+            raise _Failure(ExitCode.OK)
+        history = store.history(url)
+        if not history:
+            raise UsageError(f"no snapshot of {url} in the archive")
+        for snap in history:
+            status = snap.http_status if snap.http_status is not None else "-"
+            digest = snap.digest or "-"
+            click.echo(
+                f"{snap.captured_at:%Y-%m-%dT%H:%M:%SZ}  {status!s:>3}  {snap.verdict.value:<12}"
+                f" {snap.reason.value:<16} {digest}  {snap.final_url or snap.url}"
+            )
+
+
+@cli.command()
+@click.argument("target", metavar="URL|DIGEST")
+@_ARCHIVE_OPTION
+@_DEBUG_OPTION
+def show(target: str, archive_dir: Path | None, debug: bool) -> None:
+    """Print the archived text of a URL's latest snapshot, or of a payload digest.
+
+    \b
+    Examples:
+      provenance show https://example.org/report
+      provenance show sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    """
+    with _handle_errors(debug), _open_store(archive_dir) as store:
+        snap = store.find(target)
+        if snap is None:
+            raise UsageError(f"nothing in the archive matches {target}")
+        text = store.text(snap)
+        if text is None:
+            raise UsageError(f"the snapshot of {snap.url} has no text ({snap.text_status.value})")
+        click.echo(text)
+
+
+@cli.group()
+def archive() -> None:
+    """Look after the evidence archive.
+
+    \b
+    Example:
+      provenance archive verify
+    """
+
+
+@archive.command()
+@_ARCHIVE_OPTION
+@_DEBUG_OPTION
+def verify(archive_dir: Path | None, debug: bool) -> None:
+    """Check that every indexed snapshot resolves to a complete record with the right digest.
+
+    Exits 0 when the archive is whole, 1 when anything is wrong (each problem on a line).
+
+    \b
+    Example:
+      provenance archive verify --archive-dir .provenance/archive
+    """
+    with _handle_errors(debug), _open_store(archive_dir) as store:
+        report = store.verify()
+        for problem in report.problems:
+            click.echo(problem.one_line())
+        click.echo(
+            f"{report.snapshots_checked} snapshots in {report.files_checked} WARC files checked:"
+            f" {'ok' if report.ok else f'{len(report.problems)} problems'}",
+            err=True,
+        )
+        raise _Failure(ExitCode.OK if report.ok else ExitCode.GATE_FAILED)
 
 
 @cli.command()

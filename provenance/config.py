@@ -14,6 +14,15 @@ errors with a "did you mean" hint, on their line.
     boilerplate = ['^\\s*disclaimer\\b']
     min_claim_words = 3
 
+    archive = ".provenance/archive"  # WARC evidence, extracted text, index
+    cache = ".provenance/cache"      # last verdict per URL
+
+    [fetch]                         # see provenance.fetch.FetchSettings
+    concurrency = 64
+    host_concurrency = 8
+    host_interval_ms = 0
+    total_timeout_s = 30
+
     [severity]
     uncited-claim = "error"
 
@@ -34,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provenance.errors import ConfigError
 from provenance.extract.claims import DEFAULT_BOILERPLATE
+from provenance.fetch import FetchSettings
 from provenance.rules import RuleId, Severity
 from provenance.tomlpos import key_lines, line_of
 
@@ -67,6 +77,9 @@ class Settings(BaseModel):
     min_claim_words: int = Field(3, ge=1)
     severity: dict[RuleId, str] = Field(default_factory=dict)
     ignore: list[IgnoreRule] = Field(default_factory=list)
+    archive: str = ".provenance/archive"
+    cache: str = ".provenance/cache"
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
 
     def severity_of(self, rule: RuleId, default: Severity) -> Severity:
         """The configured severity of ``rule``."""

@@ -24,6 +24,7 @@ __all__ = [
     "ClaimReport",
     "DocFormat",
     "DocumentReport",
+    "FetchSummary",
     "Finding",
     "Report",
     "SourceReport",
@@ -163,6 +164,19 @@ class Summary(_Frozen):
     errors: int = Field(0, description="Documents or records that could not be read.")
 
 
+class FetchSummary(_Frozen):
+    """How evidence about sources was gathered, and what it found."""
+
+    mode: Literal["live", "offline", "none"]
+    offline: bool = Field(
+        False, description="The network, not the sources, failed: nothing was marked dead."
+    )
+    urls: int = Field(0, description="Distinct URLs looked at.")
+    requests: int = Field(0, description="HTTP requests actually sent.")
+    from_cache: int = Field(0, description="Answers that came from the cache or the archive.")
+    verdicts: dict[str, int] = Field(default_factory=dict, description="Sources per verdict.")
+
+
 class Report(_Frozen):
     """The result of one ``provenance check`` run: what every format renders."""
 
@@ -174,6 +188,7 @@ class Report(_Frozen):
     documents: list[DocumentReport]
     sources: list[SourceReport]
     findings: list[Finding]
+    fetch: FetchSummary = Field(default_factory=lambda: FetchSummary(mode="none"))
 
     def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:
         """The findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""

@@ -44,6 +44,10 @@ class RuleId(enum.StrEnum):
     UNUSED_SOURCE = "unused-source"
     INVALID_SOURCE = "invalid-source"
     UNREADABLE_DOCUMENT = "unreadable-document"
+    DEAD_SOURCE = "dead-source"
+    SOFT_404 = "soft-404"
+    MOVED_SOURCE = "moved-source"
+    UNVERIFIABLE_SOURCE = "unverifiable-source"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,33 @@ RULES: dict[RuleId, Rule] = {
             Severity.ERROR,
             "A document could not be read (missing, binary, undecodable).",
             "Fix the path or the file; the other documents were still checked.",
+        ),
+        Rule(
+            RuleId.DEAD_SOURCE,
+            Severity.ERROR,
+            "A cited source is gone: 404, 410, a dead host, a redirect loop, a server error"
+            " that persisted through retries.",
+            "Cite the archived copy (archived_url) or a live replacement.",
+        ),
+        Rule(
+            RuleId.SOFT_404,
+            Severity.ERROR,
+            "A cited source answers 200 but is a 'not found' page or a redirect to the home page.",
+            "The page is gone although the server says otherwise: replace or archive the"
+            " citation.",
+        ),
+        Rule(
+            RuleId.MOVED_SOURCE,
+            Severity.WARNING,
+            "A cited source permanently redirects (301/308) to a different URL.",
+            "Update the record's url to the new address the finding names.",
+        ),
+        Rule(
+            RuleId.UNVERIFIABLE_SOURCE,
+            Severity.NOTE,
+            "A cited source could not be checked: paywall, login, bot wall, rate limit, timeout,"
+            " or refused by policy.",
+            "Check it by hand; add archived_url so readers can see what was cited.",
         ),
     )
 }
