@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -126,6 +126,14 @@ def _stages_for(content_encoding: str) -> tuple[list[_ZlibStage], str | None]:
     return stages, None
 
 
+async def _raw_chunks(response: httpx.Response, *, already_read: bool) -> AsyncIterator[bytes]:
+    if already_read:
+        yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk
+
+
 async def read_body(
     response: httpx.Response,
     *,
@@ -153,13 +161,17 @@ async def read_body(
             sniff=b"",
             decode_error=None,
         )
-    stages, decode_error = _stages_for(response.headers.get("content-encoding", ""))
+    # A response some transport (httpx.MockTransport) already read has only its
+    # decoded content left: take that as the payload, with no encoding to undo.
+    already_read = response.is_stream_consumed
+    encoding = "" if already_read else response.headers.get("content-encoding", "")
+    stages, decode_error = _stages_for(encoding)
     payload = _Payload(max_decoded, sniff_limit) if decode else None
     decoding = payload is not None and decode_error is None
     raw_parts: list[bytes] = []
     raw_size = 0
     too_large: str | None = None
-    async for chunk in response.aiter_raw():
+    async for chunk in _raw_chunks(response, already_read=already_read):
         raw_size += len(chunk)
         if raw_size > max_raw:
             if keep_raw:

@@ -361,7 +361,9 @@ class _Run:
         seen = {(url, _cookie_state(None))}
         current = url
 
-        def failure(reason: Reason, error: str, *, status: int | None = None) -> _Outcome:
+        def failure(
+            reason: Reason, error: str, *, status: int | None = None, retryable: bool = True
+        ) -> _Outcome:
             result = FetchResult(
                 url=original,
                 normalized_url=url,
@@ -373,13 +375,14 @@ class _Run:
                 fetched_at=started,
                 error=error,
             )
-            retryable = reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR)
+            retryable = retryable and reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR)
             return _Outcome(result, tuple(exchanges), retryable, None, host_of(current))
 
         for _ in range(self.settings.max_redirects + 1):
             refused = await self.refusal(current)
             if refused is not None:
-                return failure(*refused)
+                # DNS answers are kept for the pass: asking again now gets the same one.
+                return failure(*refused, retryable=False)
             if budget <= 0:
                 return failure(Reason.TIMEOUT, "total timeout")
             headers: dict[str, str] = {}
@@ -393,7 +396,7 @@ class _Run:
                             hop = await self._send(current, headers, jar)
                     finally:
                         budget -= loop.time() - began
-            except (TimeoutError, httpx.HTTPError, OSError, UnicodeError) as exc:
+            except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError) as exc:
                 return failure(*classify_exception(exc))
             if self.keep_exchanges:
                 exchanges.append(_exchange_of(hop))

@@ -245,3 +245,36 @@ def test_unknown_content_encoding_is_not_guessed(run: Run, httpx_mock: HTTPXMock
     result = run([URL]).results[URL]
     assert result.reason is Reason.OK
     assert result.digest is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com:99999/",
+        "https://[::g]/",
+        "http:///no-host",
+        "https://xn--zz.com/",
+        "http://ex\x01ample.com/",  # control character: httpx refuses to build it
+    ],
+)
+def test_malformed_urls_are_results_not_crashes(run: Run, url: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="reached")
+
+    fetch_run = run([url], transport=httpx.MockTransport(handler))
+    (result,) = fetch_run.results.values()
+    assert result.reason is Reason.CLIENT_ERROR
+    assert (result.error or "").startswith(("invalid URL", "invalid request"))
+
+
+def test_an_injected_transport_is_used(run: Run) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, text="from the injected transport " * 10)
+
+    result = run([URL], transport=httpx.MockTransport(handler)).results[URL]
+    assert result.reason is Reason.OK
+    assert result.size == len("from the injected transport " * 10)
+    assert seen == [URL]
