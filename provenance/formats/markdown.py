@@ -43,16 +43,38 @@ def render(report: Report) -> str:
     ]
     out += _findings_section(report.findings, s.findings)
     if report.sources:
-        out += ["## Sources", "", "| Id | URL | Cited | Defined at |", "|---|---|---:|---|"]
-        out += [
-            f"| `{_cell(src.id)}` | {_cell(src.url) or '*(none)*'} | {src.cited_by} "
-            f"| {_cell(src.origin)} |"
-            for src in report.sources
-        ]
-        out.append("")
+        out += _sources_section(report)
     for document in report.documents:
         out += _document_section(document)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _sources_section(report: Report) -> list[str]:
+    fetch = report.fetch
+    out = ["## Sources", ""]
+    if fetch.mode == "none":
+        out += ["Not fetched (`--no-fetch`).", ""]
+    else:
+        counts = ", ".join(f"{n} {verdict}" for verdict, n in fetch.verdicts.items()) or "none"
+        how = "from the archive" if fetch.mode == "offline" else f"{fetch.requests} requests"
+        out += [f"{fetch.urls} URLs checked ({how}, {fetch.from_cache} from cache): {counts}."]
+        if fetch.offline and fetch.mode == "live":
+            out += ["", "**The network was down: no source was marked dead.**"]
+        out.append("")
+    out += [
+        "| Id | URL | Verdict | Reason | HTTP | Cited | Defined at |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    for src in report.sources:
+        verdict = src.verdict.value if src.verdict else ("invalid" if not src.valid else "-")
+        moved = f" → {src.final_url}" if src.final_url and src.final_url != src.url else ""
+        out.append(
+            f"| `{_cell(src.id)}` | {_cell(src.url) or '*(none)*'}{_cell(moved)} | {verdict} "
+            f"| {src.reason.value if src.reason else '-'} | {src.http_status or '-'} "
+            f"| {src.cited_by} | {_cell(src.origin)} |"
+        )
+    out.append("")
+    return out
 
 
 def _findings_section(findings: list[Finding], counts: dict[str, int]) -> list[str]:
@@ -88,6 +110,9 @@ def _document_section(document: DocumentReport) -> list[str]:
         for claim in document.claims:
             mark = "yes" if claim.cited else "**no**"
             cites = ", ".join(f"[{c}]" for c in claim.citations)
+            verdicts = [v.value for v in claim.verdicts.values() if v is not None]
+            if verdicts:
+                cites += " (" + ", ".join(verdicts) + ")"
             out.append(
                 f"| {claim.line} | {mark} | {_cell(_excerpt(claim.text))} | {_cell(cites)} |"
             )
