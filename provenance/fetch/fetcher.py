@@ -592,9 +592,11 @@ class Fetcher:
       ``loop.getaddrinfo``); not consulted when ``allow_private`` is set;
     * ``rng``: jitter for backoff;
     * ``on_progress``: called with a ``FetchProgress`` after each URL;
-    * ``on_fetched``: the archive hook, called once per fresh result (not for cache
-      hits) with the exchanges of the final attempt, one per redirect hop; its return
-      value replaces the result. Raw bodies are kept in memory only when it is set;
+    * ``on_fetched``: the archive hook, called for each fresh result (not for cache
+      hits) with the exchanges of its final attempt, one per redirect hop; its return
+      value replaces the result. A URL re-checked after a failure is passed again with
+      the re-check's exchanges. It sees results before the offline verdict is applied.
+      Raw bodies are kept in memory only when it is set;
     * ``probe``: ``async () -> network is up``, asked before declaring a run offline.
 
     Offline: when every host the run contacted failed at the DNS/connection level and
