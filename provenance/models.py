@@ -95,6 +95,10 @@ class ClaimReport(_Frozen):
     sources: list[str] = Field(
         default_factory=list, description="Source record ids it resolves to."
     )
+    verdicts: dict[str, Verdict | None] = Field(
+        default_factory=dict,
+        description="Per cited source id, its fetch verdict (null: not fetched).",
+    )
 
 
 class DocumentReport(_Frozen):
