@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from array import array
 from html.parser import HTMLParser
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from bs4.exceptions import ParserRejectedMarkup
 
 from provenance.extract.plaintext import REFERENCE_HEADINGS, _directive
@@ -298,15 +299,20 @@ _HEADING_RE = re.compile(r"^h[1-6]$")
 
 def _soup(text: str) -> BeautifulSoup:
     """The page parsed by BeautifulSoup, even when it holds a ``<![`` the parser rejects."""
-    try:
-        return BeautifulSoup(text, "html.parser")
-    except ParserRejectedMarkup:
-        # Blank the marked sections character for character (keeping line breaks), so
-        # that the positions BeautifulSoup reports still point into the original text.
-        def blank(match: re.Match[str]) -> str:
-            return re.sub(r"[^\n]", " ", match.group(0))
+    # A document is HTML because its name says so, even when its text looks like a URL
+    # or a file name (BeautifulSoup warns then) or like XML.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        try:
+            return BeautifulSoup(text, "html.parser")
+        except ParserRejectedMarkup:
+            # Blank the marked sections character for character (keeping line breaks),
+            # so the positions BeautifulSoup reports still point into the original text.
+            def blank(match: re.Match[str]) -> str:
+                return re.sub(r"[^\n]", " ", match.group(0))
 
-        return BeautifulSoup(_MARKED_SECTION_RE.sub(blank, text), "html.parser")
+            return BeautifulSoup(_MARKED_SECTION_RE.sub(blank, text), "html.parser")
 
 
 def _reference_lists(soup: BeautifulSoup) -> list[Tag]:
@@ -342,6 +348,10 @@ def _own(tag: Tag, item: Tag) -> bool:
     return tag.find_parent("li") is item
 
 
+def _is_backlink(anchor: Tag | None) -> bool:
+    return anchor is not None and str(anchor.get("href") or "").startswith("#")
+
+
 def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
     entries: list[ReferenceEntry] = []
     line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
@@ -359,8 +369,11 @@ def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
                 None,
             )
             # Joined as a browser shows them: "<a>Fact Sheet</a>. NASA" is "Fact Sheet. NASA".
+            # Back-links to the text ("^", "↩") are no part of the title.
             own_text = "".join(
-                str(s) for s in item.find_all(string=True) if s.find_parent("li") is item
+                str(s)
+                for s in item.find_all(string=True)
+                if s.find_parent("li") is item and not _is_backlink(s.find_parent("a"))
             )
             item_text = re.sub(r"\s+", " ", own_text).strip()
             url = link or find_url(item_text)

@@ -1,0 +1,108 @@
+"""A document's own reference list, in each format: keys, URLs, titles and where they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.helpers import claim_texts, keys, run, run_file
+
+
+def test_sources_section_in_plain_text():
+    doc, extraction = run_file("references-section.txt")
+    assert [(r.key, r.url, r.title) for r in extraction.references] == [
+        ("1", "https://example.gov/senate", "Senate report"),
+        ("2", "https://example.gov/house", "House report"),  # trailing "." is not the URL's
+        ("3", "https://example.gov/three", None),  # "[3]: url", read once
+        ("4", "https://example.gov/four", "Fourth"),
+    ]
+    assert [doc.lines.position(r.offset) for r in extraction.references] == [
+        (9, 1),
+        (10, 1),
+        (11, 1),
+        (12, 1),
+    ]
+    # The list is not prose, and prose after it is prose again.
+    assert all(not 7 <= s.line <= 12 for s in extraction.sentences)
+    assert claim_texts(extraction)[-1] == "After the list the prose resumes with a claim."
+    assert keys(extraction) == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "A claim [1].\n\nReferences:\n1) First https://a.example/x\n2) Second https://b.example/y\n",
+            [("1", "https://a.example/x", "First"), ("2", "https://b.example/y", "Second")],
+        ),
+        (
+            "A claim [1].\n\nBibliography\n[1] First, https://a.example/x\n[2]: https://b.example/y\n",
+            [("1", "https://a.example/x", "First"), ("2", "https://b.example/y", None)],
+        ),
+        (
+            "A claim [^a].\n\n[^a]: The note https://a.example/n\n",
+            [("^a", "https://a.example/n", "The note")],
+        ),
+        (
+            "A claim [1].\n\nSources\n1. A book without a link.\n",
+            [("1", None, "A book without a link")],
+        ),
+    ],
+)
+def test_reference_entry_forms_in_plain_text(text, expected):
+    extraction = run(text)
+    assert [(r.key, r.url, r.title) for r in extraction.references] == expected
+    for entry in extraction.references:
+        assert text[entry.offset] in "[0123456789^"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "expected", "entry_start"),
+    [
+        (
+            "Rents rose [1].\n\nSources\n\n1. Rent survey https://example.org/rents\n",
+            "txt",
+            [("1", "https://example.org/rents", "Rent survey")],
+            "1. Rent",
+        ),
+        (
+            "Rents rose [1].\n\n## Sources\n\n1. Rent survey https://example.org/rents\n",
+            "md",
+            [("1", "https://example.org/rents", "Rent survey")],
+            "1. Rent",
+        ),
+        (
+            'Rents rose [1].\n\n[1]: https://example.org/rents "Rent survey"\n',
+            "md",
+            [("1", "https://example.org/rents", "Rent survey")],
+            "[1]: https",
+        ),
+        (
+            "<p>Rents rose [1].</p><h2>Sources</h2>"
+            '<ol><li><a href="https://example.org/rents">Rent survey</a></li></ol>',
+            "html",
+            [("1", "https://example.org/rents", "Rent survey")],
+            "<li><a",
+        ),
+        (
+            '<p>Rents rose [1].</p><ol class="references">'
+            "<li>Rent survey https://example.org/rents</li></ol>",
+            "html",
+            [("1", "https://example.org/rents", "Rent survey")],
+            "<li>Rent",
+        ),
+        (
+            '<p>Rents rose [1].</p><section class="footnotes"><ol>'
+            '<li id="fn1"><p>Rent survey <a href="https://example.org/rents">link</a>'
+            '<a href="#fnref1">↩</a></p></li></ol></section>',
+            "html",
+            [("1", "https://example.org/rents", "Rent survey link")],
+            '<li id="fn1">',
+        ),
+    ],
+)
+def test_the_same_reference_in_every_format(text, fmt, expected, entry_start):
+    extraction = run(text, fmt)
+    assert [(r.key, r.url, r.title) for r in extraction.references] == expected
+    assert keys(extraction) == ["1"]
+    (entry,) = extraction.references
+    assert text.startswith(entry_start, entry.offset)
