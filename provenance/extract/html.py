@@ -206,6 +206,8 @@ class _ProseParser(HTMLParser):
             return
         if start and self.chars[start - 1].isdigit():
             return  # "10<sup>6</sup>": a power, not a footnote
+        if start < self._block_start:
+            return  # a block began inside the <sup>: brackets would straddle its edge
         first = start + (len(content) - len(content.lstrip()))
         last = start + len(content.rstrip())
         self.chars.insert(last, "]")

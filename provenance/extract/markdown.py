@@ -11,6 +11,7 @@ stays, as prose; image alt text goes), reference-link and footnote definitions
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from provenance.extract.plaintext import (
     REFERENCE_HEADINGS,
@@ -172,6 +173,10 @@ def _blocks(
     kind = BlockKind.PARAGRAPH
     reference_level: int | None = None
     list_number = 0
+    # The reference entry the next line may continue ("1. A long title\n   https://..."):
+    # its index in ``references`` and the text it was built from.
+    entry: _OpenEntry | None = None
+    after_blank = False  # a blank line since the entry: only indented lines continue it
 
     def close() -> None:
         nonlocal current
@@ -185,16 +190,21 @@ def _blocks(
         end = offset + len(line)
         if index in code_lines or not line.strip():
             close()
+            after_blank = True
+            if reference_level is None:
+                entry = None  # a definition's continuation lines follow it directly
             continue
+        indented = line[:1] in (" ", "\t")
         heading = _ATX_RE.match(line)
         if heading is not None:
             close()
+            entry = None
             level = len(heading.group(1))
             title_text = _ATX_CLOSE_RE.sub("", line[heading.end() :])
             if reference_level is not None and level <= reference_level:
                 reference_level = None
             if REFERENCE_HEADINGS.match(title_text):
-                reference_level = level
+                reference_level, list_number = level, 0  # each list numbers from its start
                 blank(chars, offset, end)
                 continue
             blank(chars, offset, offset + heading.end())
@@ -205,15 +215,40 @@ def _blocks(
             blocks.append(Block(offset + heading.end(), heading_end, BlockKind.HEADING))
             continue
         if reference_level is not None:
+            before = len(references)
             list_number = _reference_line(line, offset, references, list_number)
+            if len(references) > before:
+                entry = _OpenEntry(before, references[before].key, _entry_text(line), offset)
+            elif entry is not None and (indented or not after_blank):
+                entry = _continue_entry(references, entry, line)
+            else:
+                entry = None  # a note under the list ("All links checked ..."): not an entry
+            after_blank = False
             blank(chars, offset, end)
             continue
         definition = _DEFINITION_RE.match(line)
         if definition is not None:
             close()
             key = definition["key"].strip()
+            entry = None
             if key.startswith("^") or key.isdigit():
+                entry = _OpenEntry(len(references), key, definition["rest"], offset)
                 references.append(reference_entry(key, definition["rest"], offset))
+            blank(chars, offset, end)
+            continue
+        after_blank = False
+        if entry is not None and indented and not current:
+            # An indented line right after a definition continues it ("[^1]: Title\n    URL").
+            entry = _continue_entry(references, entry, line)
+            blank(chars, offset, end)
+            continue
+        entry = None
+        if current and kind is BlockKind.PARAGRAPH and _SETEXT_RE.match(line):
+            # The open paragraph was a setext heading all along ("Title\n---" is one too,
+            # not a paragraph and a thematic break).
+            kind = BlockKind.HEADING
+            close()
+            kind = BlockKind.PARAGRAPH
             blank(chars, offset, end)
             continue
         if _BREAK_RE.match(line) or _TABLE_SEP_RE.match(line):
@@ -221,13 +256,6 @@ def _blocks(
             blank(chars, offset, end)
             continue
         next_line = masked_lines[index + 1] if index + 1 < len(lines) else ""
-        if current and _SETEXT_RE.match(line):
-            # The open paragraph was a setext heading all along.
-            kind = BlockKind.HEADING
-            close()
-            kind = BlockKind.PARAGRAPH
-            blank(chars, offset, end)
-            continue
         content_start = offset
         quote = _QUOTE_RE.match(line)
         if quote is not None:
@@ -248,12 +276,20 @@ def _blocks(
                 marker_end = task.end()
             current = [marker_end, end]
             continue
-        if "|" in rest and (_TABLE_SEP_RE.match(next_line) or kind is BlockKind.TABLE_ROW):
+        header = _TABLE_SEP_RE.match(next_line) is not None
+        if "|" in rest and (header or kind is BlockKind.TABLE_ROW):
             close()
-            for i in range(content_start, end):
-                if chars[i] == "|":
-                    chars[i] = " "
-            blocks.append(Block(content_start, end, BlockKind.TABLE_ROW))
+            # Each cell is a block of its own, as in HTML; the row above the |---| line
+            # is the header: column names, not claims.
+            cell_kind = BlockKind.HEADING if header else BlockKind.TABLE_ROW
+            cell_start = content_start
+            for i in range(content_start, end + 1):
+                if i == end or chars[i] == "|":
+                    if masked[cell_start:i].strip():
+                        blocks.append(Block(cell_start, i, cell_kind))
+                    if i < end:
+                        chars[i] = " "
+                    cell_start = i + 1
             kind = BlockKind.TABLE_ROW
             continue
         if kind is BlockKind.TABLE_ROW:
@@ -266,6 +302,32 @@ def _blocks(
             current[1] = end
     close()
     return blocks
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenEntry:
+    """A reference entry that the following lines may continue."""
+
+    index: int  # in the list of references
+    key: str
+    text: str  # what it was built from
+    offset: int
+
+
+def _entry_text(line: str) -> str:
+    """The text of a reference line after its key ("1. ", "[1]: ", "- ")."""
+    for regex in (_REF_BRACKET_RE, _REF_LIST_RE):
+        match = regex.match(line)
+        if match is not None:
+            return match["rest"]
+    return line.strip()
+
+
+def _continue_entry(references: list[ReferenceEntry], entry: _OpenEntry, line: str) -> _OpenEntry:
+    """Add a continuation line to an entry and rebuild it (a wrapped title, a URL below)."""
+    text = f"{entry.text} {line.strip()}"
+    references[entry.index] = reference_entry(entry.key, text, entry.offset)
+    return _OpenEntry(entry.index, entry.key, text, entry.offset)
 
 
 _REF_LIST_RE = re.compile(r"^[ \t]*(?:[-*+]|(?P<num>\d{1,4})[.)])[ \t]+(?P<rest>.*)$")

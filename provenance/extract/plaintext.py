@@ -118,17 +118,26 @@ def _mask_reference_section(text: str, chars: list[str], taken: set[int]) -> lis
     in_section = False
     section_start = 0
     listed = 0  # entries seen in reference sections so far
+    # The last entry and the text it was built from: an indented line below continues it
+    # ("1. A long title\n   https://...").
+    last: tuple[str, str, int] | None = None
     for line in lines:
         line_end = offset + len(line)
         if REFERENCE_HEADINGS.match(line):
-            in_section, section_start = True, offset
+            in_section, section_start, last = True, offset, None
         elif in_section:
             entry = _ENTRY_RE.match(line)
             if entry is not None:
                 listed += 1
+                last = None
                 if offset not in taken:  # "[1]: ..." lines were read as definitions already
                     key = entry["bracket"] or entry["number"] or "^" + (entry["caret"] or "")
                     entries.append(reference_entry(key, entry["rest"], offset))
+                    last = (key, entry["rest"], offset)
+            elif line.strip() and line[:1].isspace() and last is not None:
+                key, rest, start = last
+                last = (key, f"{rest} {line.strip()}", start)
+                entries[-1] = reference_entry(*last)
             elif line.strip() and not line[:1].isspace() and listed:
                 in_section = False  # prose again: the list has ended
             if in_section:

@@ -175,3 +175,31 @@ def test_markdown_heading_markers_are_blanked_and_heading_positions_kept():
     assert (heading.line, heading.column) == (3, 5)
     (citation,) = extraction.citations
     assert (citation.line, citation.column) == (3, 22)
+
+
+def test_setext_heading_with_dashes_is_a_heading_not_a_paragraph_and_a_rule():
+    text = "The town flooded in May 2021.\n---\n\nBody text claims that it rained.\n\n***\n"
+    assert [(s.text, s.role) for s in run(text, "md").sentences] == [
+        ("The town flooded in May 2021.", SentenceRole.HEADING),
+        ("Body text claims that it rained.", SentenceRole.CLAIM),
+    ]
+
+
+def test_list_item_followed_by_dashes_stays_a_list_item():
+    text = "- The town flooded in May 2021.\n---\n"
+    assert [(s.text, s.role) for s in run(text, "md").sentences] == [
+        ("The town flooded in May 2021.", SentenceRole.CLAIM),
+    ]
+
+
+def test_table_cells_are_blocks_and_the_header_row_holds_no_claims():
+    text = "| The town flooded. | Source |\n|---|---|\n| Rents rose by half [1]. | survey |\n"
+    extraction = run(text, "md")
+    assert [(s.text, s.role, s.line, s.column) for s in extraction.sentences] == [
+        ("The town flooded.", SentenceRole.HEADING, 1, 3),
+        ("Source", SentenceRole.HEADING, 1, 23),
+        ("Rents rose by half [1].", SentenceRole.CLAIM, 3, 3),
+        ("survey", SentenceRole.FRAGMENT, 3, 29),
+    ]
+    (citation,) = extraction.citations
+    assert at(text, citation.line, citation.column, 3) == "[1]"

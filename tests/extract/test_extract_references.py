@@ -106,3 +106,35 @@ def test_the_same_reference_in_every_format(text, fmt, expected, entry_start):
     assert keys(extraction) == ["1"]
     (entry,) = extraction.references
     assert text.startswith(entry_start, entry.offset)
+
+
+def test_wrapped_entries_and_a_second_list_in_markdown():
+    doc, extraction = run_file("wrapped-references.md")
+    assert [(r.key, r.url, r.title) for r in extraction.references] == [
+        ("^long", "https://example.org/footnote", "A footnote whose source is on the next line"),
+        (
+            "1",
+            "https://example.gov/lfs",
+            "Labour Force Survey, annual report of the national statistics office",
+        ),
+        ("2", "https://example.gov/wages", "Wage statistics"),
+        ("1", "https://example.org/further", "A second list numbers from one again"),
+    ]
+    assert [doc.lines.position(r.offset)[0] for r in extraction.references] == [5, 12, 14, 20]
+    # Continuation lines are not prose; the paragraph after the footnote is. The note
+    # under the list belongs to the References section: neither prose nor an entry.
+    assert [s.line for s in extraction.sentences] == [1, 3, 3, 8]
+    assert claim_texts(extraction)[-1] == "This paragraph is prose again and claims a fact."
+
+
+def test_wrapped_entries_in_plain_text():
+    _, extraction = run_file("wrapped-references.txt")
+    assert [(r.key, r.url, r.title) for r in extraction.references] == [
+        (
+            "1",
+            "https://example.gov/lfs",
+            "Labour Force Survey, annual report of the national statistics office",
+        ),
+        ("2", "https://example.gov/wages", "Wage statistics"),
+    ]
+    assert [s.line for s in extraction.sentences] == [1, 1]
