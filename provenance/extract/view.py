@@ -99,8 +99,11 @@ class ProseView:
 _IGNORE_RE = re.compile(
     r"<!--\s*provenance:\s*(?P<verb>ignore-file|ignore)\b(?P<rules>[^>]*?)\s*-->", re.IGNORECASE
 )
+# A URL may hold balanced parentheses ("https://en.wikipedia.org/wiki/Mercury_(planet)"),
+# but a closing one of its own ends it ("(see https://example.com/a)").
+_URL_CHARS = r"(?:[^\s<>\"'()\]]|\([^\s<>\"'()\]]*\)?)+"
 _URL_RE = re.compile(
-    r"https?://[^\s<>\"'\])]+|(?<![\w@/])(?:ftp|file|mailto|javascript|data):[^\s<>\"'\])]+"
+    rf"https?://{_URL_CHARS}|(?<![\w@/])(?:ftp|file|mailto|javascript|data):{_URL_CHARS}"
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from provenance.extract.view import find_url
 from tests.extract.helpers import claim_texts, keys, run, run_file
 
 
@@ -138,3 +139,28 @@ def test_wrapped_entries_in_plain_text():
         ("2", "https://example.gov/wages", "Wage statistics"),
     ]
     assert [s.line for s in extraction.sentences] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        (
+            "Mercury https://en.wikipedia.org/wiki/Mercury_(planet).",
+            "https://en.wikipedia.org/wiki/Mercury_(planet)",
+        ),
+        ("(see https://example.com/a)", "https://example.com/a"),
+        ("Report, https://example.com/a?b=1,2; more", "https://example.com/a?b=1,2"),
+        ("<https://example.com/x>", "https://example.com/x"),
+        ("Write to mailto:desk@example.com.", "mailto:desk@example.com"),
+        ("No link at all.", None),
+    ],
+)
+def test_url_of_an_entry(text, url):
+    assert find_url(text) == url
+
+
+def test_wikipedia_url_with_parentheses_in_a_sources_list():
+    text = "Mercury is small [1].\n\nSources\n1. Mercury https://en.wikipedia.org/wiki/Mercury_(planet)\n"
+    (entry,) = run(text).references
+    assert entry.url == "https://en.wikipedia.org/wiki/Mercury_(planet)"
+    assert entry.title == "Mercury"
