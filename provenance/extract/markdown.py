@@ -177,6 +177,7 @@ def _blocks(
     # its index in ``references`` and the text it was built from.
     entry: _OpenEntry | None = None
     after_blank = False  # a blank line since the entry: only indented lines continue it
+    section_start = 0  # len(references) when the current reference section began
 
     def close() -> None:
         nonlocal current
@@ -205,6 +206,7 @@ def _blocks(
                 reference_level = None
             if REFERENCE_HEADINGS.match(title_text):
                 reference_level, list_number = level, 0  # each list numbers from its start
+                section_start = len(references)
                 blank(chars, offset, end)
                 continue
             blank(chars, offset, offset + heading.end())
@@ -214,6 +216,20 @@ def _blocks(
             heading_end = offset + len(line.rstrip())
             blocks.append(Block(offset + heading.end(), heading_end, BlockKind.HEADING))
             continue
+        if reference_level is None and not current and _loose_heading(masked_lines, index):
+            # "Sources:", "**References**": a list of sources under a line of its own.
+            reference_level, list_number = _LOOSE_LEVEL, 0
+            section_start, entry = len(references), None
+            blank(chars, offset, end)
+            continue
+        if (
+            reference_level == _LOOSE_LEVEL
+            and after_blank
+            and not indented
+            and len(references) > section_start
+            and not _is_reference_item(line)
+        ):
+            reference_level = None  # a paragraph after the list: prose again
         if reference_level is not None:
             before = len(references)
             list_number = _reference_line(line, offset, references, list_number)
@@ -302,6 +318,28 @@ def _blocks(
             current[1] = end
     close()
     return blocks
+
+
+# The level of a reference section under a line like "Sources:" rather than a heading:
+# any heading ends it.
+_LOOSE_LEVEL = 7
+_EMPHASIS_RE = re.compile(r"^[*_]+|[*_]+$")
+
+
+def _is_reference_item(line: str) -> bool:
+    return _REF_BRACKET_RE.match(line) is not None or _REF_LIST_RE.match(line) is not None
+
+
+def _loose_heading(lines: list[str], index: int) -> bool:
+    """Whether ``lines[index]`` is a "Sources:"/"**References**" line over a list of sources.
+
+    Only when the next line with text is an entry, so that a paragraph after a line
+    that merely says "Notes" is still prose.
+    """
+    if not REFERENCE_HEADINGS.match(_EMPHASIS_RE.sub("", lines[index].strip())):
+        return False
+    following = next((line for line in lines[index + 1 :] if line.strip()), "")
+    return _is_reference_item(following)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,8 +51,16 @@ def blank(chars: list[str], start: int, end: int) -> None:
             chars[i] = " "
 
 
+# "[Title](https://...)": a Markdown link in an entry is its title and its URL.
+# The target may hold balanced parentheses and be followed by a quoted link title.
+_LINK_RE = re.compile(
+    r"\[([^\[\]\n]*)\]\(\s*((?:[^\s()]|\([^\s()]*\))*)(?:\s+\"[^\"]*\"|\s+'[^']*')?\s*\)"
+)
+
+
 def reference_entry(key: str, rest: str, offset: int) -> ReferenceEntry:
     """Build a reference entry from the text after its key."""
+    rest = _LINK_RE.sub(r"\1 \2", rest)
     url = find_url(rest)
     bare = rest if url is None else rest.replace(url, "")
     title = re.sub(r"[<>\"]|\s+", " ", bare).strip(" .,-–—:") or None

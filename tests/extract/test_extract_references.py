@@ -164,3 +164,44 @@ def test_wikipedia_url_with_parentheses_in_a_sources_list():
     (entry,) = run(text).references
     assert entry.url == "https://en.wikipedia.org/wiki/Mercury_(planet)"
     assert entry.title == "Mercury"
+
+
+def test_markdown_sources_under_a_bold_line_not_a_heading():
+    doc, extraction = run_file("citations-list.md")
+    assert [(r.key, r.url, r.title) for r in extraction.references] == [
+        ("1", "https://en.wikipedia.org/wiki/Eiffel_Tower", "Eiffel Tower - Wikipedia"),
+        ("2", "https://www.toureiffel.paris/en", None),
+        ("3", "https://example.com/history", "History of the tower"),
+    ]
+    assert [doc.lines.position(r.offset)[0] for r in extraction.references] == [7, 8, 9]
+    # The list is not prose; "Notes" over a paragraph is no reference list.
+    assert [(s.line, s.text) for s in extraction.sentences] == [
+        (1, "Answer"),
+        (3, "The Eiffel Tower is 330 metres tall[1][2]."),
+        (3, "It was completed in 1889[3]."),
+        (11, "Notes"),
+        (13, "This note is prose and makes a claim of its own."),
+    ]
+    assert keys(extraction) == ["1", "2", "3"]
+
+
+def test_perplexity_style_citations_list_in_markdown():
+    text = (
+        "The tower is 330 metres tall[1][2].\n"
+        "\n"
+        "Citations:\n"
+        "[1] https://en.wikipedia.org/wiki/Eiffel_Tower\n"
+        "[2] https://www.toureiffel.paris/en\n"
+        "\n"
+        "After the list a claim is prose again.\n"
+    )
+    extraction = run(text, "md")
+    assert [(r.key, r.url) for r in extraction.references] == [
+        ("1", "https://en.wikipedia.org/wiki/Eiffel_Tower"),
+        ("2", "https://www.toureiffel.paris/en"),
+    ]
+    assert [(c.key, c.line) for c in extraction.citations] == [("1", 1), ("2", 1)]
+    assert claim_texts(extraction) == [
+        "The tower is 330 metres tall[1][2].",
+        "After the list a claim is prose again.",
+    ]
