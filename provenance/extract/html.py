@@ -13,6 +13,8 @@ References/Sources heading) and the page's date are read with BeautifulSoup.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import html
 import re
 import warnings
@@ -100,6 +102,7 @@ class _ProseParser(HTMLParser):
         self._sup_starts: list[int] = []
         self._heading_text: list[str] | None = None
         self._after_reference_heading = False
+        self._pending_ignores: list[int] = []  # indices of ignores waiting for their prose
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -108,6 +111,12 @@ class _ProseParser(HTMLParser):
     def _emit(self, text: str, offset: int, per_char: bool) -> None:
         if self._skip_depth or self._reference_depth:
             return
+        if self._pending_ignores and text.strip():
+            at = offset + (len(text) - len(text.lstrip()) if per_char else 0)
+            line = bisect.bisect_right(self._line_starts, at)
+            for index in self._pending_ignores:
+                self.ignores[index] = dataclasses.replace(self.ignores[index], line=line)
+            self._pending_ignores.clear()
         self.chars.extend(text)
         if per_char:
             self.origin.extend(range(offset, offset + len(text)))
@@ -247,8 +256,13 @@ class _ProseParser(HTMLParser):
         if parsed is not None:
             close = self._text.find(">", start + 4 + len(data))
             end = len(self._text) if close == -1 else close + 1
-            # Alone on its line it applies to the next line with text, as in Markdown.
-            self.ignores.append(_directive(self._text, start, end, *parsed))
+            # Alone on its line it applies to the next line with text, as in Markdown...
+            directive = _directive(self._text, start, end, *parsed)
+            if directive.line != self.getpos()[0] and not directive.whole_file:
+                # ... which in HTML is the next line with prose: "<p>" alone on the next
+                # line is markup; the claim starts on the line after.
+                self._pending_ignores.append(len(self.ignores))
+            self.ignores.append(directive)
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![CDATA[...]]>`` as the parser knows it; any other ``<![`` is a bogus comment.

@@ -74,3 +74,17 @@ def test_a_comment_alone_at_the_end_of_the_file_applies_past_the_last_line():
     text = "A claim is here.\n<!-- provenance: ignore -->\n"
     (directive,) = run(text).ignores
     assert directive.line == 3  # nothing to silence; no line of text is hit
+
+
+def test_html_ignore_comment_alone_applies_to_the_next_line_with_prose():
+    text = (
+        "<body>\n"
+        "<!-- provenance: ignore uncited-claim -->\n"
+        "<nav>Menu</nav>\n"
+        "<p>\n"
+        "  The ignored claim is on this line.\n"
+        "</p>\n"
+    )
+    extraction = run(text, "html")
+    assert extraction.ignores == [IgnoreDirective(5, frozenset({"uncited-claim"}))]
+    assert [s.line for s in extraction.claims] == [5]
