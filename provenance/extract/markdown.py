@@ -19,7 +19,14 @@ from provenance.extract.plaintext import (
     blank,
     reference_entry,
 )
-from provenance.extract.view import Block, BlockKind, IgnoreDirective, ProseView, ReferenceEntry
+from provenance.extract.view import (
+    Block,
+    BlockKind,
+    IgnoreDirective,
+    ProseView,
+    ReferenceEntry,
+    find_url,
+)
 from provenance.extract.view import parse_ignore as _parse_ignore
 
 __all__ = ["read_markdown"]
@@ -333,13 +340,16 @@ def _is_reference_item(line: str) -> bool:
 def _loose_heading(lines: list[str], index: int) -> bool:
     """Whether ``lines[index]`` is a "Sources:"/"**References**" line over a list of sources.
 
-    Only when the next line with text is an entry, so that a paragraph after a line
-    that merely says "Notes" is still prose.
+    Only when the next line with text is an entry (``[1]``, ``1.``, or a bullet with a
+    URL), so that a paragraph or a bullet list of notes after "Notes:" is still prose.
     """
     if not REFERENCE_HEADINGS.match(_EMPHASIS_RE.sub("", lines[index].strip())):
         return False
     following = next((line for line in lines[index + 1 :] if line.strip()), "")
-    return _is_reference_item(following)
+    if _REF_BRACKET_RE.match(following):
+        return True
+    item = _REF_LIST_RE.match(following)
+    return item is not None and (item["num"] is not None or find_url(following) is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,7 @@ _CODE_TOKEN = re.compile(r"[A-Za-z_][\w.]*$")
 # What stands before an indexed name in an expression: "x = foo[2]", "return rows[3]".
 # Not "(": "(Jones[3])" is prose as often as "print(arr[1])" is code.
 _CODE_BEFORE = re.compile(r"(?:=|\breturn)[ \t]*$")
+# A bracket glued right before another: "[1]" of "a[1][2]".
 _GLUED_BEFORE = re.compile(r"\[[^\[\]\s]{1,64}\]$")
 _CODE_AFTER = re.compile(r"[ \t]*(?:[-+*/%|&^]?=(?!=)|\(|\.[A-Za-z_]|\[[^\]\d^@\s])")
 

@@ -144,9 +144,9 @@ def _is_boundary(
     if nxt is None:
         return False  # no white space after: "15.2", "example.com", "U.S.-led"
     first = nxt.group(1)
-    # A letter of a script without case (Chinese, Japanese, Arabic...) may start a sentence.
-    caseless = first.isalpha() and not first.islower()
-    if not (caseless or first.isdigit() or first in _OPENERS):
+    # An uppercase letter, or a letter of a script without case (Chinese, Arabic...).
+    capital = first.isalpha() and not first.islower()
+    if not (capital or first.isdigit() or first in _OPENERS):
         return False
     punct = text[punct_start:punct_end]
     if punct != ".":

@@ -205,3 +205,13 @@ def test_perplexity_style_citations_list_in_markdown():
         "The tower is 330 metres tall[1][2].",
         "After the list a claim is prose again.",
     ]
+
+
+def test_a_notes_line_over_a_bullet_list_of_prose_is_not_a_reference_list():
+    text = "Notes:\n\n- The river flooded twice that year.\n- The town was rebuilt by 1950.\n"
+    extraction = run(text, "md")
+    assert extraction.references == []
+    assert claim_texts(extraction) == [
+        "The river flooded twice that year.",
+        "The town was rebuilt by 1950.",
+    ]
