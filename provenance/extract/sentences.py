@@ -54,6 +54,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 _ROMAN = r"(?i:(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
 _ENUMERATOR = re.compile(rf"(?:^|\n)[ \t]*(?:\d{{1,3}}|[A-Za-z]|{_ROMAN})\.$")
 _NEXT = re.compile(r"\s+(\S)")
+_NEXT_AFTER_MARKER = re.compile(r"\s*(\S)")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([\w’']+)")
 _OPENERS = "\"'“‘«([¿¡*_"
 
@@ -140,7 +141,8 @@ def _is_boundary(
 ) -> bool:
     if stop >= end or not text[stop:end].strip():
         return True
-    nxt = _NEXT.match(text, stop, end)
+    # After markers the white space may be missing: "claim.<sup>1</sup>Next" in HTML.
+    nxt = (_NEXT if stop == punct_end else _NEXT_AFTER_MARKER).match(text, stop, end)
     if nxt is None:
         return False  # no white space after: "15.2", "example.com", "U.S.-led"
     first = nxt.group(1)

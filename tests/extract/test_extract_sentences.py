@@ -133,6 +133,15 @@ def test_markers_after_the_period_belong_to_the_sentence_before(text, expected):
     assert [(s.text, [c.key for c in s.citations]) for s in sentences] == expected
 
 
+def test_markers_after_the_period_end_a_sentence_even_without_a_space():
+    html = "<p>A claim is made.<sup>1</sup>Next sentence here.</p>"
+    assert [s.text for s in run(html, "html").sentences] == [
+        "A claim is made.[1]",
+        "Next sentence here.",
+    ]
+    assert [s.text for s in run("Dr.[7]Smith came.").sentences] == ["Dr.[7]Smith came."]
+
+
 def test_sentence_positions_start_end_and_span_lines():
     text = "Intro line here.\n\n  The flood began in May\nand ended in June [1]. It rained.\n"
     first, second, third = run(text).sentences
