@@ -6,9 +6,9 @@ its line and column. Text inside script, style, nav, code, pre and the like is
 not prose. Block elements (``p``, ``li``, headings, cells...) are blocks.
 A bare number in ``<sup>`` (``<sup>3</sup>``, a footnote reference) becomes the
 marker ``[3]``, mapped back to the digit, unless it follows a digit (``10<sup>6</sup>``
-is a power). One ``<br>`` is a line break inside the block; two in a row end it. The reference list
-(``<ol class="references">``, a footnotes section, or the list after a
-References/Sources heading) and the page's date are read with BeautifulSoup.
+is a power). One ``<br>`` is a line break inside the block; two in a row end it.
+The reference list (``<ol class="references">``, a footnotes section, or the list
+after a References/Sources heading) and the page's date are read with BeautifulSoup.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Markdown: prose without the code, the link syntax, the comments and the reference list.
 
 The view keeps every character where it was and blanks what is not prose:
-fenced and indented code, inline code, HTML comments and tags, front matter,
-heading and list markers, task-list boxes, link and image syntax (link *text*
-stays, as prose; image alt text goes), reference-link and footnote definitions
-(which become the document's reference entries) and a ``## References`` /
-``## Sources`` section (parsed into reference entries too).
+fenced and indented code, inline code, HTML comments and tags (and the content of
+raw ``<script>``, ``<style>``, ``<pre>``, ``<code>``), front matter, heading and list
+markers, task-list boxes, link and image syntax (link *text* stays, as prose; image
+alt text goes), reference-link and footnote definitions (which become the document's
+reference entries, continuation lines included) and a ``## References`` /
+``## Sources`` section, or a list under a "Sources:" line of its own (parsed into
+reference entries too). Table cells are blocks; the header row holds no claims.
 """
 
 from __future__ import annotations

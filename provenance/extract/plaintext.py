@@ -3,9 +3,10 @@
 Plain text has no markup, so structure is inferred the way a reader would:
 blank lines separate paragraphs; a short line without closing punctuation
 followed by a capitalised line stands alone (a title, heading or dateline);
-``-``/``*``/``•``/``1.`` lines are list items; a ``Sources``/``References``
-line starts the document's own reference list. HTML comments are markup even
-here, so ``<!-- provenance: ignore -->`` works in every format.
+``-``/``*``/``•``/``1.`` lines are list items (a ``[ ]``/``[x]`` after the bullet is a
+task box); a ``Sources``/``References`` line starts the document's own reference list,
+whose entries may wrap onto indented lines. HTML comments are markup even here, so
+``<!-- provenance: ignore -->`` works in every format.
 """
 
 from __future__ import annotations
