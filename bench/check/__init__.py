@@ -1,0 +1,1 @@
+"""The ``provenance check --no-fetch`` throughput benchmark (see ``run.py``)."""

@@ -1,0 +1,158 @@
+"""The library path, in a process of its own: timing and profiling ``run_check``.
+
+::
+
+    python -m bench.check.inproc time CORPUS_ROOT [--repeats 1]
+    python -m bench.check.inproc profile CORPUS_ROOT [--top 15] [--pyinstrument-out FILE]
+
+``time`` runs ``run_check(["articles"], root=CORPUS_ROOT, ...)`` as the CLI does,
+then renders the JSON report, timing each separately (start-up and imports
+excluded). ``profile`` runs the same under ``cProfile`` and reports the top
+functions by cumulative and by self time, as % of the profiled total; with
+pyinstrument installed it also runs a sampling profile (no per-call overhead,
+so its proportions are the more faithful of the two) and writes its text.
+
+Both print one JSON object. They run in a child process, not in the harness,
+so the harness stays small: Linux carries a parent's RSS high-water mark into
+the children it starts, which would otherwise inflate their peak RSS figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import importlib
+import io
+import json
+import pstats
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "profile", "time_runs"]
+
+REPO = Path(__file__).resolve().parents[2]
+# Frames that wrap the whole run: 100 % cumulative, no information.
+_WRAPPERS = frozenset({"run_check", "run", "_check_and_render"})
+
+
+def _check_and_render(root: Path) -> tuple[float, float, float, float]:
+    """Check then render; wall and CPU seconds of each: (check, render, check CPU, render CPU)."""
+    from provenance.check import run_check
+    from provenance.config import load_settings
+    from provenance.formats import FORMATS
+
+    settings, _ = load_settings(root)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = run_check(["articles"], root=root, settings=settings)
+    checked, cpu_checked = time.perf_counter(), time.process_time()
+    FORMATS["json"](result.report)
+    rendered, cpu_rendered = time.perf_counter(), time.process_time()
+    return (
+        checked - started,
+        rendered - checked,
+        cpu_checked - cpu_started,
+        cpu_rendered - cpu_checked,
+    )
+
+
+def _import_pipeline() -> None:
+    for module in ("provenance.check", "provenance.config", "provenance.formats"):
+        importlib.import_module(module)
+
+
+def time_runs(root: Path, repeats: int) -> dict[str, Any]:
+    """Time ``repeats`` in-process runs: check and JSON render seconds, wall and CPU."""
+    _import_pipeline()  # imports are not part of the timing
+
+    out: dict[str, list[float]] = {
+        "check_s": [],
+        "render_s": [],
+        "check_cpu_s": [],
+        "render_cpu_s": [],
+    }
+    for _ in range(repeats):
+        gc.collect()
+        for key, value in zip(out, _check_and_render(root), strict=True):
+            out[key].append(value)
+    return out
+
+
+def _short(filename: str) -> str:
+    """``.../site-packages/pydantic/main.py`` -> ``pydantic/main.py``; same for provenance."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1]
+    package = filename.rfind("/provenance/")
+    return filename[package + 1 :] if package >= 0 else filename.replace(str(REPO) + "/", "")
+
+
+def profile(root: Path, *, top: int, pyinstrument_out: Path | None) -> dict[str, Any]:
+    """cProfile the in-process run (check + JSON render); top functions by cum and self %."""
+    _import_pipeline()
+
+    profiler = cProfile.Profile()
+    gc.collect()
+    started = time.perf_counter()
+    profiler.runcall(_check_and_render, root)
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
+    total = max(float(stats.total_tt), 1e-9)  # type: ignore[attr-defined]
+    rows: list[dict[str, Any]] = []
+    for (filename, line, name), (_primitive, calls, self_s, cum_s, _callers) in raw.items():
+        where = f"{_short(filename)}:{line}({name})" if line else name
+        rows.append(
+            {
+                "function": where,
+                "name": name,
+                "calls": calls,
+                "self_s": self_s,
+                "cum_s": cum_s,
+                "cum_pct": 100 * cum_s / total,
+                "self_pct": 100 * self_s / total,
+            }
+        )
+    informative = [
+        r for r in rows if r["name"] not in _WRAPPERS and not r["function"].startswith(("<", "~"))
+    ]
+    out: dict[str, Any] = {
+        "wall_s": wall,
+        "total_s": total,
+        "by_cum": sorted(informative, key=lambda r: r["cum_s"], reverse=True)[:top],
+        "by_self": sorted(rows, key=lambda r: r["self_s"], reverse=True)[:top],
+    }
+    try:
+        from pyinstrument import Profiler  # optional: a sampling profiler
+    except ImportError:
+        return out
+    sampler = Profiler(interval=0.001)
+    sampler.start()
+    _check_and_render(root)
+    sampler.stop()
+    text = sampler.output_text(unicode=False, color=False, show_all=False)
+    out["pyinstrument"] = True
+    if pyinstrument_out is not None:
+        pyinstrument_out.write_text(text, encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: ``time`` or ``profile`` one corpus, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", choices=("time", "profile"))
+    parser.add_argument("root", type=Path, help="corpus root (holds articles/ and sources.toml)")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--pyinstrument-out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    if args.mode == "time":
+        out = time_runs(root, max(args.repeats, 1))
+    else:
+        out = profile(root, top=args.top, pyinstrument_out=args.pyinstrument_out)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
