@@ -296,32 +296,37 @@ def html_text(markup: str) -> tuple[str, str | None]:
 
 
 _DROPPED_XPATH = "|".join(f"//{tag}" for tag in (*_DROPPED_TAGS, "title")) + "|//*[@hidden]"
+_BREAK_TAGS = _BLOCK_TAGS | {"br"}
 
 
 def _block_lines(root: Any) -> list[str]:
+    # Every archived page goes through this loop, so it is kept lean: whitespace
+    # is collapsed with str.split (the same characters as the \s of
+    # _normalize_space), and only when a block boundary ends a run of text.
     lines: list[str] = []
     parts: list[str] = []
-
-    def flush() -> None:
-        line = _normalize_space("".join(parts))
-        if line:
-            lines.append(line)
-        parts.clear()
-
+    breaks = _BREAK_TAGS
     # iterwalk is iterative: real pages nest deeper than Python's recursion limit.
     for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
         if event == "start":
-            if tag in _BLOCK_TAGS or tag == "br":
-                flush()
+            if parts and element.tag in breaks:
+                line = " ".join("".join(parts).split())
+                if line:
+                    lines.append(line)
+                parts.clear()
             if element.text:
                 parts.append(element.text)
         else:
-            if tag in _BLOCK_TAGS:
-                flush()
+            if parts and element.tag in _BLOCK_TAGS:
+                line = " ".join("".join(parts).split())
+                if line:
+                    lines.append(line)
+                parts.clear()
             if element.tail:
                 parts.append(element.tail)
-    flush()
+    line = " ".join("".join(parts).split())
+    if line:
+        lines.append(line)
     return lines
 
 
