@@ -9,11 +9,13 @@ Tables:
   record. Bytes past it are the tail of a killed write and are cut on recovery.
 * ``records``: every WARC record written (warcinfo, request, response, revisit)
   with its offset and length; revisits name the record they refer to.
-* ``snapshots``: one row per fetch that got an HTTP response.
+* ``snapshots``: one row per fetch that got an HTTP response; since schema 2
+  also ``text_digest``, the sha256 of the text file's bytes as written, which
+  tells a text file lost or torn by a power cut from a sound one.
 * ``failed_fetches``: one row per fetch that got none (timeout, DNS error...).
 
-The WAL journal lets readers run while one writer appends; each fetch's rows
-go in one transaction, after its WARC bytes are on disk.
+The WAL journal lets readers run while one writer appends; a batch of fetches
+goes in one transaction, after all of its WARC bytes are on disk.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,9 +35,17 @@ from provenance.archive.warc import EncodedRecord
 from provenance.errors import ArchiveError
 from provenance.fetch.models import Reason, Redirect, Verdict
 
-__all__ = ["SCHEMA_VERSION", "ArchiveIndex", "IndexedRecord", "WarcFile", "utc_text"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArchiveIndex",
+    "FailureRow",
+    "IndexedRecord",
+    "SnapshotRow",
+    "WarcFile",
+    "utc_text",
+]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # _MIGRATIONS[n] takes an index from version n-1 to n; version 0 is an empty file.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -109,12 +119,14 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX failed_by_key ON failed_fetches (url_key, captured_at)",
         "CREATE INDEX failed_by_normalized_url ON failed_fetches (normalized_url, captured_at)",
     ),
+    # Text files are no longer fsync-ed one by one: the index keeps what each should hold.
+    2: ("ALTER TABLE snapshots ADD COLUMN text_digest TEXT",),
 }
 
 _SNAPSHOT_COLUMNS = (
     "url, normalized_url, captured_at, http_status, verdict, reason, final_url, redirects, "
     "digest, payload_digest, warc_path, warc_offset, warc_length, text_path, text_status, "
-    "title, content_type, size, is_revisit"
+    "title, content_type, size, is_revisit, text_digest"
 )
 _FAILURE_BASE_COLUMNS = (
     "url, normalized_url, captured_at, http_status, verdict, reason, final_url, redirects"
@@ -123,7 +135,19 @@ _FAILURE_COLUMNS = _FAILURE_BASE_COLUMNS + ", error"
 # A failed fetch as a row of _SNAPSHOT_COLUMNS: no digests, no record, no text.
 _FAILURE_AS_SNAPSHOT = (
     f"{_FAILURE_BASE_COLUMNS}, NULL, NULL, NULL, NULL, NULL, NULL, "
-    f"'{TextStatus.NO_PAYLOAD.value}', NULL, NULL, NULL, 0"
+    f"'{TextStatus.NO_PAYLOAD.value}', NULL, NULL, NULL, 0, NULL"
+)
+_SNAPSHOT_INSERT = (
+    f"INSERT INTO snapshots ({_SNAPSHOT_COLUMNS}, url_key, recorded_at, warc_record_id, "
+    f"result_json) VALUES ({', '.join('?' * (_SNAPSHOT_COLUMNS.count(',') + 5))})"
+)
+_FAILURE_INSERT = (
+    f"INSERT INTO failed_fetches ({_FAILURE_COLUMNS}, url_key, recorded_at, result_json) "
+    f"VALUES ({', '.join('?' * (_FAILURE_COLUMNS.count(',') + 4))})"
+)
+_RECORD_INSERT = (
+    "INSERT INTO records (warc_file_id, offset, length, record_id, record_type, "
+    "target_uri, warc_date, payload_digest, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -155,6 +179,30 @@ class IndexedRecord:
     warc_path: str
     offset: int
     length: int
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    """One fetch with an HTTP response, as ``commit_batch`` indexes it.
+
+    ``record_id`` is the WARC-Record-ID of its response or revisit record.
+    """
+
+    snapshot: Snapshot
+    url_key: str
+    recorded_at: datetime
+    record_id: str
+    result_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRow:
+    """One fetch that got no HTTP response, as ``commit_batch`` indexes it."""
+
+    snapshot: Snapshot
+    url_key: str
+    recorded_at: datetime
+    result_json: str
 
 
 class ArchiveIndex:
@@ -247,80 +295,66 @@ class ArchiveIndex:
             self._insert_record(db, file_id, warcinfo, 0)
         return file_id
 
-    def commit_fetch(
+    def commit_batch(
         self,
-        file_id: int,
-        committed_size: int,
-        records: Sequence[tuple[EncodedRecord, int]],
-        snapshot: Snapshot,
-        *,
-        url_key: str,
-        recorded_at: datetime,
-        record_id: str,
-        result_json: str,
+        committed_sizes: Mapping[int, int],
+        records: Sequence[tuple[int, EncodedRecord, int]],
+        snapshots: Sequence[SnapshotRow],
+        failures: Sequence[FailureRow] = (),
     ) -> None:
-        """Index one fetch's records (each with its offset) and its snapshot, atomically."""
-        with self._transaction("index a snapshot") as db:
-            for record, offset in records:
-                self._insert_record(db, file_id, record, offset)
-            db.execute(
-                "UPDATE warc_files SET committed_size = ? WHERE id = ?", (committed_size, file_id)
-            )
-            db.execute(
-                f"INSERT INTO snapshots ({_SNAPSHOT_COLUMNS}, url_key, recorded_at, "
-                "warc_record_id, result_json) VALUES (" + ", ".join("?" * 23) + ")",
-                (
-                    *_snapshot_values(snapshot),
-                    url_key,
-                    utc_text(recorded_at),
-                    record_id,
-                    result_json,
-                ),
-            )
+        """Index a batch of fetches in one transaction: all of it, or (on error) none.
 
-    def add_failure(
-        self, snapshot: Snapshot, *, url_key: str, recorded_at: datetime, result_json: str
-    ) -> None:
-        """Index a fetch that got no HTTP response."""
-        with self._transaction("index a failed fetch") as db:
-            db.execute(
-                f"INSERT INTO failed_fetches ({_FAILURE_COLUMNS}, url_key, recorded_at, "
-                "result_json) VALUES (" + ", ".join("?" * 12) + ")",
-                (
-                    snapshot.url,
-                    snapshot.normalized_url,
-                    utc_text(snapshot.captured_at),
-                    snapshot.http_status,
-                    snapshot.verdict.value,
-                    snapshot.reason.value,
-                    snapshot.final_url,
-                    _redirects_json(snapshot.redirects),
-                    snapshot.error,
-                    url_key,
-                    utc_text(recorded_at),
-                    result_json,
-                ),
+        ``committed_sizes`` maps WARC file ids to their new committed size;
+        ``records`` are (file id, record, offset); call only once every one of
+        those bytes is on disk.
+        """
+        with self._transaction("index a batch of snapshots") as db:
+            db.executemany(
+                _RECORD_INSERT, [_record_values(f, record, offset) for f, record, offset in records]
+            )
+            db.executemany(
+                "UPDATE warc_files SET committed_size = ? WHERE id = ?",
+                [(size, file_id) for file_id, size in committed_sizes.items()],
+            )
+            db.executemany(
+                _SNAPSHOT_INSERT,
+                [
+                    (
+                        *_snapshot_values(row.snapshot),
+                        row.url_key,
+                        utc_text(row.recorded_at),
+                        row.record_id,
+                        row.result_json,
+                    )
+                    for row in snapshots
+                ],
+            )
+            db.executemany(
+                _FAILURE_INSERT,
+                [
+                    (
+                        row.snapshot.url,
+                        row.snapshot.normalized_url,
+                        utc_text(row.snapshot.captured_at),
+                        row.snapshot.http_status,
+                        row.snapshot.verdict.value,
+                        row.snapshot.reason.value,
+                        row.snapshot.final_url,
+                        _redirects_json(row.snapshot.redirects),
+                        row.snapshot.error,
+                        row.url_key,
+                        utc_text(row.recorded_at),
+                        row.result_json,
+                    )
+                    for row in failures
+                ],
             )
 
     @staticmethod
     def _insert_record(
         db: sqlite3.Connection, file_id: int, record: EncodedRecord, offset: int
     ) -> None:
-        db.execute(
-            "INSERT INTO records (warc_file_id, offset, length, record_id, record_type, "
-            "target_uri, warc_date, payload_digest, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                file_id,
-                offset,
-                len(record.data),
-                record.record_id,
-                record.record_type,
-                record.target_uri,
-                record.warc_date,
-                record.payload_digest,
-                record.refers_to,
-            ),
-        )
+        db.execute(_RECORD_INSERT, _record_values(file_id, record, offset))
 
     # -- reads -------------------------------------------------------------------------
 
@@ -357,6 +391,21 @@ class ArchiveIndex:
             str(row[0]), str(row[1]), row[2], str(row[3]), row[4], row[5], str(row[6]),
             int(row[7]), int(row[8]),
         )  # fmt: skip
+
+    def text_is_known(self, digest: str, text_digest: str) -> bool:
+        """Whether a text file with ``text_digest`` is sound for the payload ``digest``.
+
+        It is when an indexed snapshot of that payload recorded it, or recorded
+        no text digest at all (indexed before there were any, when text files
+        were fsync-ed before indexing).
+        """
+        with self._guard("read the archive index"):
+            row = self._db.execute(
+                "SELECT 1 FROM snapshots WHERE digest = ? AND text_path IS NOT NULL "
+                "AND (text_digest = ? OR text_digest IS NULL) LIMIT 1",
+                (digest, text_digest),
+            ).fetchone()
+        return row is not None
 
     def history(self, url_key: str, url: str) -> list[Snapshot]:
         """Every snapshot and failed fetch of a URL, oldest first.
@@ -413,6 +462,20 @@ class ArchiveIndex:
         return int(snapshots), int(failures)
 
 
+def _record_values(file_id: int, record: EncodedRecord, offset: int) -> tuple[Any, ...]:
+    return (
+        file_id,
+        offset,
+        len(record.data),
+        record.record_id,
+        record.record_type,
+        record.target_uri,
+        record.warc_date,
+        record.payload_digest,
+        record.refers_to,
+    )
+
+
 def _redirects_json(redirects: Sequence[Redirect]) -> str:
     return json.dumps([redirect.model_dump(mode="json") for redirect in redirects])
 
@@ -438,6 +501,7 @@ def _snapshot_values(snapshot: Snapshot) -> tuple[Any, ...]:
         snapshot.content_type,
         snapshot.size,
         int(snapshot.is_revisit),
+        snapshot.text_digest,
     )
 
 
@@ -463,5 +527,6 @@ def _snapshot(row: Sequence[Any]) -> Snapshot:
         content_type=row[16],
         size=row[17],
         is_revisit=bool(row[18]),
-        error=row[19],
+        text_digest=row[19],
+        error=row[20],
     )

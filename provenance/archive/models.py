@@ -41,6 +41,8 @@ class Snapshot(BaseModel):
     removed), the same value as ``FetchResult.digest``; ``payload_digest`` is
     ``sha256:<hex>`` of the payload as archived (content-encoding still applied),
     the value the WARC record's ``WARC-Payload-Digest`` states in base32.
+    ``text_digest`` is ``sha256:<hex>`` of the text file's bytes as written
+    (``None`` for snapshots indexed before the archive kept it).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -64,6 +66,7 @@ class Snapshot(BaseModel):
     content_type: str | None = None
     size: int | None = None
     is_revisit: bool = False
+    text_digest: str | None = None
     error: str | None = None
 
     @property

@@ -7,14 +7,24 @@ Layout under ``root``::
     warc/provenance-YYYYMMDD-<run>-NNNNN.warc.gz
     text/<hex[:2]>/<hex>.txt                readable text, by decoded-payload sha256
 
-Every write happens under the lock, in this order: text file (temp, fsync,
-rename), WARC gzip members (append, fsync), then the index rows in one
-transaction. A run killed at any point leaves bytes that no index row points
-at; the next run to open the archive cuts them off before appending, so every
-WARC file stays a clean sequence of whole records.
+Fetches are archived in batches (``record_many``; ``record`` is a batch of
+one). Text extraction happens before the lock is taken; then, under the lock
+and in this order: the text files (temp, rename), every WARC gzip member of the
+batch (one append and one fsync per WARC file touched, usually one), then all
+the batch's index rows in one transaction. The index never points at a WARC
+byte that was not fsync-ed first. A run killed at any point leaves WARC bytes
+that no index row points at; the next run to open the archive cuts them off
+before appending, so every WARC file stays a clean sequence of whole records.
+
+Text files are derived data: each can be rebuilt from its WARC record. So they
+are written atomically (temp file, rename: no process ever sees half of one)
+but not fsync-ed, which would cost a disk flush per fetch. A power cut can
+lose or tear one that the index already names; the index keeps the sha256 of
+each (``Snapshot.text_digest``), ``text()`` re-extracts a text file that is
+missing, unreadable or does not match, and ``verify()`` reports it.
 
 Each run appends to WARC files of its own (the run id or pid is in the name),
-so two runs on one archive only take turns at the lock, a record at a time.
+so two runs on one archive only take turns at the lock, a batch at a time.
 """
 
 from __future__ import annotations
@@ -24,8 +34,8 @@ import importlib.metadata
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -39,10 +49,16 @@ from provenance.archive.fs import (
     truncate_durably,
     write_atomic,
 )
-from provenance.archive.index import ArchiveIndex
+from provenance.archive.index import ArchiveIndex, FailureRow, SnapshotRow
 from provenance.archive.lock import ArchiveLock
 from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
-from provenance.archive.text import DEFAULT_MAX_DECODED_BYTES, decode_content, extract, header_value
+from provenance.archive.text import (
+    DEFAULT_MAX_DECODED_BYTES,
+    Extraction,
+    decode_content,
+    extract,
+    header_value,
+)
 from provenance.archive.warc import (
     WARC_NAME_PATTERN,
     EncodedRecord,
@@ -96,12 +112,37 @@ class _OpenWarc:
     fetches: int = 0
 
 
+@dataclass(slots=True)
+class _Segment:
+    """What a batch appends to one WARC file: bytes ``start`` (committed) to ``end``."""
+
+    warc: _OpenWarc
+    start: int
+    end: int
+    fetches: int = 0
+    parts: list[bytes] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Fetch:
+    """One fetch of a batch, with what was worked out before taking the lock."""
+
+    result: FetchResult
+    exchanges: tuple[HttpExchange, ...]
+    url_key: str
+    extraction: Extraction | None = None
+    digest: str | None = None
+    text_path: str | None = None
+    text_data: bytes | None = None
+
+
 class SnapshotStore:
     """The evidence archive under ``root``: WARC records, extracted text, and their index.
 
     Use it as a context manager; opening takes the lock briefly to create or
     migrate the index and to cut off what a killed run left half-written.
-    ``record`` has the signature of the fetcher's ``on_fetched`` hook.
+    ``record`` has the signature of the fetcher's ``on_fetched`` hook;
+    ``record_many`` archives a batch for the cost of one disk flush.
 
     ``clock`` dates WARC files and ``warcinfo`` records (exchanges carry their own
     times); ``run_id`` (1-64 of ``[A-Za-z0-9_-]``, default: the pid) goes into WARC
@@ -133,6 +174,7 @@ class SnapshotStore:
         self._lock: ArchiveLock | None = None
         self._index: ArchiveIndex | None = None
         self._warc: _OpenWarc | None = None
+        self._text_dirs: set[Path] = set()  # text/<xx> directories known to exist
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -244,20 +286,34 @@ class SnapshotStore:
         Raises ``ArchiveError`` (naming the path) when the archive cannot be
         written; nothing half-written is indexed then.
         """
-        exchanges = tuple(exchanges)
-        now = self._clock()
-        url_key = normalize_url(result.url)
-        if not exchanges:
-            if not result.from_cache:
-                with self._writing() as index:
-                    index.add_failure(
-                        _failure_snapshot(result),
-                        url_key=url_key,
-                        recorded_at=now,
-                        result_json=result.model_dump_json(),
-                    )
-            return result
+        return self.record_many([(result, exchanges)])[0]
 
+    def record_many(
+        self, items: Iterable[tuple[FetchResult, Sequence[HttpExchange]]]
+    ) -> list[FetchResult]:
+        """Archive a batch of fetches, each as ``record`` would, for one disk flush.
+
+        Under one hold of the lock: the text files, then every WARC record of
+        the batch appended with one write and one fsync per WARC file (a new
+        file is begun mid-batch at the size cap), then one index transaction
+        for every snapshot and failed fetch. All of the batch is indexed or,
+        on error, none of it. Within a batch, as across batches, a payload
+        identical to its URL's previous one is written as a revisit of it.
+        Returns the results in order, as ``record`` returns each.
+        """
+        now = self._clock()
+        # Extraction needs no lock: another run can append meanwhile.
+        fetches = [self._prepare(result, tuple(exchanges)) for result, exchanges in items]
+        if any(f.exchanges or not f.result.from_cache for f in fetches):
+            with self._writing() as index:
+                self._write_batch(index, fetches, now)
+        return [f.result for f in fetches]
+
+    def _prepare(self, result: FetchResult, exchanges: tuple[HttpExchange, ...]) -> _Fetch:
+        """Extract the text of a fetch and fill in its result's digest."""
+        fetch = _Fetch(result, exchanges, normalize_url(result.url))
+        if not exchanges:
+            return fetch
         final = exchanges[-1]
         extraction = extract(
             final.body, final.response_headers, max_decoded_bytes=self._max_decoded_bytes
@@ -267,81 +323,165 @@ class SnapshotStore:
         # The fetcher's rule for FetchResult.digest: alive content, received whole.
         fill = result.digest is None and result.verdict.is_alive and not final.truncated
         if fill and digest is not None:
-            result = result.model_copy(update={"digest": digest})
-        text_path = _text_path(digest) if extraction.text is not None else None
+            fetch.result = result.model_copy(update={"digest": digest})
+        fetch.extraction, fetch.digest = extraction, digest
+        if extraction.text is not None:
+            fetch.text_path = _text_path(digest)
+            if fetch.text_path is not None:
+                fetch.text_data = extraction.text.encode("utf-8")
+        return fetch
 
-        with self._writing() as index:
-            if text_path is not None and extraction.text is not None:
-                self._write_text(text_path, extraction.text)
-            warc, placed = self._append(index, self._encode(index, exchanges))
-            start = placed[0][1]
-            end = placed[-1][1] + len(placed[-1][0].data)
-            # Records go (response or revisit, request) per exchange: the final
-            # exchange's response or revisit is the second to last.
-            final_record, final_offset = placed[-2]
-            snapshot = Snapshot(
-                url=result.url,
-                normalized_url=result.normalized_url,
-                captured_at=result.fetched_at,
-                http_status=final.status_code if result.http_status is None
-                else result.http_status,
-                verdict=result.verdict,
-                reason=result.reason,
-                final_url=final.url if result.final_url is None else result.final_url,
-                redirects=result.redirects,
-                digest=digest,
-                payload_digest=final_record.payload_digest,
-                warc_path=warc.relative,
-                offset=final_offset,
-                length=len(final_record.data),
-                text_path=text_path,
-                text_status=extraction.status,
-                title=extraction.title,
-                content_type=result.content_type or extraction.content_type,
-                size=result.size if result.size is not None
-                else len(final.body if extraction.decoded is None else extraction.decoded),
-                is_revisit=final_record.record_type == "revisit",
-                error=result.error,
-            )  # fmt: skip
+    def _write_batch(self, index: ArchiveIndex, fetches: Sequence[_Fetch], now: datetime) -> None:
+        """Text files, WARC appends (fsync-ed), then one index transaction; under the lock."""
+        text_digests: dict[str, str] = {}
+        for fetch in fetches:
+            if fetch.text_path is not None and fetch.text_path not in text_digests:
+                assert fetch.text_data is not None  # set together by _prepare
+                text_digests[fetch.text_path] = self._write_text(
+                    index, fetch.text_path, fetch.text_data, fetch.digest
+                )
+
+        segments: list[_Segment] = []
+        retired: list[_OpenWarc] = []  # files rolled over from: closed once the batch is done
+        records: list[tuple[int, EncodedRecord, int]] = []
+        snapshots: list[SnapshotRow] = []
+        failures: list[FailureRow] = []
+        # The URL's latest (payload digest, original response) among this batch's records.
+        latest: dict[str, tuple[str | None, RevisitTarget]] = {}
+        try:
+            for fetch in fetches:
+                result = fetch.result
+                if not fetch.exchanges:
+                    if not result.from_cache:
+                        failures.append(
+                            FailureRow(
+                                _failure_snapshot(result),
+                                url_key=fetch.url_key,
+                                recorded_at=now,
+                                result_json=result.model_dump_json(),
+                            )
+                        )
+                    continue
+                encoded = self._encode(index, fetch.exchanges, latest)
+                segment = self._segment_for(
+                    index, segments, retired, sum(len(r.data) for r in encoded)
+                )
+                file_id = segment.warc.file_id
+                placed = []
+                for record in encoded:
+                    placed.append((record, segment.end))
+                    records.append((file_id, record, segment.end))
+                    segment.parts.append(record.data)
+                    segment.end += len(record.data)
+                segment.fetches += 1
+                snapshots.append(self._snapshot_row(fetch, segment.warc, placed, text_digests, now))
+
+            written: list[_Segment] = []
             try:
-                index.commit_fetch(
-                    warc.file_id,
-                    end,
-                    placed,
-                    snapshot,
-                    url_key=url_key,
-                    recorded_at=now,
-                    record_id=final_record.record_id,
-                    result_json=result.model_dump_json(),
+                for segment in segments:
+                    written.append(segment)
+                    self._append(segment)
+                index.commit_batch(
+                    {segment.warc.file_id: segment.end for segment in segments},
+                    records,
+                    snapshots,
+                    failures,
                 )
             except BaseException:
-                self._cut_back(warc, start)
+                for segment in written:
+                    self._cut_back(segment.warc, segment.start)
                 raise
-            warc.size = end
-            warc.fetches += 1
-        return result
+            for segment in segments:
+                segment.warc.size = segment.end
+                segment.warc.fetches += segment.fetches
+        finally:
+            for warc in retired:
+                with contextlib.suppress(OSError):
+                    os.close(warc.fd)
 
-    def _append(
-        self, index: ArchiveIndex, records: Sequence[EncodedRecord]
-    ) -> tuple[_OpenWarc, list[tuple[EncodedRecord, int]]]:
-        """Append ``records`` durably to the current WARC file; return it and each offset."""
-        blob = b"".join(record.data for record in records)
-        warc = self._warc_for(index, len(blob))
-        start = warc.size
+    def _snapshot_row(
+        self,
+        fetch: _Fetch,
+        warc: _OpenWarc,
+        placed: Sequence[tuple[EncodedRecord, int]],
+        text_digests: dict[str, str],
+        now: datetime,
+    ) -> SnapshotRow:
+        result, final, extraction = fetch.result, fetch.exchanges[-1], fetch.extraction
+        assert extraction is not None  # every fetch with exchanges was extracted
+        # Records go (response or revisit, request) per exchange: the final
+        # exchange's response or revisit is the second to last.
+        final_record, final_offset = placed[-2]
+        snapshot = Snapshot(
+            url=result.url,
+            normalized_url=result.normalized_url,
+            captured_at=result.fetched_at,
+            http_status=final.status_code if result.http_status is None else result.http_status,
+            verdict=result.verdict,
+            reason=result.reason,
+            final_url=final.url if result.final_url is None else result.final_url,
+            redirects=result.redirects,
+            digest=fetch.digest,
+            payload_digest=final_record.payload_digest,
+            warc_path=warc.relative,
+            offset=final_offset,
+            length=len(final_record.data),
+            text_path=fetch.text_path,
+            text_status=extraction.status,
+            title=extraction.title,
+            content_type=result.content_type or extraction.content_type,
+            size=result.size if result.size is not None
+            else len(final.body if extraction.decoded is None else extraction.decoded),
+            is_revisit=final_record.record_type == "revisit",
+            text_digest=None if fetch.text_path is None else text_digests[fetch.text_path],
+            error=result.error,
+        )  # fmt: skip
+        return SnapshotRow(
+            snapshot,
+            url_key=fetch.url_key,
+            recorded_at=now,
+            record_id=final_record.record_id,
+            result_json=result.model_dump_json(),
+        )
+
+    def _segment_for(
+        self,
+        index: ArchiveIndex,
+        segments: list[_Segment],
+        retired: list[_OpenWarc],
+        needed: int,
+    ) -> _Segment:
+        """Where to put a fetch of ``needed`` bytes: a new WARC file once past the size cap.
+
+        A file always takes at least one fetch, however large.
+        """
+        warc = self._warc
+        segment = segments[-1] if segments and segments[-1].warc is warc else None
+        if warc is not None:
+            size = warc.size if segment is None else segment.end
+            fetches = warc.fetches + (0 if segment is None else segment.fetches)
+            if fetches and size + needed > self._max_warc_bytes:
+                # Its fd stays open till the batch ends: a failure must cut it back.
+                retired.append(warc)
+                self._warc = warc = segment = None
+        if warc is None:
+            self._warc = warc = self._new_warc(index)
+        if segment is None:
+            segment = _Segment(warc, warc.size, warc.size)
+            segments.append(segment)
+        return segment
+
+    def _append(self, segment: _Segment) -> None:
+        """Append a segment's records to its WARC file in one write, then fsync once."""
+        warc = segment.warc
         try:
             # A failed earlier append may have left bytes we could not cut.
-            if os.fstat(warc.fd).st_size != start:
-                truncate_durably(warc.fd, start)
-            append_durably(warc.fd, blob)
+            if os.fstat(warc.fd).st_size != segment.start:
+                truncate_durably(warc.fd, segment.start)
+            append_durably(warc.fd, b"".join(segment.parts))
         except OSError as exc:
-            self._cut_back(warc, start)
+            self._cut_back(warc, segment.start)
             raise archive_error("append to", warc.path, exc) from exc
-        placed = []
-        offset = start
-        for record in records:
-            placed.append((record, offset))
-            offset += len(record.data)
-        return warc, placed
 
     @staticmethod
     def _cut_back(warc: _OpenWarc, size: int) -> None:
@@ -351,11 +491,16 @@ class SnapshotStore:
             truncate_durably(warc.fd, size)
 
     def _encode(
-        self, index: ArchiveIndex, exchanges: Sequence[HttpExchange]
+        self,
+        index: ArchiveIndex,
+        exchanges: Sequence[HttpExchange],
+        latest: dict[str, tuple[str | None, RevisitTarget]],
     ) -> list[EncodedRecord]:
-        """Encode each exchange, as a revisit when its URL's last payload was the same."""
-        # (payload digest, the original response) of records encoded in this fetch.
-        latest: dict[str, tuple[str | None, RevisitTarget]] = {}
+        """Encode each exchange, as a revisit when its URL's last payload was the same.
+
+        ``latest`` holds, by URL, the (payload digest, original response) of the
+        records encoded earlier in this batch, not yet in the index; it is updated.
+        """
         records: list[EncodedRecord] = []
         for exchange in exchanges:
             payload_digest = sha256_hex(exchange.body)
@@ -383,16 +528,6 @@ class SnapshotStore:
             return None
         target = RevisitTarget(original.record_id, original.target_uri, original.warc_date)
         return last.payload_digest, target
-
-    def _warc_for(self, index: ArchiveIndex, needed: int) -> _OpenWarc:
-        """The WARC file to append ``needed`` bytes to, starting a new one past the size cap."""
-        warc = self._warc
-        if warc is not None and warc.fetches and warc.size + needed > self._max_warc_bytes:
-            os.close(warc.fd)
-            self._warc = warc = None
-        if warc is None:
-            self._warc = warc = self._new_warc(index)
-        return warc
 
     def _new_warc(self, index: ArchiveIndex) -> _OpenWarc:
         now = as_utc(self._clock())
@@ -439,12 +574,37 @@ class SnapshotStore:
             raise
         return _OpenWarc(file_id, relative, path, fd, len(warcinfo.data))
 
-    def _write_text(self, relative: str, text: str) -> None:
+    def _write_text(
+        self, index: ArchiveIndex, relative: str, data: bytes, digest: str | None
+    ) -> str:
+        """Write a text file unless a sound one is there; return the digest of what is there.
+
+        Text files are content-addressed by the decoded payload's digest, so one
+        may already exist: if it holds these very bytes, or the text an earlier
+        snapshot of the payload recorded (an older extractor's), it is kept.
+        Otherwise (torn by a power cut, say) it is replaced.
+        """
         path = self.root / relative
-        if path.exists():
-            return  # content-addressed: the same digest, the same text
-        make_dirs(path.parent)
-        write_atomic(path, text.encode("utf-8"))
+        wanted = sha256_hex(data)
+        try:
+            existing: bytes | None = path.read_bytes()
+        except OSError:
+            existing = None  # missing (the usual case) or unreadable: (re)write it
+        if existing is not None:
+            if existing == data:
+                return wanted
+            found = sha256_hex(existing)
+            if digest is not None and index.text_is_known(digest, found):
+                return found
+        self._write_text_file(path, data)
+        return wanted
+
+    def _write_text_file(self, path: Path, data: bytes) -> None:
+        """Write a derived text file atomically, not durably (see the module docstring)."""
+        if path.parent not in self._text_dirs:
+            make_dirs(path.parent)
+            self._text_dirs.add(path.parent)
+        write_atomic(path, data, durable=False)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -477,7 +637,9 @@ class SnapshotStore:
         """The extracted text of a snapshot (or of the latest snapshot with a digest).
 
         ``None`` when there is none (a failed fetch, an image, a PDF without
-        ``pypdf``...); raises ``ArchiveCorruptError`` if an indexed text file is gone.
+        ``pypdf``...). A text file that is missing, unreadable or not what the
+        index recorded is extracted again from the WARC record (and rewritten
+        when that can be done); ``ArchiveCorruptError`` only if that fails too.
         """
         snapshot: Snapshot | None
         if isinstance(snapshot_or_digest, Snapshot):
@@ -491,11 +653,38 @@ class SnapshotStore:
             return None
         path = self._resolve(snapshot.text_path)
         try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ArchiveCorruptError(f"{path}: indexed text file is missing") from None
-        except OSError as exc:
-            raise archive_error("read", path, exc) from exc
+            data: bytes | None = path.read_bytes()
+        except OSError:
+            data = None  # missing or unreadable: rebuilt below
+        if data is not None and snapshot.text_digest in (None, sha256_hex(data)):
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode("utf-8")
+        return self._rebuild_text(snapshot, path, data)
+
+    def _rebuild_text(self, snapshot: Snapshot, path: Path, found: bytes | None) -> str:
+        """Extract a snapshot's text again from its WARC record; rewrite its file if it was bad."""
+        try:
+            stored, payload = self._payload(snapshot)
+        except ArchiveError as exc:
+            raise ArchiveCorruptError(
+                f"{path}: indexed text file is missing or damaged and cannot be rebuilt: {exc}"
+            ) from exc
+        extraction = extract(
+            payload, stored.http_headers, max_decoded_bytes=self._max_decoded_bytes
+        )
+        if extraction.text is None:
+            raise ArchiveCorruptError(
+                f"{path}: indexed text file is missing or damaged and its payload "
+                f"no longer yields text ({extraction.status})"
+            )
+        data = extraction.text.encode("utf-8")
+        # A readable file that matches neither may be another snapshot's (an older
+        # extractor's text of the same payload): leave it, return this one's.
+        if found is None or snapshot.text_digest in (None, sha256_hex(data)):
+            with self._mutex, contextlib.suppress(ArchiveError):
+                # Best effort: the text is returned even from an archive we cannot write.
+                self._write_text_file(path, data)
+        return extraction.text
 
     def read_payload(self, snapshot: Snapshot, *, decoded: bool = False) -> bytes:
         """The payload of ``snapshot`` as archived (a revisit is followed to its original).
@@ -505,6 +694,20 @@ class SnapshotStore:
         ``ArchiveCorruptError`` when the record is missing, unreadable or does not
         match its index entry, ``ArchiveError`` for a fetch that archived nothing.
         """
+        stored, payload = self._payload(snapshot)
+        if not decoded:
+            return payload
+        try:
+            return decode_content(
+                payload,
+                header_value(stored.http_headers, "content-encoding"),
+                limit=self._max_decoded_bytes,
+            )
+        except ValueError as exc:
+            raise ArchiveError(f"{snapshot.url}: cannot decode the payload: {exc}") from exc
+
+    def _payload(self, snapshot: Snapshot) -> tuple[StoredRecord, bytes]:
+        """The snapshot's own record (response or revisit) and its payload, as archived."""
         if snapshot.warc_path is None or snapshot.offset is None or snapshot.length is None:
             raise ArchiveError(
                 f"{snapshot.url}: no payload was archived (the fetch ended {snapshot.reason})"
@@ -523,16 +726,7 @@ class SnapshotStore:
             raise ArchiveCorruptError(
                 f"{snapshot.warc_path}@{snapshot.offset}: payload digest does not match the index"
             )
-        if not decoded:
-            return payload
-        try:
-            return decode_content(
-                payload,
-                header_value(stored.http_headers, "content-encoding"),
-                limit=self._max_decoded_bytes,
-            )
-        except ValueError as exc:
-            raise ArchiveError(f"{snapshot.url}: cannot decode the payload: {exc}") from exc
+        return stored, payload
 
     def _original(self, revisit: StoredRecord) -> StoredRecord:
         """The response record a revisit refers to, read back."""
@@ -565,7 +759,8 @@ class SnapshotStore:
         Each snapshot's record must be present, whole, of the indexed type, pass
         warcio's digest check and carry the indexed payload digest; a revisit's
         original must too. WARC files must exist and be at least as long as
-        indexed, and indexed text files must exist.
+        indexed, and indexed text files must exist and hold what was indexed
+        (``text()`` rebuilds one that does not, so this is never fatal for reading).
         """
         with self._mutex:
             index = self._require_index()
@@ -635,11 +830,20 @@ class SnapshotStore:
             if originals[key] is not None:
                 return originals[key]
         if snapshot.text_path is not None:
-            try:
-                if not self._resolve(snapshot.text_path).is_file():
-                    return f"text file {snapshot.text_path} is missing"
-            except ArchiveError as exc:
-                return str(exc)
+            return self._check_text(snapshot.text_path, snapshot.text_digest)
+        return None
+
+    def _check_text(self, relative: str, text_digest: str | None) -> str | None:
+        try:
+            data = self._resolve(relative).read_bytes()
+        except FileNotFoundError:
+            return f"text file {relative} is missing"
+        except OSError as exc:
+            return f"text file {relative} is unreadable: {exc.strerror or exc}"
+        except ArchiveError as exc:
+            return str(exc)
+        if text_digest is not None and sha256_hex(data) != text_digest:
+            return f"text file {relative} does not hold the text the index recorded"
         return None
 
     def _check_original(self, revisit: StoredRecord, payload_digest: str | None) -> str | None:

@@ -101,9 +101,9 @@ def _die_during_append(root: Path, phase: str, fraction: float) -> None:
         if phase == "fetch":
             patch.setattr(store_module, "append_durably", dying_append)
         elif phase == "text":
-            patch.setattr(fs_module, "append_durably", dying_append)
+            patch.setattr(fs_module, "write_all", dying_append)
         elif phase == "index":
-            patch.setattr(ArchiveIndex, "commit_fetch", dying_commit)
+            patch.setattr(ArchiveIndex, "commit_batch", dying_commit)
         store.record(result(LOST), [exchange(LOST, b"<p>lost</p>" * 50)])
 
 
@@ -171,7 +171,7 @@ def test_an_index_failure_after_the_append_cuts_the_bytes_back(
     def failing_commit(*args: Any, **kwargs: Any) -> None:
         raise ArchiveError(f"cannot index a snapshot {root / 'index.sqlite3'}: disk I/O error")
 
-    monkeypatch.setattr(ArchiveIndex, "commit_fetch", failing_commit)
+    monkeypatch.setattr(ArchiveIndex, "commit_batch", failing_commit)
     with pytest.raises(ArchiveError, match="disk I/O error"):
         store.record(result(LOST), [exchange(LOST, b"<p>lost</p>")])
     assert path.stat().st_size == size

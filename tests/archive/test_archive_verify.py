@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from provenance.archive import Snapshot, SnapshotStore
+from provenance.archive.text import extract
 from provenance.errors import ArchiveCorruptError
 from provenance.fetch.models import Reason
 from tests.archive.factory import HTML, T0, exchange, result, warc_files
@@ -102,5 +103,9 @@ def test_a_shortened_warc_file_and_a_missing_text_are_flagged(
     assert any("shorter than" in m for m in messages)
     assert any("cut short" in m and "a.example" in m for m in messages)
     assert any(f"text file {text_path} is missing" in m for m in messages)
-    with pytest.raises(ArchiveCorruptError, match="text file is missing"):
-        store.text(snapshots[2])
+    # Reported, but not fatal: reading extracts it again from its record.
+    text = store.text(snapshots[2])
+    assert text == extract(HTML + b"<p>1</p>", exchange(snapshots[2].url).response_headers).text
+    assert (root / text_path).read_text(encoding="utf-8") == text
+    messages = [p.one_line() for p in store.verify().problems]
+    assert not any("text file" in m for m in messages)
