@@ -12,42 +12,46 @@ here are internal.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from provenance.archive import Snapshot, SnapshotStore, VerifyReport
-from provenance.check import Checker, CheckEvent, CheckResult, run_check
-from provenance.config import IgnoreRule, Settings, load_settings
-from provenance.documents import Document, load_document
-from provenance.errors import (
-    ArchiveCorruptError,
-    ArchiveError,
-    ArchiveLockedError,
-    ConfigError,
-    DocumentError,
-    FetchError,
-    InputError,
-    ProvenanceError,
-    SourcesError,
-    UsageError,
-)
-from provenance.evidence import EvidenceOptions, FetchMode
-from provenance.extract import Extraction, ExtractOptions, extract
-from provenance.fetch import FetchResult, FetchSettings, Reason, Verdict
-from provenance.formats import FORMATS
-from provenance.models import (
-    CitationKind,
-    CitationReport,
-    ClaimReport,
-    DocFormat,
-    DocumentReport,
-    FetchSummary,
-    Finding,
-    Report,
-    SourceReport,
-    Summary,
-)
-from provenance.rules import RULES, Rule, RuleId, Severity
-from provenance.sources import SourceCatalog, SourceRecord, load_sources
+if TYPE_CHECKING:
+    from provenance.archive import Snapshot, SnapshotStore, VerifyReport
+    from provenance.check import Checker, CheckEvent, CheckResult, run_check
+    from provenance.config import IgnoreRule, Settings, load_settings
+    from provenance.documents import Document, load_document
+    from provenance.errors import (
+        ArchiveCorruptError,
+        ArchiveError,
+        ArchiveLockedError,
+        ConfigError,
+        DocumentError,
+        FetchError,
+        InputError,
+        ProvenanceError,
+        SourcesError,
+        UsageError,
+    )
+    from provenance.evidence import EvidenceOptions, FetchMode
+    from provenance.extract import Extraction, ExtractOptions, extract
+    from provenance.fetch import FetchResult, FetchSettings, Reason, Verdict
+    from provenance.formats import FORMATS
+    from provenance.models import (
+        CitationKind,
+        CitationReport,
+        ClaimReport,
+        DocFormat,
+        DocumentReport,
+        FetchSummary,
+        Finding,
+        Report,
+        SourceReport,
+        Summary,
+    )
+    from provenance.rules import RULES, Rule, RuleId, Severity
+    from provenance.sources import SourceCatalog, SourceRecord, load_sources
+
+__version__ = "0.1.0"
 
 __all__ = [
     "FORMATS",
@@ -101,3 +105,70 @@ __all__ = [
     "load_sources",
     "run_check",
 ]
+
+# Imported on first use: the CLI's start-up should not pay for httpx, warcio or lxml
+# when a run does not fetch.
+_EXPORTS: dict[str, str] = {
+    "ArchiveCorruptError": "provenance.errors",
+    "ArchiveError": "provenance.errors",
+    "ArchiveLockedError": "provenance.errors",
+    "CheckEvent": "provenance.check",
+    "CheckResult": "provenance.check",
+    "Checker": "provenance.check",
+    "CitationKind": "provenance.models",
+    "CitationReport": "provenance.models",
+    "ClaimReport": "provenance.models",
+    "ConfigError": "provenance.errors",
+    "DocFormat": "provenance.models",
+    "Document": "provenance.documents",
+    "DocumentError": "provenance.errors",
+    "DocumentReport": "provenance.models",
+    "EvidenceOptions": "provenance.evidence",
+    "ExtractOptions": "provenance.extract",
+    "Extraction": "provenance.extract",
+    "FORMATS": "provenance.formats",
+    "FetchError": "provenance.errors",
+    "FetchMode": "provenance.evidence",
+    "FetchResult": "provenance.fetch",
+    "FetchSettings": "provenance.fetch",
+    "FetchSummary": "provenance.models",
+    "Finding": "provenance.models",
+    "IgnoreRule": "provenance.config",
+    "InputError": "provenance.errors",
+    "ProvenanceError": "provenance.errors",
+    "RULES": "provenance.rules",
+    "Reason": "provenance.fetch",
+    "Report": "provenance.models",
+    "Rule": "provenance.rules",
+    "RuleId": "provenance.rules",
+    "Settings": "provenance.config",
+    "Severity": "provenance.rules",
+    "Snapshot": "provenance.archive",
+    "SnapshotStore": "provenance.archive",
+    "SourceCatalog": "provenance.sources",
+    "SourceRecord": "provenance.sources",
+    "SourceReport": "provenance.models",
+    "SourcesError": "provenance.errors",
+    "Summary": "provenance.models",
+    "UsageError": "provenance.errors",
+    "Verdict": "provenance.fetch",
+    "VerifyReport": "provenance.archive",
+    "extract": "provenance.extract",
+    "load_document": "provenance.documents",
+    "load_settings": "provenance.config",
+    "load_sources": "provenance.sources",
+    "run_check": "provenance.check",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import gc
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provenance import __version__
 from provenance.config import IgnoreRule, Settings
 from provenance.dates import parse_date
 from provenance.documents import Document, expand_paths, load_document
 from provenance.errors import DocumentError, InputError, UsageError
-from provenance.evidence import EvidenceOptions, FetchMode, gather_evidence
+from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
 from provenance.extract.markers import identifier_url
 from provenance.extract.view import IgnoreDirective, ReferenceEntry
-from provenance.fetch import FetchResult, FetchRun, Reason, Verdict
+from provenance.fetch.models import FetchResult, Reason, Verdict
 from provenance.models import (
     CitationKind,
     CitationReport,
@@ -40,6 +42,9 @@ from provenance.models import (
 )
 from provenance.rules import RULES, RuleId
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+
+if TYPE_CHECKING:
+    from provenance.fetch import FetchRun
 
 __all__ = ["CheckEvent", "CheckResult", "Checker", "display_path", "run_check"]
 
@@ -73,6 +78,16 @@ def display_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.resolve().as_posix()
+
+
+@dataclass(slots=True)
+class _Run:
+    """What a run accumulates, one document at a time."""
+
+    errors: list[InputError]
+    findings: list[Finding] = field(default_factory=list)
+    documents: list[DocumentReport] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -119,37 +134,33 @@ class Checker:
         ``whole_project`` says the run covers every document, so shared sources
         that nothing cites are reported as unused.
         """
-        errors: list[InputError] = list(self.catalog.errors)
-        findings: list[Finding] = []
-        documents: list[DocumentReport] = []
+        state = _Run(errors=list(self.catalog.errors))
         usage = _Usage()
         paths = list(expand_paths(specs, base=self.root))
-        total = len(paths)
-        checked: set[str] = set()
-        for done, item in enumerate(paths, start=1):
-            if isinstance(item, DocumentError):
-                errors.append(item)
-                findings.append(self._error_finding(item))
-                continue
-            display = display_path(item, self.root)
-            try:
-                document = load_document(item, display)
-            except DocumentError as exc:
-                errors.append(exc)
-                findings.append(self._error_finding(exc))
-                continue
-            checked.add(display)
-            report, doc_findings = self._check_document(document, usage)
-            documents.append(report)
-            findings.extend(doc_findings)
-            if self.on_event is not None:
-                self.on_event(CheckEvent(display, done, total))
+        # What the run keeps (the report) only grows; freezing it after each document
+        # keeps the garbage collector from rescanning it again and again.
+        gc.freeze()
+        try:
+            for done, item in enumerate(paths, start=1):
+                self._one(item, state, usage)
+                if self.on_event is not None:
+                    self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+                gc.freeze()
+        finally:
+            gc.unfreeze()
+        errors, findings, documents, checked = (
+            state.errors,
+            state.findings,
+            state.documents,
+            state.checked,
+        )
         findings.extend(self._catalog_findings(usage, checked, whole_project))
         run = self._gather(usage)
-        findings.extend(self._source_findings(usage, run))
+        if run is not None:
+            findings.extend(self._source_findings(usage, run))
+            documents = _with_verdicts(documents, usage, run)
         findings.sort(key=Finding.sort_key)
         sources = self._source_reports(usage, run)
-        documents = _with_verdicts(documents, usage, run) if run.results else documents
         full_report = Report(
             tool_version=__version__,
             generated_at=self.clock(),
@@ -162,6 +173,24 @@ class Checker:
         return CheckResult(report=full_report, errors=errors, catalog=self.catalog, fetch=run)
 
     # -- one document ------------------------------------------------------------------
+
+    def _one(self, item: Path | DocumentError, state: _Run, usage: _Usage) -> None:
+        """Load and check one document, or record why it could not be read."""
+        if isinstance(item, DocumentError):
+            state.errors.append(item)
+            state.findings.append(self._error_finding(item))
+            return
+        display = display_path(item, self.root)
+        try:
+            document = load_document(item, display)
+        except DocumentError as exc:
+            state.errors.append(exc)
+            state.findings.append(self._error_finding(exc))
+            return
+        state.checked.add(display)
+        report, doc_findings = self._check_document(document, usage)
+        state.documents.append(report)
+        state.findings.extend(doc_findings)
 
     def _check_document(
         self, document: Document, usage: _Usage
@@ -176,8 +205,10 @@ class Checker:
         for citation in extraction.citations:
             record = self._resolve(citation, toml_records, own)
             resolved[id(citation)] = record
+            # model_construct: these values were built here, typed; validating them again
+            # cost a fifth of a --no-fetch run.
             citation_reports.append(
-                CitationReport(
+                CitationReport.model_construct(
                     id=citation.key,
                     kind=citation.kind,
                     marker=citation.marker,
@@ -204,7 +235,7 @@ class Checker:
             keys = list(dict.fromkeys(c.key for c in sentence.citations))
             sources = [r.id for c in sentence.citations if (r := resolved[id(c)]) is not None]
             claims.append(
-                ClaimReport(
+                ClaimReport.model_construct(
                     text=sentence.text,
                     line=sentence.line,
                     column=sentence.column,
@@ -213,6 +244,7 @@ class Checker:
                     citations=keys,
                     cited=sentence.cited,
                     sources=list(dict.fromkeys(sources)),
+                    verdicts={},
                 )
             )
             if not sentence.cited and sentence.text not in diagnosed:
@@ -289,7 +321,7 @@ class Checker:
         source: str | None = None,
     ) -> Finding:
         severity = self.settings.severity_of(rule, RULES[rule].severity)
-        return Finding(
+        return Finding.model_construct(
             rule=rule,
             severity=severity,
             path=path,
@@ -414,7 +446,11 @@ class Checker:
             kept.append(finding)
         return kept
 
-    def _gather(self, usage: _Usage) -> FetchRun:
+    def _gather(self, usage: _Usage) -> FetchRun | None:
+        if self.evidence.mode is FetchMode.NONE:
+            return None
+        from provenance.evidence import gather_evidence
+
         urls = list(
             dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
         )
@@ -439,10 +475,10 @@ class Checker:
                 findings.append(finding)
         return findings
 
-    def _source_reports(self, usage: _Usage, run: FetchRun) -> list[SourceReport]:
+    def _source_reports(self, usage: _Usage, run: FetchRun | None) -> list[SourceReport]:
         reports = []
         for record in sorted(usage.records.values(), key=lambda r: r.id):
-            result = run.result_for(record.url) if record.url and run.results else None
+            result = run.result_for(record.url) if record.url and run is not None else None
             fetched: dict[str, object] = {}
             if result is not None:
                 fetched = {
@@ -516,7 +552,11 @@ def _with_verdicts(
     ]
 
 
-def _fetch_summary(mode: FetchMode, run: FetchRun, sources: list[SourceReport]) -> FetchSummary:
+def _fetch_summary(
+    mode: FetchMode, run: FetchRun | None, sources: list[SourceReport]
+) -> FetchSummary:
+    if run is None:
+        return FetchSummary(mode=mode.value)
     counts = Counter(s.verdict.value for s in sources if s.verdict is not None)
     return FetchSummary(
         mode=mode.value,
@@ -539,6 +579,10 @@ def _stripped_message(text: str, offset: int) -> str:
     punct = gap.group(1) if gap else "."
     quoted = f"{words[-1] if words else ''} {punct}"
     return f'"{quoted}" has a space before "{punct}": a citation marker was probably lost there'
+
+
+def _event_path(item: Path | DocumentError, root: Path) -> str:
+    return item.path or "" if isinstance(item, DocumentError) else display_path(item, root)
 
 
 def _silences(directive: IgnoreDirective, finding: Finding) -> bool:

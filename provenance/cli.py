@@ -16,21 +16,23 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from provenance import __version__
-from provenance.archive import SnapshotStore
 from provenance.check import CheckEvent, CheckResult, run_check
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
-from provenance.fetch import FetchProgress
 from provenance.formats import FORMATS, REPORT_FILES
 from provenance.importer import import_references
 from provenance.models import Report
 from provenance.rules import RULES, RuleId, Severity
+
+if TYPE_CHECKING:
+    from provenance.archive import SnapshotStore
+    from provenance.fetch import FetchProgress
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -490,6 +492,8 @@ _ARCHIVE_OPTION = click.option(
 
 
 def _open_store(archive_dir: Path | None) -> SnapshotStore:
+    from provenance.archive import SnapshotStore
+
     root = Path.cwd()
     settings, _ = load_settings(root)
     directory = archive_dir or root / settings.archive

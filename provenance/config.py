@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provenance.errors import ConfigError
 from provenance.extract.claims import DEFAULT_BOILERPLATE
-from provenance.fetch import FetchSettings
+from provenance.fetch.settings import FetchSettings
 from provenance.rules import RuleId, Severity
 from provenance.tomlpos import key_lines, line_of
 

@@ -13,22 +13,18 @@ import enum
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+from provenance.fetch.models import FetchResult, HttpExchange, Reason
+from provenance.fetch.settings import FetchSettings
+from provenance.fetch.urls import normalize_url
 
-from provenance.archive import Snapshot, SnapshotStore
-from provenance.fetch import (
-    FetchCache,
-    Fetcher,
-    FetchProgress,
-    FetchResult,
-    FetchRun,
-    FetchSettings,
-    HttpExchange,
-    Reason,
-    Resolver,
-    normalize_url,
-)
+if TYPE_CHECKING:
+    # The fetch and archive machinery (httpx, warcio, lxml) loads only when a run fetches.
+    import httpx
+
+    from provenance.archive import Snapshot
+    from provenance.fetch import FetchProgress, FetchRun, Resolver
 
 __all__ = ["EvidenceOptions", "FetchMode", "gather_evidence", "result_from_snapshot"]
 
@@ -81,6 +77,8 @@ def result_from_snapshot(url: str, snapshot: Snapshot) -> FetchResult:
 
 def gather_evidence(urls: Sequence[str], options: EvidenceOptions, *, now: dt.datetime) -> FetchRun:
     """Fetch (or look up) every URL in ``urls`` once; results keyed by normalised URL."""
+    from provenance.fetch import FetchRun
+
     if options.mode is FetchMode.NONE or not urls:
         return FetchRun(results={})
     if options.mode is FetchMode.OFFLINE:
@@ -89,6 +87,9 @@ def gather_evidence(urls: Sequence[str], options: EvidenceOptions, *, now: dt.da
 
 
 def _from_archive(urls: Sequence[str], options: EvidenceOptions, now: dt.datetime) -> FetchRun:
+    from provenance.archive import SnapshotStore
+    from provenance.fetch import FetchRun
+
     results: dict[str, FetchResult] = {}
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None
     try:
@@ -115,6 +116,9 @@ def _from_archive(urls: Sequence[str], options: EvidenceOptions, now: dt.datetim
 
 
 async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
+    from provenance.archive import SnapshotStore
+    from provenance.fetch import FetchCache, Fetcher
+
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None
     cache = FetchCache(options.cache_dir) if options.cache_dir is not None else None
     try:

@@ -8,12 +8,20 @@ import provenance
 
 
 def test_all_lists_exactly_the_public_names():
-    public = {
-        name
-        for name, value in vars(provenance).items()
-        if not name.startswith("_") and not inspect.ismodule(value) and name != "annotations"
-    }
-    assert set(provenance.__all__) == public | {"__version__"}
+    # The package imports lazily: every name in __all__ resolves, and nothing else is offered.
+    for name in provenance.__all__:
+        assert getattr(provenance, name) is not None
+    assert set(provenance.__all__) == set(provenance._EXPORTS) | {"__version__"}
+    assert dir(provenance) == sorted(provenance.__all__)
+
+
+def test_importing_the_package_does_not_load_the_network_stack():
+    import subprocess
+    import sys
+
+    code = "import sys, provenance.cli; print('httpx' in sys.modules, 'warcio' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
 
 
 def test_all_is_sorted_and_unique():

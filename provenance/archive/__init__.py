@@ -5,8 +5,14 @@ fetcher's ``on_fetched`` hook), ``history``/``latest``/``find`` look snapshots
 up, ``text``/``read_payload`` read them back, ``verify`` checks the whole archive.
 """
 
-from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
-from provenance.archive.store import DEFAULT_LOCK_TIMEOUT, DEFAULT_MAX_WARC_BYTES, SnapshotStore
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
+    from provenance.archive.store import DEFAULT_LOCK_TIMEOUT, DEFAULT_MAX_WARC_BYTES, SnapshotStore
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -17,3 +23,28 @@ __all__ = [
     "VerifyProblem",
     "VerifyReport",
 ]
+
+# Imported on first use: the CLI's start-up should not pay for httpx, warcio or lxml
+# when a run does not fetch.
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_LOCK_TIMEOUT": "provenance.archive.store",
+    "DEFAULT_MAX_WARC_BYTES": "provenance.archive.store",
+    "Snapshot": "provenance.archive.models",
+    "SnapshotStore": "provenance.archive.store",
+    "TextStatus": "provenance.archive.models",
+    "VerifyProblem": "provenance.archive.models",
+    "VerifyReport": "provenance.archive.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -5,22 +5,28 @@
 implies its ``verdict`` (alive, dead, unverifiable).
 """
 
-from provenance.fetch.cache import DEFAULT_CACHE_DIR, CacheEntry, FetchCache
-from provenance.fetch.client import make_client
-from provenance.fetch.fetcher import (
-    Fetcher,
-    FetchPhase,
-    FetchProgress,
-    FetchRun,
-    OnFetched,
-    OnProgress,
-    Probe,
-    fetch_urls,
-)
-from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
-from provenance.fetch.policy import Resolver, system_resolver
-from provenance.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
-from provenance.fetch.urls import normalize_url
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provenance.fetch.cache import DEFAULT_CACHE_DIR, CacheEntry, FetchCache
+    from provenance.fetch.client import make_client
+    from provenance.fetch.fetcher import (
+        Fetcher,
+        FetchPhase,
+        FetchProgress,
+        FetchRun,
+        OnFetched,
+        OnProgress,
+        Probe,
+        fetch_urls,
+    )
+    from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
+    from provenance.fetch.policy import Resolver, system_resolver
+    from provenance.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
+    from provenance.fetch.urls import normalize_url
 
 __all__ = [
     "DEFAULT_CACHE_DIR",
@@ -46,3 +52,43 @@ __all__ = [
     "normalize_url",
     "system_resolver",
 ]
+
+# Imported on first use: the CLI's start-up should not pay for httpx, warcio or lxml
+# when a run does not fetch.
+_EXPORTS: dict[str, str] = {
+    "CacheEntry": "provenance.fetch.cache",
+    "DEFAULT_CACHE_DIR": "provenance.fetch.cache",
+    "DEFAULT_USER_AGENT": "provenance.fetch.settings",
+    "FetchCache": "provenance.fetch.cache",
+    "FetchPhase": "provenance.fetch.fetcher",
+    "FetchProgress": "provenance.fetch.fetcher",
+    "FetchResult": "provenance.fetch.models",
+    "FetchRun": "provenance.fetch.fetcher",
+    "FetchSettings": "provenance.fetch.settings",
+    "Fetcher": "provenance.fetch.fetcher",
+    "HttpExchange": "provenance.fetch.models",
+    "OnFetched": "provenance.fetch.fetcher",
+    "OnProgress": "provenance.fetch.fetcher",
+    "Probe": "provenance.fetch.fetcher",
+    "Reason": "provenance.fetch.models",
+    "Redirect": "provenance.fetch.models",
+    "Resolver": "provenance.fetch.policy",
+    "Verdict": "provenance.fetch.models",
+    "fetch_urls": "provenance.fetch.fetcher",
+    "make_client": "provenance.fetch.client",
+    "normalize_url": "provenance.fetch.urls",
+    "system_resolver": "provenance.fetch.policy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
