@@ -115,6 +115,69 @@ def _from_archive(urls: Sequence[str], options: EvidenceOptions, now: dt.datetim
     return FetchRun(results=results, offline=True)
 
 
+# Fetches are archived in batches, for one WARC fsync and one index transaction
+# each instead of one per fetch. A batch goes out at this many fetches, or sooner
+# once its bodies add up to this many bytes (each may be up to max_body_bytes).
+ARCHIVE_BATCH_FETCHES = 256
+ARCHIVE_BATCH_BYTES = 64 * 1024 * 1024
+
+_Fetched = tuple[FetchResult, Sequence[HttpExchange]]
+
+
+class _Archiver:
+    """The fetcher's ``on_fetched`` hook: collects fetches and archives them in batches.
+
+    A result is returned as it came: the fetcher has already set ``digest`` and
+    ``size`` of alive results, which is what ``SnapshotStore.record`` would add.
+    Failures with no HTTP response wait until the run is over: the fetcher may
+    still retry them, or find the whole network down, and the archive's history
+    should hold the final word ("offline" is not a failure of the source).
+    """
+
+    def __init__(self, record_many: Callable[[list[_Fetched]], list[FetchResult]]) -> None:
+        self._record_many = record_many  # SnapshotStore.record_many
+        self._pending: list[_Fetched] = []
+        self._pending_bytes = 0
+        self._failures: dict[str, FetchResult] = {}
+
+    def __call__(self, result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
+        if not exchanges and result.reason.is_network_failure:
+            self._failures[result.normalized_url] = result
+            return result
+        self._failures.pop(result.normalized_url, None)
+        self._pending.append((result, tuple(exchanges)))
+        self._pending_bytes += sum(len(exchange.body) for exchange in exchanges)
+        if (
+            len(self._pending) >= ARCHIVE_BATCH_FETCHES
+            or self._pending_bytes >= ARCHIVE_BATCH_BYTES
+        ):
+            self.flush()
+        return result
+
+    def flush(self) -> None:
+        """Archive the fetches collected so far (they leave the buffer even if that fails)."""
+        batch, self._pending, self._pending_bytes = self._pending, [], 0
+        if batch:
+            self._record_many(batch)
+
+    def finish(self, run: FetchRun) -> None:
+        """At the end of the run: archive the rest, and each deferred failure as it ended."""
+        self._pending += [(run.results.get(k, r), ()) for k, r in self._failures.items()]
+        self._failures.clear()
+        self.flush()
+
+    def salvage(self, error: BaseException) -> None:
+        """The run is failing with ``error``: archive what was fetched all the same.
+
+        Deferred failures are dropped, as the run never got to its final word on
+        them. If archiving fails too, ``error`` (the one raised) says so in a note.
+        """
+        try:
+            self.flush()
+        except Exception as archive_error:
+            error.add_note(f"archiving the fetches made so far failed too: {archive_error}")
+
+
 async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
     from provenance.archive import SnapshotStore
     from provenance.fetch import FetchCache, Fetcher
@@ -124,33 +187,25 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
     try:
         if store is not None:
             store.open()
-        # Failures with no HTTP response wait until the run is over: the fetcher may still
-        # retry them, or find the whole network down, and the archive's history should
-        # hold the final word ("offline" is not a failure of the source).
-        failures: dict[str, FetchResult] = {}
-
-        def record(result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
-            if not exchanges and result.reason.is_network_failure:
-                failures[result.normalized_url] = result
-                return result
-            failures.pop(result.normalized_url, None)
-            assert store is not None
-            return store.record(result, exchanges)
-
+        archiver = _Archiver(store.record_many) if store is not None else None
         fetcher = Fetcher(
             options.fetch,
             transport=options.transport,
             cache=cache,
             resolver=options.resolver,
             on_progress=options.on_progress,
-            on_fetched=record if store is not None else None,
+            on_fetched=archiver,
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )
-        run = await fetcher.fetch_all(urls)
-        if store is not None:
-            for key, result in failures.items():
-                store.record(run.results.get(key, result), ())
+        try:
+            run = await fetcher.fetch_all(urls)
+        except BaseException as exc:
+            if archiver is not None:
+                archiver.salvage(exc)
+            raise
+        if archiver is not None:
+            archiver.finish(run)
         return run
     finally:
         if cache is not None:

@@ -1,0 +1,185 @@
+"""The fetcher's archive hook in provenance.evidence: fetches archived in batches, none lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+from provenance import evidence
+from provenance.archive import SnapshotStore
+from provenance.errors import ArchiveError, FetchError
+from provenance.evidence import EvidenceOptions, FetchMode, gather_evidence
+from provenance.fetch import FetchProgress, FetchRun, FetchSettings
+from provenance.fetch.models import FetchResult, HttpExchange, Reason
+from tests.archive.factory import exchange, result
+
+NOW = dt.datetime(2026, 1, 13, 12, 0, tzinfo=dt.UTC)
+Batch = list[tuple[FetchResult, Sequence[HttpExchange]]]
+
+
+class _Recorder:
+    """A stand-in for ``SnapshotStore.record_many`` that keeps each batch."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.batches: list[Batch] = []
+        self.fail = fail
+
+    def __call__(self, batch: Batch) -> list[FetchResult]:
+        if self.fail:
+            raise ArchiveError("cannot append to /archive/warc/x.warc.gz: No space left on device")
+        self.batches.append(list(batch))
+        return [fetched for fetched, _ in batch]
+
+
+def _fetch(n: int) -> tuple[FetchResult, list[HttpExchange]]:
+    url = f"https://h{n % 7}.example/{n}"
+    return result(url, digest=f"sha256:{n:064x}"), [exchange(url, b"<p>%d</p>" % n)]
+
+
+def test_the_hook_archives_every_256_fetches_and_the_rest_at_the_end() -> None:
+    recorder = _Recorder()
+    hook = evidence._Archiver(recorder)
+    fetches = [_fetch(n) for n in range(600)]
+    for fetched, exchanges in fetches:
+        assert hook(fetched, exchanges) is fetched  # unchanged: buffered, not yet archived
+    assert [len(b) for b in recorder.batches] == [256, 256]
+    hook.finish(FetchRun(results={}))
+    assert [len(b) for b in recorder.batches] == [256, 256, 88]
+    archived = [fetched for batch in recorder.batches for fetched, _ in batch]
+    assert archived == [fetched for fetched, _ in fetches]
+
+
+def test_the_hook_archives_sooner_when_bodies_add_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evidence, "ARCHIVE_BATCH_BYTES", 1000)
+    recorder = _Recorder()
+    hook = evidence._Archiver(recorder)
+    big = "https://big.example/"
+    for _ in range(5):
+        hook(result(big), [exchange(big, b"x" * 400)])
+    assert [len(b) for b in recorder.batches] == [3]
+
+
+def test_network_failures_wait_for_the_end_of_the_run_and_its_final_word() -> None:
+    recorder = _Recorder()
+    hook = evidence._Archiver(recorder)
+    flaky, down = "https://flaky.example/", "https://down.example/"
+    refused = result(flaky, reason=Reason.CONNECTION_ERROR, http_status=None)
+    timed_out = result(down, reason=Reason.TIMEOUT, http_status=None)
+    assert hook(refused, []) is refused
+    assert hook(timed_out, []) is timed_out
+    recovered = result(flaky)
+    hook(recovered, [exchange(flaky)])  # the retry got through: the failure is moot
+    offline = timed_out.model_copy(update={"reason": Reason.OFFLINE})
+    hook.finish(FetchRun(results={recovered.normalized_url: recovered, down: offline}))
+
+    [batch] = recorder.batches
+    assert [(fetched.url, fetched.reason, len(ex)) for fetched, ex in batch] == [
+        (flaky, Reason.OK, 1),
+        (down, Reason.OFFLINE, 0),  # as the run ended, not as first seen
+    ]
+
+
+def test_a_failing_run_still_archives_what_was_fetched() -> None:
+    recorder = _Recorder()
+    hook = evidence._Archiver(recorder)
+    for n in range(10):
+        hook(*_fetch(n))
+    hook(result("https://down.example/", reason=Reason.DNS_ERROR, http_status=None), [])
+    error = KeyboardInterrupt()
+    hook.salvage(error)
+    [batch] = recorder.batches
+    assert len(batch) == 10  # the deferred failure never got its final word
+    assert not getattr(error, "__notes__", None)
+
+    failing = evidence._Archiver(_Recorder(fail=True))
+    failing(*_fetch(1))
+    error = KeyboardInterrupt()
+    failing.salvage(error)  # the run's own error is the one raised; the archive's is noted
+    assert error.__notes__ == [
+        "archiving the fetches made so far failed too: "
+        "cannot append to /archive/warc/x.warc.gz: No space left on device"
+    ]
+
+
+def _page(request: httpx.Request) -> httpx.Response:
+    body = f"<html><head><title>{request.url.path}</title></head><body><p>x</p></body></html>"
+    return httpx.Response(200, headers={"content-type": "text/html"}, content=body.encode())
+
+
+async def _public(host: str, port: int) -> list[str]:
+    return ["93.184.216.34"]
+
+
+async def _no_wait(seconds: float) -> None:
+    return None
+
+
+def _options(root: Path, **changes: object) -> EvidenceOptions:
+    return EvidenceOptions(
+        mode=FetchMode.LIVE,
+        fetch=FetchSettings(backoff_base_s=0),
+        archive_dir=root,
+        transport=httpx.MockTransport(_page),
+        resolver=_public,
+        sleep=_no_wait,
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def _count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    sizes: list[int] = []
+    record_many = SnapshotStore.record_many
+
+    def counting(self: SnapshotStore, items: Batch) -> list[FetchResult]:
+        sizes.append(len(items))
+        return record_many(self, items)
+
+    monkeypatch.setattr(SnapshotStore, "record_many", counting)
+    return sizes
+
+
+def test_a_run_of_600_urls_is_archived_whole_in_three_batches(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = _count_batches(monkeypatch)
+    urls = [f"https://h{n % 9}.example/page/{n}" for n in range(600)]
+    run = gather_evidence(urls, _options(root), now=NOW)
+    assert len(run.results) == 600
+    assert batches == [256, 256, 88]
+    with SnapshotStore(root) as store:
+        assert len(store.urls()) == 600
+        snapshot = store.latest(urls[123])
+        assert snapshot is not None
+        assert snapshot.digest == run.results[snapshot.normalized_url].digest
+        assert store.text(snapshot) == "/page/123\nx"
+        assert store.verify().ok
+
+
+def test_a_run_that_fails_midway_keeps_what_it_fetched(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = _count_batches(monkeypatch)
+    seen: list[str] = []
+
+    def progress(update: FetchProgress) -> None:
+        seen.append(update.url)
+        if len(seen) == 300:
+            raise RuntimeError("interrupted")
+
+    urls = [f"https://h{n % 9}.example/page/{n}" for n in range(600)]
+    with pytest.raises(FetchError, match="interrupted"):
+        gather_evidence(urls, _options(root, on_progress=progress), now=NOW)
+    with SnapshotStore(root) as store:
+        archived = set(store.urls())
+        # Every URL reported done went through the hook first: none is lost, though
+        # only 256 of them had filled a batch.
+        assert set(seen) <= archived
+        assert len(archived) == sum(batches)
+        assert store.verify().ok
+    # Full batches while the run went on, then what the error cut short, all the same.
+    assert batches[:-1] == [256] * (len(batches) - 1)
+    assert batches[-1] <= 256
