@@ -15,12 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from provenance.extract.plaintext import (
-    REFERENCE_HEADINGS,
-    _directive,
-    blank,
-    reference_entry,
-)
+from provenance.extract.plaintext import REFERENCE_HEADINGS, _directive, reference_entry
 from provenance.extract.view import (
     Block,
     BlockKind,
@@ -69,16 +64,17 @@ _CITATION_TEXT_RE = re.compile(r"^\s*(?:\^|@|[\d\s,;\-–—]+$|citation needed|
 
 def read_markdown(text: str) -> ProseView:
     """Build the prose view of a Markdown document."""
-    chars = list(text)
+    # Each stage reads the text the stages before it left (a comment inside a code block
+    # is code, a link inside inline code is code), so the view is built stage by stage:
+    # each collects the spans it blanks and rebuilds the string once, by slicing, rather
+    # than editing a list of characters one at a time.
     lines = _lines(text)
-    title, date = _mask_front_matter(text, lines, chars)
-    code_lines = _mask_code_blocks(lines, chars)
-    ignores = _mask_comments(text, chars)
-    masked = "".join(chars)
+    masked, title, date = _mask_front_matter(text, lines)
+    masked, code_lines = _mask_code_blocks(masked, lines)
+    masked, ignores = _mask_comments(text, masked)
     references: list[ReferenceEntry] = []
-    blocks = _blocks(masked, lines, code_lines, chars, references)
-    _mask_inline("".join(chars), chars)
-    view_text = "".join(chars)
+    blocks, spans = _blocks(masked, lines, code_lines, references)
+    view_text = _mask_inline(_blank_spans(masked, spans))
     return ProseView(
         text=view_text,
         blocks=blocks,
@@ -87,6 +83,34 @@ def read_markdown(text: str) -> ProseView:
         title=title,
         date_hint=date,
     )
+
+
+def _blanked(segment: str) -> str:
+    """``segment`` with every character but its line breaks turned into a space."""
+    if "\n" not in segment:
+        return " " * len(segment)
+    return "\n".join(" " * len(part) for part in segment.split("\n"))
+
+
+def _blank_match(match: re.Match[str]) -> str:
+    return _blanked(match.group(0))
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the ``[start, end)`` spans blanked (they may overlap, in any order)."""
+    if not spans:
+        return text
+    pieces = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if end <= cursor:
+            continue  # inside a span already blanked
+        start = max(start, cursor)
+        pieces.append(text[cursor:start])
+        pieces.append(_blanked(text[start:end]))
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -99,37 +123,39 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 
 def _mask_front_matter(
-    text: str, lines: list[tuple[int, str]], chars: list[str]
-) -> tuple[str | None, str | None]:
+    text: str, lines: list[tuple[int, str]]
+) -> tuple[str, str | None, str | None]:
+    """Blank the YAML front matter; return the text, and the title and date it gives."""
     if not lines or lines[0][1].rstrip() != "---":
-        return None, None
+        return text, None, None
     for index in range(1, len(lines)):
         offset, line = lines[index]
         if line.rstrip() in ("---", "..."):
             block = text[: offset + len(line)]
-            blank(chars, 0, offset + len(line))
             title = _FRONT_TITLE_RE.search(block)
             date = _FRONT_DATE_RE.search(block)
             return (
+                _blanked(block) + text[len(block) :],
                 title.group(1).strip() if title else None,
                 date.group(1).strip() if date else None,
             )
-    return None, None
+    return text, None, None
 
 
-def _mask_code_blocks(lines: list[tuple[int, str]], chars: list[str]) -> set[int]:
-    """Blank fenced and indented code blocks; return the indices of the lines they cover."""
+def _mask_code_blocks(masked: str, lines: list[tuple[int, str]]) -> tuple[str, set[int]]:
+    """Blank fenced and indented code blocks; also return the indices of the lines they cover."""
     code: set[int] = set()
+    spans: list[tuple[int, int]] = []
     fence: str | None = None
     previous_blank = True
     in_list = False
     for index, (offset, line) in enumerate(lines):
-        if line.strip() and not "".join(chars[offset : offset + len(line)]).strip():
+        if line.strip() and not masked[offset : offset + len(line)].strip():
             previous_blank = False  # front matter, already blanked
             continue
         if fence is not None:
             code.add(index)
-            blank(chars, offset, offset + len(line))
+            spans.append((offset, offset + len(line)))
             stripped = line.strip()
             if set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 fence = None
@@ -138,7 +164,7 @@ def _mask_code_blocks(lines: list[tuple[int, str]], chars: list[str]) -> set[int
         if opened is not None:
             fence = opened.group(1)
             code.add(index)
-            blank(chars, offset, offset + len(line))
+            spans.append((offset, offset + len(line)))
             continue
         if not line.strip():
             previous_blank = True
@@ -146,38 +172,38 @@ def _mask_code_blocks(lines: list[tuple[int, str]], chars: list[str]) -> set[int
         indented = line.startswith(("    ", "\t"))
         if indented and not in_list and (previous_blank or index - 1 in code):
             code.add(index)
-            blank(chars, offset, offset + len(line))
+            spans.append((offset, offset + len(line)))
             continue
         if not indented:
             in_list = _LIST_RE.match(line) is not None or (in_list and not previous_blank)
         # An indented line after a heading is code; after paragraph text it is the
         # paragraph's continuation.
         previous_blank = _ATX_RE.match(line) is not None
-    return code
+    return _blank_spans(masked, spans), code
 
 
-def _mask_comments(text: str, chars: list[str]) -> list[IgnoreDirective]:
+def _mask_comments(text: str, masked: str) -> tuple[str, list[IgnoreDirective]]:
     """Blank HTML comments outside code (read as ignore directives) and raw code elements."""
     ignores = []
-    current = "".join(chars)  # code blocks already blanked: a comment there is code
-    for match in _COMMENT_RE.finditer(current):
+    spans = []
+    for match in _COMMENT_RE.finditer(masked):  # code already blanked: a comment there is code
         parsed = _parse_ignore(text[match.start() : match.end()])
         if parsed is not None:
             ignores.append(_directive(text, match.start(), match.end(), *parsed))
-        blank(chars, match.start(), match.end())
-    for match in _RAW_CODE_RE.finditer("".join(chars)):
-        blank(chars, match.start(), match.end())
-    return ignores
+        spans.append(match.span())
+    masked = _RAW_CODE_RE.sub(_blank_match, _blank_spans(masked, spans))
+    return masked, ignores
 
 
 def _blocks(
     masked: str,
     lines: list[tuple[int, str]],
     code_lines: set[int],
-    chars: list[str],
     references: list[ReferenceEntry],
-) -> list[Block]:
+) -> tuple[list[Block], list[tuple[int, int]]]:
+    """The blocks of prose, and the spans to blank: block syntax and the reference lists."""
     blocks: list[Block] = []
+    spans: list[tuple[int, int]] = []
     current: list[int] = []  # [start, end] of the open block
     kind = BlockKind.PARAGRAPH
     reference_level: int | None = None
@@ -216,12 +242,12 @@ def _blocks(
             if REFERENCE_HEADINGS.match(title_text):
                 reference_level, list_number = level, 0  # each list numbers from its start
                 section_start = len(references)
-                blank(chars, offset, end)
+                spans.append((offset, end))
                 continue
-            blank(chars, offset, offset + heading.end())
+            spans.append((offset, offset + heading.end()))
             close_match = _ATX_CLOSE_RE.search(line)
             if close_match is not None:
-                blank(chars, offset + close_match.start(), end)
+                spans.append((offset + close_match.start(), end))
             heading_end = offset + len(line.rstrip())
             blocks.append(Block(offset + heading.end(), heading_end, BlockKind.HEADING))
             continue
@@ -229,7 +255,7 @@ def _blocks(
             # "Sources:", "**References**": a list of sources under a line of its own.
             reference_level, list_number = _LOOSE_LEVEL, 0
             section_start, entry = len(references), None
-            blank(chars, offset, end)
+            spans.append((offset, end))
             continue
         if (
             reference_level == _LOOSE_LEVEL
@@ -249,7 +275,7 @@ def _blocks(
             else:
                 entry = None  # a note under the list ("All links checked ..."): not an entry
             after_blank = False
-            blank(chars, offset, end)
+            spans.append((offset, end))
             continue
         definition = _DEFINITION_RE.match(line)
         if definition is not None:
@@ -259,13 +285,13 @@ def _blocks(
             if key.startswith("^") or key.isdigit():
                 entry = _OpenEntry(len(references), key, definition["rest"], offset)
                 references.append(reference_entry(key, definition["rest"], offset))
-            blank(chars, offset, end)
+            spans.append((offset, end))
             continue
         after_blank = False
         if entry is not None and indented and not current:
             # An indented line right after a definition continues it ("[^1]: Title\n    URL").
             entry = _continue_entry(references, entry, line)
-            blank(chars, offset, end)
+            spans.append((offset, end))
             continue
         entry = None
         if current and kind is BlockKind.PARAGRAPH and _SETEXT_RE.match(line):
@@ -274,17 +300,17 @@ def _blocks(
             kind = BlockKind.HEADING
             close()
             kind = BlockKind.PARAGRAPH
-            blank(chars, offset, end)
+            spans.append((offset, end))
             continue
         if _BREAK_RE.match(line) or _TABLE_SEP_RE.match(line):
             close()
-            blank(chars, offset, end)
+            spans.append((offset, end))
             continue
         next_line = masked_lines[index + 1] if index + 1 < len(lines) else ""
         content_start = offset
         quote = _QUOTE_RE.match(line)
         if quote is not None:
-            blank(chars, offset, offset + quote.end())
+            spans.append((offset, offset + quote.end()))
             content_start = offset + quote.end()
             if not current:
                 kind = BlockKind.QUOTE
@@ -294,10 +320,10 @@ def _blocks(
             close()
             kind = BlockKind.LIST_ITEM
             marker_end = content_start + item.end()
-            blank(chars, content_start, marker_end)
+            spans.append((content_start, marker_end))
             task = _TASK_RE.match(masked, marker_end)
             if task is not None:
-                blank(chars, marker_end, task.end())
+                spans.append((marker_end, task.end()))
                 marker_end = task.end()
             current = [marker_end, end]
             continue
@@ -309,11 +335,11 @@ def _blocks(
             cell_kind = BlockKind.HEADING if header else BlockKind.TABLE_ROW
             cell_start = content_start
             for i in range(content_start, end + 1):
-                if i == end or chars[i] == "|":
+                if i == end or masked[i] == "|":
                     if masked[cell_start:i].strip():
                         blocks.append(Block(cell_start, i, cell_kind))
                     if i < end:
-                        chars[i] = " "
+                        spans.append((i, i + 1))
                     cell_start = i + 1
             kind = BlockKind.TABLE_ROW
             continue
@@ -326,7 +352,7 @@ def _blocks(
         else:
             current[1] = end
     close()
-    return blocks
+    return blocks, spans
 
 
 # The level of a reference section under a line like "Sources:" rather than a heading:
@@ -403,25 +429,34 @@ def _reference_line(
     return list_number
 
 
-def _mask_inline(text: str, chars: list[str]) -> None:
-    for match in _CODE_SPAN_RE.finditer(text):
-        blank(chars, match.start(), match.end())
-    text = "".join(chars)
-    for regex in (_ESCAPE_RE, _IMAGE_RE, _AUTOLINK_RE):
-        for match in regex.finditer(text):
-            blank(chars, match.start(), match.end())
-    text = "".join(chars)
-    for match in _INLINE_LINK_RE.finditer(text):
-        if _CITATION_TEXT_RE.match(match["text"]) and match["text"].strip().startswith(("^", "@")):
-            continue
-        blank(chars, match.start(), match.start() + 1)  # "["
-        blank(chars, match.start("text") + len(match["text"]), match.end())  # "](url)"
-    text = "".join(chars)
-    for match in _REF_LINK_RE.finditer(text):
-        if _CITATION_TEXT_RE.match(match["text"]):
-            continue  # "[2][3]": two citations, not a link
-        blank(chars, match.start(), match.start() + 1)
-        blank(chars, match.start("text") + len(match["text"]), match.end())
-    text = "".join(chars)
-    for match in _TAG_RE.finditer(text):
-        blank(chars, match.start(), match.end())
+def _mask_inline(text: str) -> str:
+    text = _CODE_SPAN_RE.sub(_blank_match, text)
+    # Escapes, images and autolinks are all found in the same text, so they may overlap
+    # ("\![a](b)"): each is blanked whole.
+    spans = [
+        match.span()
+        for regex in (_ESCAPE_RE, _IMAGE_RE, _AUTOLINK_RE)
+        for match in regex.finditer(text)
+    ]
+    text = _INLINE_LINK_RE.sub(_mask_inline_link, _blank_spans(text, spans))
+    text = _REF_LINK_RE.sub(_mask_ref_link, text)
+    return _TAG_RE.sub(_blank_match, text)
+
+
+def _link_text_only(match: re.Match[str]) -> str:
+    """A link with its syntax blanked: "[" and what follows the text ("](url)", "][ref]")."""
+    link_text = match["text"]
+    return " " + link_text + _blanked(match.group(0)[1 + len(link_text) :])
+
+
+def _mask_inline_link(match: re.Match[str]) -> str:
+    link_text = match["text"]
+    if _CITATION_TEXT_RE.match(link_text) and link_text.strip().startswith(("^", "@")):
+        return match.group(0)
+    return _link_text_only(match)
+
+
+def _mask_ref_link(match: re.Match[str]) -> str:
+    if _CITATION_TEXT_RE.match(match["text"]):
+        return match.group(0)  # "[2][3]": two citations, not a link
+    return _link_text_only(match)
