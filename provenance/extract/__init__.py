@@ -55,12 +55,33 @@ class ExtractOptions:
 
 
 _COMPILED: dict[tuple[str, ...], tuple[re.Pattern[str], ...]] = {}
+_JOINED: dict[tuple[str, ...], tuple[re.Pattern[str], ...]] = {}
 
 
 def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     if patterns not in _COMPILED:
         _COMPILED[patterns] = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
     return _COMPILED[patterns]
+
+
+def _joined(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """The boilerplate patterns as one alternation (one search per sentence, not one each).
+
+    Only when that means the same: patterns with groups (a backreference would point at
+    another pattern's group) or flags of their own ("(?x)") are kept apart.
+    """
+    if patterns not in _JOINED:
+        compiled = _compile(patterns)
+        joined = compiled
+        plain = re.compile("", re.IGNORECASE).flags
+        if len(compiled) > 1 and all(p.groups == 0 and p.flags == plain for p in compiled):
+            try:
+                alternation = "|".join(f"(?:{p.pattern})" for p in compiled)
+                joined = (re.compile(alternation, re.IGNORECASE),)
+            except re.error:  # "(?i)" inside an alternation: global flags not at the start
+                pass
+        _JOINED[patterns] = joined
+    return _JOINED[patterns]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,18 +172,24 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         # like "[   ]" and "[    1]" once the markup inside is blanked.
         markers = [m for m in markers if document.text[m.start : m.end] == m.raw]
     marker_starts = [m.start for m in markers]
-    boilerplate = options.compiled_boilerplate()
+    boilerplate = _joined(options.boilerplate)
+    min_words = options.min_claim_words
     sentences: list[Sentence] = []
     citations: list[Citation] = []
     defects: list[Defect] = []
     position = document.lines.position
+    original = view.original
     for block in view.blocks:
-        block_text = text[block.start : block.end]
-        block_is_boilerplate = any(p.match(block_text.lstrip()) for p in boilerplate)
+        block_text = text[block.start : block.end].lstrip()
+        block_is_boilerplate = any(p.match(block_text) for p in boilerplate)
+        # Where a claim may have lost its marker; looked for once per block (most have
+        # none) rather than per claim: a match never spans two sentences.
+        gaps = list(find_stripped_markers(text, block.start, block.end))
         for raw in split_sentences(text, block.start, block.end, markers, marker_starts):
             sentence_markers = raw.markers
-            cites = tuple(_citations(view, m, position) for m in sentence_markers)
-            flat = tuple(c for group in cites for c in group)
+            flat: tuple[Citation, ...] = ()
+            if sentence_markers:
+                flat = tuple(c for m in sentence_markers for c in _citations(view, m, position))
             plain = _plain_text(text, raw.start, raw.end, sentence_markers)
             role = classify_sentence(
                 plain,
@@ -170,20 +197,30 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
                 cited=bool(flat),
                 boilerplate=boilerplate,
                 block_is_boilerplate=block_is_boilerplate,
-                min_words=options.min_claim_words,
+                min_words=min_words,
             )
-            start = view.original(raw.start)
+            start = original(raw.start)
             line, column = position(start)
-            end_line, end_column = position(max(start, view.original(raw.end - 1)))
-            sentence_text = _SPACE_RE.sub(" ", text[raw.start : raw.end]).strip()
+            end_line, end_column = position(max(start, original(raw.end - 1)))
+            sentence_text = text[raw.start : raw.end]
+            # Most sentences are one line with single spaces: nothing to collapse. A
+            # printable string holds no white space but " " (tabs, line breaks, no-break
+            # and other Unicode spaces are not printable).
+            if "  " in sentence_text or not sentence_text.isprintable():
+                sentence_text = _SPACE_RE.sub(" ", sentence_text)
+            sentence_text = sentence_text.strip()
             sentence = Sentence(
                 sentence_text, role, start, line, column, end_line, end_column, flat
             )
             sentences.append(sentence)
-            citations.extend(flat)
-            defects.extend(_marker_defects(view, sentence, sentence_markers, position))
-            if role.is_claim:
-                for gap_start, gap_end in find_stripped_markers(text, raw.start, raw.end):
+            if flat:
+                citations.extend(flat)
+            if sentence_markers:
+                defects.extend(_marker_defects(view, sentence, sentence_markers, position))
+            if gaps and role is SentenceRole.CLAIM:
+                for gap_start, gap_end in gaps:
+                    if gap_start < raw.start or gap_end > raw.end:
+                        continue
                     offset = _gap_offset(document.text, view, gap_start, gap_end)
                     if offset is None:
                         continue

@@ -10,6 +10,7 @@ punctuation (``kompromat .``, ``Kremlin bet ,``): where a citation was removed.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
 
@@ -52,10 +53,31 @@ DATELINE_RE = re.compile(
     rf"|^\s*by\s+(?:{_NAME}){{1,5}}(?:(?:,|and|&)\s*(?:{_NAME}){{1,5}})*\.?$",
     re.IGNORECASE,
 )
+# Every dateline starts with a digit or with one of these (in any case): a keyword,
+# a month or "by". DATELINE_RE is tried only on sentences that do, as most do not.
+_DATELINE_HEADS = frozenset(
+    {
+        "ch", "fa", "pu", "up", "po", "re", "la", "fi", "da", "wr",  # checked ... written
+        "ja", "fe", "ma", "ap", "ju", "au", "se", "oc", "no", "de",  # the months
+        "by",
+    }
+)  # fmt: skip
 _CLOSERS = "\"'”’»)"
 # White space before closing punctuation that ends a clause: the stripped-marker signature.
 _STRIPPED_RE = re.compile(r"(?<=[\w\"”’'»)%])[ \t\u00a0]+(?=[.,;:!?](?:[\s\"”’'»)]|$))")
-_WORD_RE = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=16)
+def _words_regex(count: int) -> re.Pattern[str]:
+    """Matches at the start of the ``count``-th word (a run of ``\\w``), if there is one."""
+    # Possessive: a run is taken whole, never backtracked into; "\\b": a search does not
+    # retry from inside a word.
+    return re.compile(rf"\b\w++(?:\W++\w++){{{count - 1}}}")
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether ``text`` holds at least ``count`` words (runs of ``\\w``), counting no further."""
+    return count <= 0 or _words_regex(count).search(text) is not None
 
 
 class SentenceRole(enum.Enum):
@@ -84,18 +106,26 @@ def classify_sentence(
     min_words: int,
 ) -> SentenceRole:
     """Decide the role of one sentence (``text`` with its markers blanked out)."""
-    if DATELINE_RE.match(text.strip()):
+    head = text.lstrip()[:2]
+    # A non-ASCII head may still start a dateline: the regex ignores case the Unicode way
+    # ("ſ" is an "s" to it).
+    if (not head.isascii() or head[:1].isdigit() or head.lower() in _DATELINE_HEADS) and (
+        DATELINE_RE.match(text.strip())
+    ):
         return SentenceRole.DATELINE
     if not block_kind.holds_claims:
         return SentenceRole.HEADING
     stripped = text.rstrip().rstrip(_CLOSERS)
     if stripped.endswith("?"):
         return SentenceRole.QUESTION
-    if block_is_boilerplate or any(p.search(text) for p in boilerplate):
+    if block_is_boilerplate:
         return SentenceRole.BOILERPLATE
+    for pattern in boilerplate:
+        if pattern.search(text):
+            return SentenceRole.BOILERPLATE
     if not cited and not stripped.endswith((".", "!", "…", ";", ":")):
         return SentenceRole.FRAGMENT
-    if len(_WORD_RE.findall(text)) < min_words:
+    if not _has_words(text, min_words):
         return SentenceRole.FRAGMENT
     return SentenceRole.CLAIM
 

@@ -39,7 +39,10 @@ class BlockKind(enum.Enum):
     @property
     def holds_claims(self) -> bool:
         """Whether sentences in this block can be claims."""
-        return self not in {BlockKind.HEADING, BlockKind.TITLE}
+        return self not in _HOLD_NO_CLAIMS
+
+
+_HOLD_NO_CLAIMS = frozenset({BlockKind.HEADING, BlockKind.TITLE})
 
 
 @dataclass(frozen=True, slots=True)
