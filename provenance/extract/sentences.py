@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from provenance.extract.markers import Marker
@@ -54,6 +53,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 _ROMAN = r"(?i:(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
 _ENUMERATOR = re.compile(rf"(?:^|\n)[ \t]*(?:\d{{1,3}}|[A-Za-z]|{_ROMAN})\.$")
 _NEXT = re.compile(r"\s+(\S)")
+_NON_SPACE = re.compile(r"\S")
 _NEXT_AFTER_MARKER = re.compile(r"\s*(\S)")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([\w’']+)")
 _OPENERS = "\"'“‘«([¿¡*_"
@@ -79,47 +79,53 @@ def split_sentences(
     lo = bisect.bisect_left(marker_starts, start)
     hi = bisect.bisect_left(marker_starts, end)
     block_markers = markers[lo:hi]
-    inside = _marker_spans(block_markers)
+    starts = marker_starts[lo:hi]
+    ends = {m.start: m.end for m in block_markers}  # what _consume_markers jumps over
     sentences: list[RawSentence] = []
     sentence_start = _skip_space(text, start, end)
     for match in _END.finditer(text, start, end):
-        punct_start, punct_end = match.start(), match.end()
-        if punct_start < sentence_start or _in_spans(inside, punct_start):
+        punct_start, punct_end = match.span()
+        if punct_start < sentence_start:
             continue
-        stop = _consume_markers(text, punct_end, end, block_markers)
+        if ends:
+            # Punctuation inside a marker ("[@a, p. 4]") is not the prose's.
+            inside = bisect.bisect_right(starts, punct_start) - 1
+            if inside >= 0 and punct_start < block_markers[inside].end:
+                continue
+            stop = _consume_markers(text, punct_end, end, ends)
+        else:
+            stop = punct_end
         if not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
             continue
         if stop > sentence_start:
-            sentences.append(_make(sentence_start, stop, block_markers))
+            sentences.append(_make(sentence_start, stop, block_markers, starts))
         sentence_start = _skip_space(text, stop, end)
     tail_end = _rstrip(text, sentence_start, end)
     if tail_end > sentence_start:
-        sentences.append(_make(sentence_start, tail_end, block_markers))
+        sentences.append(_make(sentence_start, tail_end, block_markers, starts))
     return sentences
 
 
-def _make(start: int, end: int, markers: Iterable[Marker]) -> RawSentence:
-    return RawSentence(start, end, tuple(m for m in markers if start <= m.start < end))
+def _make(start: int, end: int, markers: list[Marker], starts: list[int]) -> RawSentence:
+    """The sentence ``[start, end)`` and its markers (``starts``: theirs, sorted)."""
+    if not markers:
+        return RawSentence(start, end, ())
+    lo = bisect.bisect_left(starts, start)
+    hi = bisect.bisect_left(starts, end, lo)
+    return RawSentence(start, end, tuple(markers[lo:hi]))
 
 
-def _marker_spans(markers: list[Marker]) -> list[tuple[int, int]]:
-    return [(m.start, m.end) for m in markers]
+def _consume_markers(text: str, pos: int, end: int, ends: dict[int, int]) -> int:
+    """Move past markers that follow the punctuation: they cite the sentence before.
 
-
-def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
-    index = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
-    return index >= 0 and spans[index][0] <= pos < spans[index][1]
-
-
-def _consume_markers(text: str, pos: int, end: int, markers: list[Marker]) -> int:
-    """Move past markers that follow the punctuation: they cite the sentence before."""
-    starts = {m.start: m.end for m in markers}
+    ``ends``: the end of each marker of the block, by its start.
+    """
     while True:
         probe = pos
         while probe < end and text[probe] in " \t":
             probe += 1
-        if probe in starts:
-            pos = starts[probe]
+        if probe in ends:
+            pos = ends[probe]
         else:
             return pos
 
@@ -139,12 +145,14 @@ def _rstrip(text: str, start: int, end: int) -> int:
 def _is_boundary(
     text: str, sentence_start: int, punct_start: int, punct_end: int, stop: int, end: int
 ) -> bool:
-    if stop >= end or not text[stop:end].strip():
+    if stop >= end:
         return True
     # After markers the white space may be missing: "claim.<sup>1</sup>Next" in HTML.
     nxt = (_NEXT if stop == punct_end else _NEXT_AFTER_MARKER).match(text, stop, end)
     if nxt is None:
-        return False  # no white space after: "15.2", "example.com", "U.S.-led"
+        # Nothing but white space to the block's end: a boundary. Otherwise no white
+        # space after: "15.2", "example.com", "U.S.-led".
+        return _NON_SPACE.search(text, stop, end) is None
     first = nxt.group(1)
     # An uppercase letter, or a letter of a script without case (Chinese, Arabic...).
     capital = first.isalpha() and not first.islower()
