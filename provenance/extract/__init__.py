@@ -55,33 +55,12 @@ class ExtractOptions:
 
 
 _COMPILED: dict[tuple[str, ...], tuple[re.Pattern[str], ...]] = {}
-_JOINED: dict[tuple[str, ...], tuple[re.Pattern[str], ...]] = {}
 
 
 def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     if patterns not in _COMPILED:
         _COMPILED[patterns] = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
     return _COMPILED[patterns]
-
-
-def _joined(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """The boilerplate patterns as one alternation (one search per sentence, not one each).
-
-    Only when that means the same: patterns with groups (a backreference would point at
-    another pattern's group) or flags of their own ("(?x)") are kept apart.
-    """
-    if patterns not in _JOINED:
-        compiled = _compile(patterns)
-        joined = compiled
-        plain = re.compile("", re.IGNORECASE).flags
-        if len(compiled) > 1 and all(p.groups == 0 and p.flags == plain for p in compiled):
-            try:
-                alternation = "|".join(f"(?:{p.pattern})" for p in compiled)
-                joined = (re.compile(alternation, re.IGNORECASE),)
-            except re.error:  # "(?i)" inside an alternation: global flags not at the start
-                pass
-        _JOINED[patterns] = joined
-    return _JOINED[patterns]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +151,7 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         # like "[   ]" and "[    1]" once the markup inside is blanked.
         markers = [m for m in markers if document.text[m.start : m.end] == m.raw]
     marker_starts = [m.start for m in markers]
-    boilerplate = _joined(options.boilerplate)
+    boilerplate = options.compiled_boilerplate()
     min_words = options.min_claim_words
     sentences: list[Sentence] = []
     citations: list[Citation] = []

@@ -42,8 +42,10 @@ _FRONT_DATE_RE = re.compile(r"^date:\s*['\"]?([^'\"\n]+)", re.M | re.I)
 _FRONT_TITLE_RE = re.compile(r"^title:\s*['\"]?([^'\"\n]+)", re.M | re.I)
 
 # A code span may wrap lines but never crosses a blank line (a paragraph's end), so a
-# stray backtick cannot swallow the paragraphs after it.
-_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
+# stray backtick cannot swallow the paragraphs after it. It opens with a whole run of
+# backticks; the pattern starts with a literal one, so a search jumps from backtick to
+# backtick instead of trying every position, and only then checks none came before.
+_CODE_SPAN_RE = re.compile(r"(`(?<!``)`*)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 # Raw HTML whose content is code or not text at all.
 _RAW_CODE_RE = re.compile(
@@ -358,7 +360,6 @@ def _blocks(
 # The level of a reference section under a line like "Sources:" rather than a heading:
 # any heading ends it.
 _LOOSE_LEVEL = 7
-_EMPHASIS_RE = re.compile(r"^[*_]+|[*_]+$")
 
 
 def _is_reference_item(line: str) -> bool:
@@ -371,7 +372,7 @@ def _loose_heading(lines: list[str], index: int) -> bool:
     Only when the next line with text is an entry (``[1]``, ``1.``, or a bullet with a
     URL), so that a paragraph or a bullet list of notes after "Notes:" is still prose.
     """
-    if not REFERENCE_HEADINGS.match(_EMPHASIS_RE.sub("", lines[index].strip())):
+    if not REFERENCE_HEADINGS.match(lines[index].strip().strip("*_")):  # "**References**"
         return False
     following = next((line for line in lines[index + 1 :] if line.strip()), "")
     if _REF_BRACKET_RE.match(following):
