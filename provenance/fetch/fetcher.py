@@ -398,6 +398,8 @@ class _Run:
                         budget -= loop.time() - began
             except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError) as exc:
                 return failure(*classify_exception(exc))
+            if hop.response.status_code != 429:
+                self.gates.recover(host_of(current))
             if self.keep_exchanges:
                 exchanges.append(_exchange_of(hop))
             if hop.location is None:

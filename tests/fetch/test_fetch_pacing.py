@@ -106,3 +106,31 @@ def test_backoff_doubles_caps_and_jitters(
 )
 def test_retry_after_parses_seconds_and_dates(header: str | None, expected: float | None) -> None:
     assert retry_after_seconds(header, now=T0) == expected
+
+
+def test_a_slowed_host_recovers_as_it_answers_again() -> None:
+    clock = FakeClock()
+    sleeper = SleepRecorder(clock)
+    gates = HostGates(
+        concurrency=1,
+        interval=timedelta(0),
+        slowed_interval=timedelta(seconds=1),
+        clock=clock,
+        sleep=sleeper,
+    )
+
+    async def request(host: str) -> None:
+        async with gates.turn(host):
+            pass
+        gates.recover(host)
+
+    async def main() -> None:
+        gates.slow_down("h", 2.0)
+        for _ in range(9):
+            await request("h")
+        await request("other")
+
+    asyncio.run(main())
+    # Paused 2 s, then spaced 1 s, 0.5 s, 0.25 s ... until the spacing is gone; the last
+    # requests to "h" and the one to "other" do not wait at all.
+    assert sleeper.calls == [2.0, 1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]
