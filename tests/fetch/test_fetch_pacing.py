@@ -133,4 +133,4 @@ def test_a_slowed_host_recovers_as_it_answers_again() -> None:
     asyncio.run(main())
     # Paused 2 s, then spaced 1 s, 0.5 s, 0.25 s ... until the spacing is gone; the last
     # requests to "h" and the one to "other" do not wait at all.
-    assert sleeper.calls == [2.0, 1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]
+    assert sleeper.calls == [2.0, 1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625]
