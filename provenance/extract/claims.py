@@ -64,7 +64,12 @@ _DATELINE_HEADS = frozenset(
 )  # fmt: skip
 _CLOSERS = "\"'”’»)"
 # White space before closing punctuation that ends a clause: the stripped-marker signature.
-_STRIPPED_RE = re.compile(r"(?<=[\w\"”’'»)%])[ \t\u00a0]+(?=[.,;:!?](?:[\s\"”’'»)]|$))")
+# The pattern starts with the white space and only then looks behind it for the word (or
+# quote, bracket, %) it follows: a search can skip to the next space, rather than test
+# the look-behind at every position.
+_STRIPPED_RE = re.compile(
+    r"[ \t\u00a0](?<=[\w\"”’'»)%][ \t\u00a0])[ \t\u00a0]*(?=[.,;:!?](?:[\s\"”’'»)]|$))"
+)
 
 
 @functools.lru_cache(maxsize=16)

@@ -80,6 +80,8 @@ IDENTIFIER_PREFIXES: dict[str, str] = {
     "wikidata": "https://www.wikidata.org/wiki/{}",
 }
 
+_LIST_SEPARATOR_RE = re.compile(r"[,;]")
+_RANGE_DASH_RE = re.compile(r"[-–—]")
 _CODE_TOKEN = re.compile(r"[A-Za-z_][\w.]*$")
 # What stands before an indexed name in an expression: "x = foo[2]", "return rows[3]".
 # Not "(": "(Jones[3])" is prose as often as "print(arr[1])" is code.
@@ -160,10 +162,13 @@ def _classify(match: re.Match[str]) -> Marker | None:
     return Marker(start, end, raw, MarkerKind.EMPTY)
 
 
+# The same bodies ("1", "2, 3", "@smith2020, p. 4") come back in every document; the
+# items are immutable, so each body is parsed once.
+@functools.lru_cache(maxsize=4096)
 def _numeric_items(body: str) -> tuple[MarkerItem, ...] | None:
     keys: list[str] = []
-    for part in re.split(r"[,;]", body):
-        bounds = re.split(r"[-–—]", part)
+    for part in _LIST_SEPARATOR_RE.split(body):
+        bounds = _RANGE_DASH_RE.split(part)
         if len(bounds) == 1:
             keys.append(str(int(bounds[0])))
             continue
@@ -177,6 +182,7 @@ def _numeric_items(body: str) -> tuple[MarkerItem, ...] | None:
     return tuple(MarkerItem(k, CitationKind.NUMERIC) for k in unique)
 
 
+@functools.lru_cache(maxsize=4096)
 def _pandoc_items(body: str) -> tuple[MarkerItem, ...] | None:
     items: list[MarkerItem] = []
     for part in body.split(";"):
@@ -200,7 +206,12 @@ def _looks_like_code(text: str, start: int, end: int) -> bool:
     A chain of glued brackets is judged as a whole: the ``[2]`` of ``a[1][2] = 3`` is
     indexing like the ``[1]``, the ``[3]`` of ``see[2][3].`` a citation like the ``[2]``.
     """
-    while (previous := _GLUED_BEFORE.search(text, max(0, start - 66), start)) is not None:
+    # Only a "]" right before the bracket can end a glued one (or one before a line break,
+    # as "$" matches before a final line break too: "f[3]\n[1]" counts as glued).
+    while text.endswith(("]", "]\n"), 0, start):
+        previous = _GLUED_BEFORE.search(text, max(0, start - 66), start)
+        if previous is None:
+            break
         start = previous.start()
     if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_)"):
         return False  # "claim [1]": a space before the bracket is never code
