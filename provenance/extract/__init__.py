@@ -20,7 +20,7 @@ from provenance.extract.claims import (
 )
 from provenance.extract.html import read_html
 from provenance.extract.markdown import read_markdown
-from provenance.extract.markers import Marker, MarkerItem, MarkerKind, find_markers
+from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
 from provenance.extract.sentences import split_sentences
 from provenance.extract.view import IgnoreDirective, ProseView, ReferenceEntry
@@ -166,9 +166,7 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         gaps = list(find_stripped_markers(text, block.start, block.end))
         for raw in split_sentences(text, block.start, block.end, markers, marker_starts):
             sentence_markers = raw.markers
-            flat: tuple[Citation, ...] = ()
-            if sentence_markers:
-                flat = tuple(c for m in sentence_markers for c in _citations(view, m, position))
+            flat = _citations(sentence_markers, original, position) if sentence_markers else ()
             plain = _plain_text(text, raw.start, raw.end, sentence_markers)
             role = classify_sentence(
                 plain,
@@ -253,16 +251,21 @@ def _plain_text(text: str, start: int, end: int, markers: tuple[Marker, ...]) ->
     return "".join(parts)
 
 
-def _citations(view: ProseView, marker: Marker, position: _Position) -> tuple[Citation, ...]:
-    if marker.kind is not MarkerKind.CITATION:
-        return ()
-    offset = view.original(marker.start)
-    line, column = position(offset)
-    return tuple(_citation(item, marker, offset, line, column) for item in marker.items)
-
-
-def _citation(item: MarkerItem, marker: Marker, offset: int, line: int, column: int) -> Citation:
-    return Citation(item.key, item.kind, marker.raw, offset, line, column, item.locator)
+def _citations(
+    markers: tuple[Marker, ...], original: Callable[[int], int], position: _Position
+) -> tuple[Citation, ...]:
+    """What a sentence's markers cite, each citation at its marker's place."""
+    citations = []
+    for marker in markers:
+        if marker.kind is not MarkerKind.CITATION:
+            continue
+        offset = original(marker.start)
+        line, column = position(offset)
+        for item in marker.items:
+            citations.append(
+                Citation(item.key, item.kind, marker.raw, offset, line, column, item.locator)
+            )
+    return tuple(citations)
 
 
 def _marker_defects(

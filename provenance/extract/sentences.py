@@ -163,8 +163,13 @@ def _is_boundary(
         return True  # "!", "?", "...", "…", '."': the capital decides
     if punct_start > sentence_start and text[punct_start - 1] in " \t":
         return True  # "kompromat . Next": a stripped marker, still a sentence end
-    if _ENUMERATOR.search(text, max(0, punct_start - 12), punct_start + 1):
-        return False  # "1. The first point" at the start of a line
+    # "1. The first point" at the start of a line. (Only looked for when a line starts
+    # near enough: "^" matches at the text's start, not at the window's.)
+    window = max(0, punct_start - 12)
+    if (window == 0 or text.find("\n", window, punct_start) != -1) and _ENUMERATOR.search(
+        text, window, punct_start + 1
+    ):
+        return False
     word_match = _WORD_BEFORE.search(text, max(sentence_start, punct_start - 24), punct_start + 1)
     if word_match is None:
         return True
