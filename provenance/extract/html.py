@@ -20,9 +20,7 @@ import re
 import warnings
 from array import array
 from html.parser import HTMLParser
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
-from bs4.exceptions import ParserRejectedMarkup
+from typing import TYPE_CHECKING
 
 from provenance.extract.plaintext import REFERENCE_HEADINGS, _directive
 from provenance.extract.view import (
@@ -34,6 +32,12 @@ from provenance.extract.view import (
     find_url,
     parse_ignore,
 )
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+
+# BeautifulSoup is imported by the functions that use it, on the first HTML document: it
+# takes about 0.1 s to import, a tenth of the time a 5 MB Markdown-only check may take.
 
 __all__ = ["read_html"]
 
@@ -282,6 +286,8 @@ class _ProseParser(HTMLParser):
 
 def read_html(text: str) -> ProseView:
     """Build the prose view of an HTML document."""
+    from bs4 import Tag
+
     parser = _ProseParser(text)
     # An unterminated comment runs to the end of the file (as in a browser); the
     # parser would hand it over as text instead.
@@ -315,6 +321,9 @@ _HEADING_RE = re.compile(r"^h[1-6]$")
 
 def _soup(text: str) -> BeautifulSoup:
     """The page parsed by BeautifulSoup, even when it holds a ``<![`` the parser rejects."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+    from bs4.exceptions import ParserRejectedMarkup
+
     # A document is HTML because its name says so, even when its text looks like a URL
     # or a file name (BeautifulSoup warns then) or like XML.
     with warnings.catch_warnings():
@@ -333,6 +342,8 @@ def _soup(text: str) -> BeautifulSoup:
 
 def _reference_lists(soup: BeautifulSoup) -> list[Tag]:
     """``<ol class="references">`` and kin, and the list right under a References heading."""
+    from bs4 import Tag
+
     lists: list[Tag] = []
     for tag in soup.find_all(["ol", "ul", "section", "div", "aside"]):
         marks = " ".join(
@@ -401,6 +412,8 @@ def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
 
 
 def _date_hint(soup: BeautifulSoup) -> str | None:
+    from bs4 import Tag
+
     for prop in ("article:published_time", "datePublished", "date", "dc.date", "DC.date"):
         meta = soup.find("meta", attrs={"property": prop})
         meta = meta or soup.find("meta", attrs={"name": prop})
