@@ -308,7 +308,6 @@ def _blocks(
             close()
             spans.append((offset, end))
             continue
-        next_line = masked_lines[index + 1] if index + 1 < len(lines) else ""
         content_start = offset
         quote = _QUOTE_RE.match(line)
         if quote is not None:
@@ -329,7 +328,8 @@ def _blocks(
                 marker_end = task.end()
             current = [marker_end, end]
             continue
-        header = _TABLE_SEP_RE.match(next_line) is not None
+        next_line = masked_lines[index + 1] if index + 1 < len(lines) else ""
+        header = "|" in rest and _TABLE_SEP_RE.match(next_line) is not None
         if "|" in rest and (header or kind is BlockKind.TABLE_ROW):
             close()
             # Each cell is a block of its own, as in HTML; the row above the |---| line

@@ -58,13 +58,16 @@ _LINK_RE = re.compile(
     r"\[([^\[\]\n]*)\]\(\s*((?:[^\s()]|\([^\s()]*\))*)(?:\s+\"[^\"]*\"|\s+'[^']*')?\s*\)"
 )
 
+_TITLE_SPACE_RE = re.compile(r"[<>\"]|\s+")
+
 
 def reference_entry(key: str, rest: str, offset: int) -> ReferenceEntry:
     """Build a reference entry from the text after its key."""
-    rest = _LINK_RE.sub(r"\1 \2", rest)
+    if "[" in rest:  # (most entries hold no Markdown link)
+        rest = _LINK_RE.sub(r"\1 \2", rest)
     url = find_url(rest)
     bare = rest if url is None else rest.replace(url, "")
-    title = re.sub(r"[<>\"]|\s+", " ", bare).strip(" .,-–—:") or None
+    title = _TITLE_SPACE_RE.sub(" ", bare).strip(" .,-–—:") or None
     return ReferenceEntry(key=key, url=url, title=title, offset=offset)
 
 
