@@ -142,6 +142,20 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
+def _word_before(text: str, start: int, stop: int) -> str | None:
+    """The word the full stop at ``stop`` ends, as ``_WORD_BEFORE`` finds it after ``start``.
+
+    Usually a plain word after a space ("review", "Dr", "U.S"): taken without a regex,
+    which would try every position of the window.
+    """
+    space = text.rfind(" ", start, stop)
+    word = text[space + 1 if space >= 0 else start : stop]
+    if word[:1].isalpha() and word.isascii() and word.replace(".", "").isalpha():
+        return word  # ASCII letters and dots, starting with a letter, after a space
+    match = _WORD_BEFORE.search(text, start, stop + 1)
+    return None if match is None else match.group(1)
+
+
 def _is_boundary(
     text: str, sentence_start: int, punct_start: int, punct_end: int, stop: int, end: int
 ) -> bool:
@@ -170,10 +184,9 @@ def _is_boundary(
         text, window, punct_start + 1
     ):
         return False
-    word_match = _WORD_BEFORE.search(text, max(sentence_start, punct_start - 24), punct_start + 1)
-    if word_match is None:
+    word = _word_before(text, max(sentence_start, punct_start - 24), punct_start)
+    if word is None:
         return True
-    word = word_match.group(1)
     lower = word.lower().rstrip(".")
     if len(word) == 1 and word.isupper():
         return False  # an initial: "J. Smith"

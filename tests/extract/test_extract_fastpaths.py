@@ -22,6 +22,7 @@ from provenance.extract.claims import (
     classify_sentence,
 )
 from provenance.extract.markdown import _CODE_SPAN_RE, read_markdown
+from provenance.extract.sentences import _WORD_BEFORE, _word_before
 from provenance.extract.view import BlockKind
 from provenance.rules import RuleId
 from tests.extract.helpers import document, run
@@ -59,6 +60,16 @@ def test_code_spans_are_the_plain_pattern_s(text):
 def test_stripped_markers_are_the_plain_pattern_s(text, pos, endpos):
     found = [m.span() for m in _STRIPPED_RE.finditer(text, pos, endpos)]
     assert found == [m.span() for m in _PLAIN_STRIPPED_RE.finditer(text, pos, endpos)]
+
+
+@_SETTINGS
+@given(_pieces("Dr", "U.S", "review", "a", " ", ".", "..", "\n", "é", "1", "-"), st.integers(0, 30))
+def test_the_word_before_a_full_stop_is_the_regex_s(text, start):
+    text += "."  # the full stop the word ends
+    stop = len(text) - 1
+    start = min(start, stop)
+    match = _WORD_BEFORE.search(text, start, stop + 1)
+    assert _word_before(text, start, stop) == (None if match is None else match.group(1))
 
 
 @_SETTINGS
