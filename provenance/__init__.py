@@ -12,8 +12,9 @@ here are internal.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from provenance._lazy import exports
 
 if TYPE_CHECKING:
     from provenance.archive import Snapshot, SnapshotStore, VerifyReport
@@ -160,15 +161,4 @@ _EXPORTS: dict[str, str] = {
     "run_check": "provenance.check",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = exports(globals(), _EXPORTS)

@@ -123,8 +123,7 @@ RULES: dict[RuleId, Rule] = {
             RuleId.SOFT_404,
             Severity.ERROR,
             "A cited source answers 200 but is a 'not found' page or a redirect to the home page.",
-            "The page is gone although the server says otherwise: replace or archive the"
-            " citation.",
+            "The page is gone although the server says otherwise: replace or archive the citation.",
         ),
         Rule(
             RuleId.MOVED_SOURCE,

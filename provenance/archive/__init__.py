@@ -7,8 +7,9 @@ up, ``text``/``read_payload`` read them back, ``verify`` checks the whole archiv
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from provenance._lazy import exports
 
 if TYPE_CHECKING:
     from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
@@ -36,15 +37,4 @@ _EXPORTS: dict[str, str] = {
     "VerifyReport": "provenance.archive.models",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = exports(globals(), _EXPORTS)

@@ -7,8 +7,9 @@ implies its ``verdict`` (alive, dead, unverifiable).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from provenance._lazy import exports
 
 if TYPE_CHECKING:
     from provenance.fetch.cache import DEFAULT_CACHE_DIR, CacheEntry, FetchCache
@@ -80,15 +81,4 @@ _EXPORTS: dict[str, str] = {
     "system_resolver": "provenance.fetch.policy",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = exports(globals(), _EXPORTS)
