@@ -462,7 +462,10 @@ class Checker:
             result = run.result_for(record.url) if record.url else None
             if result is None:
                 continue
-            rule = _SOURCE_RULES.get(result.reason) or _VERDICT_RULES.get(result.verdict)
+            if result.reason in _SOURCE_RULES:
+                rule = _SOURCE_RULES[result.reason]
+            else:
+                rule = _VERDICT_RULES.get(result.verdict)
             if rule is None:
                 continue
             message = _source_message(record, result)

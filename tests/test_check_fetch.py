@@ -189,3 +189,22 @@ def test_cli_check_snapshots_show_and_verify(project, server, cli):
     assert verified.code == ExitCode.OK
     assert "ok" in verified.err
     assert cli("check", "--no-fetch", "--offline", "doc.md").code == ExitCode.INPUT_ERROR
+
+
+def test_network_down_is_not_rot(project, cli):
+    # Nothing listens on port 9 of either loopback host: every host fails to connect.
+    (project / "sources.toml").write_text(
+        '[documents."doc.md".sources.1]\nurl = "http://127.0.0.1:9/a"\n\n'
+        '[documents."doc.md".sources.2]\nurl = "http://127.0.0.2:9/b"\n'
+    )
+    (project / "doc.md").write_text("A claim [1]. Another claim [2].\n")
+    (project / "provenance.toml").write_text(
+        "[fetch]\nrecheck_delay_s = 0\nbackoff_base_s = 0\nmax_retries = 0\n"
+    )
+    result = cli("check", "--allow-private", "--format", "json", "-o", "-", "doc.md")
+    report = json.loads(result.out)
+    assert report["fetch"]["offline"] is True
+    assert [s["reason"] for s in report["sources"]] == ["offline", "offline"]
+    assert report["findings"] == []  # nothing dead, nothing even "unverifiable"
+    assert "the network looks down" in result.err
+    assert result.code == ExitCode.OK
