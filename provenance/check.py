@@ -28,13 +28,12 @@ from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
 from provenance.extract.markers import identifier_url
 from provenance.extract.view import IgnoreDirective, ReferenceEntry
-from provenance.fetch.models import FetchResult, Reason, Verdict
+from provenance.fetch.models import Verdict
 from provenance.models import (
     CitationKind,
     CitationReport,
     ClaimReport,
     DocumentReport,
-    FetchSummary,
     Finding,
     Report,
     SourceReport,
@@ -42,6 +41,13 @@ from provenance.models import (
 )
 from provenance.rules import RULES, RuleId
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+from provenance.verdicts import (
+    fetch_summary,
+    rule_for,
+    source_message,
+    source_report,
+    with_verdicts,
+)
 
 if TYPE_CHECKING:
     from provenance.fetch import FetchRun
@@ -158,7 +164,7 @@ class Checker:
         run = self._gather(usage)
         if run is not None:
             findings.extend(self._source_findings(usage, run))
-            documents = _with_verdicts(documents, usage, run)
+            documents = with_verdicts(documents, _verdicts(usage, run))
         findings.sort(key=Finding.sort_key)
         sources = self._source_reports(usage, run)
         full_report = Report(
@@ -168,7 +174,7 @@ class Checker:
             documents=documents,
             sources=sources,
             findings=findings,
-            fetch=_fetch_summary(self.evidence.mode, run, sources),
+            fetch=fetch_summary(self.evidence.mode, run, sources),
         )
         return CheckResult(report=full_report, errors=errors, catalog=self.catalog, fetch=run)
 
@@ -457,118 +463,31 @@ class Checker:
         return gather_evidence(urls, self.evidence, now=self.clock())
 
     def _source_findings(self, usage: _Usage, run: FetchRun) -> list[Finding]:
+        """A finding at every marker that cites a dead, moved or unverifiable source."""
         findings = []
         for record in usage.records.values():
             result = run.result_for(record.url) if record.url else None
-            if result is None:
+            rule = rule_for(result) if result is not None else None
+            if result is None or rule is None:
                 continue
-            if result.reason in _SOURCE_RULES:
-                rule = _SOURCE_RULES[result.reason]
-            else:
-                rule = _VERDICT_RULES.get(result.verdict)
-            if rule is None:
-                continue
-            message = _source_message(record, result)
+            message = source_message(record, result)
             for path, line, column, marker in usage.places.get(record.id, []):
                 finding = self._finding(
                     rule, path, line, column, f"{marker} {message}", record.url, record.id
                 )
-                if not self._apply_ignores([finding], usage.ignores.get(path, []), path):
-                    continue
-                findings.append(finding)
+                if self._apply_ignores([finding], usage.ignores.get(path, []), path):
+                    findings.append(finding)
         return findings
 
     def _source_reports(self, usage: _Usage, run: FetchRun | None) -> list[SourceReport]:
-        reports = []
-        for record in sorted(usage.records.values(), key=lambda r: r.id):
-            result = run.result_for(record.url) if record.url and run is not None else None
-            fetched: dict[str, object] = {}
-            if result is not None:
-                fetched = {
-                    "verdict": result.verdict,
-                    "reason": result.reason,
-                    "http_status": result.http_status,
-                    "final_url": result.final_url,
-                    "redirects": list(result.redirects),
-                    "fetched_at": result.fetched_at,
-                    "digest": result.digest,
-                    "from_cache": result.from_cache,
-                    "evidence": result.evidence or result.error,
-                }
-            reports.append(
-                SourceReport.model_validate(
-                    {
-                        "id": record.id,
-                        "url": record.url,
-                        "title": record.title,
-                        "origin": record.origin,
-                        "cited_by": usage.counts[record.id],
-                        "valid": record.valid,
-                        **fetched,
-                    }
-                )
+        return [
+            source_report(
+                record,
+                usage.counts[record.id],
+                run.result_for(record.url) if record.url and run is not None else None,
             )
-        return reports
-
-
-# Which finding a fetch result gives, by reason first, then by verdict.
-_SOURCE_RULES: dict[Reason, RuleId | None] = {
-    Reason.SOFT_404: RuleId.SOFT_404,
-    Reason.MOVED: RuleId.MOVED_SOURCE,
-    Reason.OFFLINE: None,  # the network failed, not the source: say nothing about it
-}
-_VERDICT_RULES: dict[Verdict, RuleId] = {
-    Verdict.DEAD: RuleId.DEAD_SOURCE,
-    Verdict.UNVERIFIABLE: RuleId.UNVERIFIABLE_SOURCE,
-}
-
-
-def _source_message(record: SourceRecord, result: FetchResult) -> str:
-    status = f" (HTTP {result.http_status})" if result.http_status else ""
-    detail = result.evidence or result.error
-    if result.reason is Reason.MOVED:
-        return f"cites {record.url}, which moved permanently to {result.final_url}"
-    text = f"cites {record.url}, which is {result.verdict.value}: {result.reason.value}{status}"
-    return text + (f"; {detail}" if detail else "")
-
-
-def _with_verdicts(
-    documents: list[DocumentReport], usage: _Usage, run: FetchRun
-) -> list[DocumentReport]:
-    """Give every claim the verdict of each source it cites."""
-    verdicts: dict[str, Verdict | None] = {}
-    for record in usage.records.values():
-        result = run.result_for(record.url) if record.url else None
-        verdicts[record.id] = result.verdict if result is not None else None
-    return [
-        document.model_copy(
-            update={
-                "claims": [
-                    claim.model_copy(
-                        update={"verdicts": {s: verdicts.get(s) for s in claim.sources}}
-                    )
-                    for claim in document.claims
-                ]
-            }
-        )
-        for document in documents
-    ]
-
-
-def _fetch_summary(
-    mode: FetchMode, run: FetchRun | None, sources: list[SourceReport]
-) -> FetchSummary:
-    if run is None:
-        return FetchSummary(mode=mode.value)
-    counts = Counter(s.verdict.value for s in sources if s.verdict is not None)
-    return FetchSummary(
-        mode=mode.value,
-        offline=run.offline,
-        urls=len(run.results),
-        requests=run.requests,
-        from_cache=sum(1 for r in run.results.values() if r.from_cache),
-        verdicts=dict(sorted(counts.items())),
-    )
+            for record in sorted(usage.records.values(), key=lambda r: r.id)
+        ]
 
 
 _GAP_RE = re.compile(r"[ \t\u00a0]+([.,;:!?])")
@@ -586,6 +505,14 @@ def _stripped_message(text: str, offset: int) -> str:
 
 def _event_path(item: Path | DocumentError, root: Path) -> str:
     return item.path or "" if isinstance(item, DocumentError) else display_path(item, root)
+
+
+def _verdicts(usage: _Usage, run: FetchRun) -> dict[str, Verdict | None]:
+    verdicts: dict[str, Verdict | None] = {}
+    for record in usage.records.values():
+        result = run.result_for(record.url) if record.url else None
+        verdicts[record.id] = result.verdict if result is not None else None
+    return verdicts
 
 
 def _silences(directive: IgnoreDirective, finding: Finding) -> bool:
