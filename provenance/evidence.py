@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import enum
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,6 +140,12 @@ class _Archiver:
         self._pending: list[_Fetched] = []
         self._pending_bytes = 0
         self._failures: dict[str, FetchResult] = {}
+        # One writer thread archives a batch while the event loop goes on fetching: the
+        # archive's fsyncs, SQLite, zlib and lxml work release the GIL, so the second
+        # core does them. One thread keeps batches in order; at most one batch waits
+        # behind the one being written, so memory stays bounded.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-archive")
+        self._in_flight: Future[list[FetchResult]] | None = None
 
     def __call__(self, result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
         if not exchanges and result.reason.is_network_failure:
@@ -155,16 +162,34 @@ class _Archiver:
         return result
 
     def flush(self) -> None:
-        """Archive the fetches collected so far (they leave the buffer even if that fails)."""
+        """Hand the fetches collected so far to the writer (they leave the buffer either way).
+
+        Raises the error of the previous batch, if writing it failed.
+        """
         batch, self._pending, self._pending_bytes = self._pending, [], 0
+        self.wait()
         if batch:
-            self._record_many(batch)
+            self._in_flight = self._writer.submit(self._record_many, batch)
+
+    def wait(self) -> None:
+        """Block until the batch being written, if any, is on disk (re-raising its error)."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.result()
+
+    def close(self) -> None:
+        """Wait for the last batch to be written and stop the writer."""
+        try:
+            self.wait()
+        finally:
+            self._writer.shutdown(wait=True)
 
     def finish(self, run: FetchRun) -> None:
         """At the end of the run: archive the rest, and each deferred failure as it ended."""
         self._pending += [(run.results.get(k, r), ()) for k, r in self._failures.items()]
         self._failures.clear()
         self.flush()
+        self.wait()
 
     def salvage(self, error: BaseException) -> None:
         """The run is failing with ``error``: archive what was fetched all the same.
@@ -174,6 +199,7 @@ class _Archiver:
         """
         try:
             self.flush()
+            self.wait()
         except Exception as archive_error:
             error.add_note(f"archiving the fetches made so far failed too: {archive_error}")
 
@@ -184,6 +210,7 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
 
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None
     cache = FetchCache(options.cache_dir) if options.cache_dir is not None else None
+    archiver: _Archiver | None = None
     try:
         if store is not None:
             store.open()
@@ -208,6 +235,8 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             archiver.finish(run)
         return run
     finally:
+        if archiver is not None:
+            archiver.close()
         if cache is not None:
             cache.close()
         if store is not None:

@@ -46,6 +46,7 @@ def test_the_hook_archives_every_256_fetches_and_the_rest_at_the_end() -> None:
     fetches = [_fetch(n) for n in range(600)]
     for fetched, exchanges in fetches:
         assert hook(fetched, exchanges) is fetched  # unchanged: buffered, not yet archived
+    hook.wait()  # batches are written on the archive's own thread
     assert [len(b) for b in recorder.batches] == [256, 256]
     hook.finish(FetchRun(results={}))
     assert [len(b) for b in recorder.batches] == [256, 256, 88]
@@ -60,6 +61,7 @@ def test_the_hook_archives_sooner_when_bodies_add_up(monkeypatch: pytest.MonkeyP
     big = "https://big.example/"
     for _ in range(5):
         hook(result(big), [exchange(big, b"x" * 400)])
+    hook.wait()
     assert [len(b) for b in recorder.batches] == [3]
 
 
