@@ -50,7 +50,11 @@ class FetchCache:
     def __init__(self, directory: str | os.PathLike[str] = DEFAULT_CACHE_DIR) -> None:
         self.directory = Path(directory)
         try:
-            self._store = diskcache.Cache(str(self.directory))
+            # No memory map and a small page cache: a run touches each entry once or
+            # twice, and diskcache's defaults (64 MiB mapped, 32 MiB cached) sit in RSS.
+            self._store = diskcache.Cache(
+                str(self.directory), sqlite_mmap_size=0, sqlite_cache_size=256
+            )
         except (OSError, sqlite3.Error) as exc:
             raise FetchError(f"cannot open the fetch cache in {self.directory}: {exc}") from exc
 
