@@ -93,7 +93,6 @@ class _Run:
     errors: list[InputError]
     findings: list[Finding] = field(default_factory=list)
     documents: list[DocumentReport] = field(default_factory=list)
-    checked: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -154,13 +153,8 @@ class Checker:
                 gc.freeze()
         finally:
             gc.unfreeze()
-        errors, findings, documents, checked = (
-            state.errors,
-            state.findings,
-            state.documents,
-            state.checked,
-        )
-        findings.extend(self._catalog_findings(usage, checked, whole_project))
+        errors, findings, documents = state.errors, state.findings, state.documents
+        findings.extend(self._catalog_findings(usage, whole_project))
         run = self._gather(usage)
         if run is not None:
             findings.extend(self._source_findings(usage, run))
@@ -193,7 +187,6 @@ class Checker:
             state.errors.append(exc)
             state.findings.append(self._error_finding(exc))
             return
-        state.checked.add(display)
         report, doc_findings = self._check_document(document, usage)
         state.documents.append(report)
         state.findings.extend(doc_findings)
@@ -414,9 +407,7 @@ class Checker:
             )
         return findings
 
-    def _catalog_findings(
-        self, usage: _Usage, checked: set[str], whole_project: bool
-    ) -> list[Finding]:
+    def _catalog_findings(self, usage: _Usage, whole_project: bool) -> list[Finding]:
         findings = []
         for error in self.catalog.errors:
             findings.append(

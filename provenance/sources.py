@@ -206,7 +206,7 @@ def _load(catalog: SourceCatalog, data: dict[str, Any], lines: dict[tuple[str, .
             record_where = (*where, "sources", key)
             record_id = f"{relpath}#{key}"
             if isinstance(value, str):
-                records[key] = _alias(record_id, value, record_where, catalog, lines)
+                records[key] = _alias(value, record_where, catalog, lines)
             elif isinstance(value, dict):
                 records[key] = _record(record_id, key, value, record_where, catalog, lines)
             else:
@@ -231,7 +231,6 @@ def _table(
 
 
 def _alias(
-    record_id: str,
     target: str,
     where: tuple[str, ...],
     catalog: SourceCatalog,

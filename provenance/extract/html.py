@@ -22,13 +22,14 @@ from array import array
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-from provenance.extract.plaintext import REFERENCE_HEADINGS, _directive
+from provenance.extract.plaintext import REFERENCE_HEADINGS
 from provenance.extract.view import (
     Block,
     BlockKind,
     IgnoreDirective,
     ProseView,
     ReferenceEntry,
+    directive_at,
     find_url,
     parse_ignore,
 )
@@ -261,7 +262,7 @@ class _ProseParser(HTMLParser):
             close = self._text.find(">", start + 4 + len(data))
             end = len(self._text) if close == -1 else close + 1
             # Alone on its line it applies to the next line with text, as in Markdown...
-            directive = _directive(self._text, start, end, *parsed)
+            directive = directive_at(self._text, start, end, *parsed)
             if directive.line != self.getpos()[0] and not directive.whole_file:
                 # ... which in HTML is the next line with prose: "<p>" alone on the next
                 # line is markup; the claim starts on the line after.

@@ -15,16 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from provenance.extract.plaintext import REFERENCE_HEADINGS, _directive, reference_entry
+from provenance.extract.plaintext import REFERENCE_HEADINGS, reference_entry
 from provenance.extract.view import (
     Block,
     BlockKind,
     IgnoreDirective,
     ProseView,
     ReferenceEntry,
+    directive_at,
     find_url,
+    parse_ignore,
 )
-from provenance.extract.view import parse_ignore as _parse_ignore
 
 __all__ = ["read_markdown"]
 
@@ -189,9 +190,9 @@ def _mask_comments(text: str, masked: str) -> tuple[str, list[IgnoreDirective]]:
     ignores = []
     spans = []
     for match in _COMMENT_RE.finditer(masked):  # code already blanked: a comment there is code
-        parsed = _parse_ignore(text[match.start() : match.end()])
+        parsed = parse_ignore(text[match.start() : match.end()])
         if parsed is not None:
-            ignores.append(_directive(text, match.start(), match.end(), *parsed))
+            ignores.append(directive_at(text, match.start(), match.end(), *parsed))
         spans.append(match.span())
     masked = _RAW_CODE_RE.sub(_blank_match, _blank_spans(masked, spans))
     return masked, ignores

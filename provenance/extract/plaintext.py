@@ -19,6 +19,7 @@ from provenance.extract.view import (
     IgnoreDirective,
     ProseView,
     ReferenceEntry,
+    directive_at,
     find_url,
     parse_ignore,
 )
@@ -92,25 +93,9 @@ def _mask_comments(text: str, chars: list[str]) -> list[IgnoreDirective]:
     for match in _COMMENT_RE.finditer(text):
         parsed = parse_ignore(match.group(0))
         if parsed is not None:
-            ignores.append(_directive(text, match.start(), match.end(), *parsed))
+            ignores.append(directive_at(text, match.start(), match.end(), *parsed))
         blank(chars, match.start(), match.end())
     return ignores
-
-
-def _directive(
-    text: str, start: int, end: int, whole_file: bool, rules: frozenset[str]
-) -> IgnoreDirective:
-    """An ignore comment applies to its own line, or to the next line with text if alone."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end == -1 else line_end
-    line = text.count("\n", 0, start) + 1
-    alone = not (text[line_start:start].strip() or text[end:line_end].strip())
-    if alone:
-        rest = text[line_end:]
-        skipped = len(rest) - len(rest.lstrip())
-        line = text.count("\n", 0, min(len(text), line_end + skipped)) + 1
-    return IgnoreDirective(line=line, rules=rules, whole_file=whole_file)
 
 
 def _mask_definitions(text: str, chars: list[str]) -> list[ReferenceEntry]:

@@ -21,6 +21,7 @@ __all__ = [
     "IgnoreDirective",
     "ProseView",
     "ReferenceEntry",
+    "directive_at",
     "find_url",
     "parse_ignore",
 ]
@@ -125,3 +126,23 @@ def find_url(text: str) -> str | None:
     if match is None:
         return None
     return match.group(0).rstrip(".,;:")
+
+
+def directive_at(
+    text: str, start: int, end: int, whole_file: bool, rules: frozenset[str]
+) -> IgnoreDirective:
+    """The directive of the ignore comment at ``text[start:end]``.
+
+    It applies to its own line, or, when the comment stands alone, to the next line
+    with text. Shared by every reader, so the rule is the same in all formats.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    line = text.count("\n", 0, start) + 1
+    alone = not (text[line_start:start].strip() or text[end:line_end].strip())
+    if alone:
+        rest = text[line_end:]
+        skipped = len(rest) - len(rest.lstrip())
+        line = text.count("\n", 0, min(len(text), line_end + skipped)) + 1
+    return IgnoreDirective(line=line, rules=rules, whole_file=whole_file)
