@@ -133,15 +133,26 @@ class Checker:
             (rule, re.compile(rule.text) if rule.text else None) for rule in settings.ignore
         ]
 
-    def run(self, specs: Iterable[str], *, whole_project: bool = False) -> CheckResult:
+    def run(
+        self,
+        specs: Iterable[str],
+        *,
+        whole_project: bool = False,
+        only: Callable[[str], bool] | None = None,
+    ) -> CheckResult:
         """Check the documents named by ``specs`` (files, directories, globs).
 
         ``whole_project`` says the run covers every document, so shared sources
-        that nothing cites are reported as unused.
+        that nothing cites are reported as unused. ``only``, given a document's
+        display path, picks the documents to check (e.g. those changed in git).
         """
         state = _Run(errors=list(self.catalog.errors))
         usage = _Usage()
         paths = list(expand_paths(specs, base=self.root))
+        if only is not None:
+            paths = [
+                p for p in paths if isinstance(p, DocumentError) or only(display_path(p, self.root))
+            ]
         # What the run keeps (the report) only grows; freezing it after each document
         # keeps the garbage collector from rescanning it again and again.
         gc.freeze()
@@ -565,12 +576,14 @@ def run_check(
     clock: Callable[[], dt.datetime] = _utcnow,
     on_event: Callable[[CheckEvent], None] | None = None,
     evidence: EvidenceOptions | None = None,
+    only: Callable[[str], bool] | None = None,
 ) -> CheckResult:
     """Check ``specs`` (or, with none, the project's documents) and return the report.
 
     With no ``specs`` the run covers the whole project: the ``paths`` setting plus
     every document sources.toml names; shared sources nothing cites are then
-    reported as unused.
+    reported as unused. ``only`` (a predicate on display paths) narrows the run to
+    some of those documents; unused sources are then not reported.
     """
     sources_path = sources if sources is not None else root / settings.sources
     catalog = load_sources(
@@ -587,4 +600,4 @@ def run_check(
     checker = Checker(
         settings, catalog, root=root, clock=clock, on_event=on_event, evidence=evidence
     )
-    return checker.run(specs, whole_project=whole_project)
+    return checker.run(specs, whole_project=whole_project and only is None, only=only)

@@ -11,23 +11,32 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import json
+import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from provenance import __version__
+from provenance.baseline import (
+    DEFAULT_BASELINE,
+    apply_baseline,
+    load_baseline,
+    make_baseline,
+    render_baseline,
+)
 from provenance.check import CheckEvent, CheckResult, run_check
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
-from provenance.formats import FORMATS, REPORT_FILES
+from provenance.formats import DEFAULT_REPORTS, FORMATS, REPORT_FILES
 from provenance.importer import import_references
-from provenance.models import Report
+from provenance.models import Report, load_report
 from provenance.rules import RULES, RuleId, Severity
 
 if TYPE_CHECKING:
@@ -181,6 +190,23 @@ def cli() -> None:
     " up. Default: error. Example: --fail-on stripped-marker,uncited-claim",
 )
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fail only on findings not recorded in this baseline (made by `provenance baseline`);"
+    " the rest are reported as baselined. Default: the `baseline` setting, if any."
+    " Example: --baseline provenance-baseline.json",
+)
+@click.option(
+    "--changed-since",
+    default=None,
+    metavar="REF",
+    help="Check only documents changed since this git ref (merge base to working tree, plus"
+    " untracked files) and report only claims on changed lines. Example: --changed-since"
+    " origin/main",
+)
+@click.option(
     "--no-fetch",
     is_flag=True,
     help="Check citations and claims only; fetch no source. Example: --no-fetch",
@@ -259,6 +285,8 @@ def check(
     reports_dir: Path | None,
     fail_under: float | None,
     fail_on: str | None,
+    baseline_file: Path | None,
+    changed_since: str | None,
     no_fetch: bool,
     offline: bool,
     refresh: bool,
@@ -283,6 +311,7 @@ def check(
       provenance check --no-fetch examples/factually-trump-putin.txt
       provenance check --format json -o - docs/ | jq .summary
       provenance check --fail-under 90 --fail-on never articles/
+      provenance check --no-fetch --changed-since origin/main --baseline provenance-baseline.json
     """
     with _handle_errors(debug):
         root = Path.cwd()
@@ -303,6 +332,9 @@ def check(
         fetch_settings = settings.fetch.model_copy(
             update={k: v for k, v in overrides.items() if v is not None}
         )
+        if baseline_file is None and settings.baseline is not None:
+            baseline_file = root / settings.baseline
+        baseline = load_baseline(baseline_file) if baseline_file is not None else None
         progress = None if quiet else _progress()
         evidence = EvidenceOptions(
             mode=mode,
@@ -311,7 +343,12 @@ def check(
             cache_dir=cache_dir or root / settings.cache,
             on_progress=progress.fetched if progress else None,
         )
-        result = run_check(
+        checker: Callable[..., CheckResult] = run_check
+        if changed_since is not None:
+            from provenance.changes import check_changed
+
+            checker = functools.partial(check_changed, ref=changed_since)
+        result = checker(
             list(paths),
             root=root,
             settings=settings,
@@ -321,7 +358,10 @@ def check(
         )
         if progress is not None:
             progress.stop()
+        if baseline is not None:
+            result.report = apply_baseline(result.report, baseline)
         _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
+        _annotate(result.report, formats)
         _report_errors(result)
         if result.report.fetch.offline and mode is FetchMode.LIVE and not quiet:
             click.echo(
@@ -387,15 +427,28 @@ def _write_outputs(
             _write_file(Path(output), text)
         return
     directory = reports_dir if reports_dir is not None else root / settings.reports
-    chosen = formats or tuple(REPORT_FILES)
-    written = []
-    for name in chosen:
-        filename = REPORT_FILES.get(name, f"coverage.{name}")
-        _write_file(directory / filename, FORMATS[name](report))
-        written.append(_shown(directory / filename, root))
+    written = _write_reports(report, formats or DEFAULT_REPORTS, directory, root)
     click.echo(FORMATS["text"](report), nl=False)
     if not quiet:
         click.echo(f"Reports: {', '.join(written)}", err=True)
+
+
+def _write_reports(
+    report: Report, formats: Sequence[str], directory: Path, root: Path
+) -> list[str]:
+    """Write each format to its file in ``directory``; return the paths as shown."""
+    written = []
+    for name in formats:
+        path = directory / REPORT_FILES.get(name, f"coverage.{name}")
+        _write_file(path, FORMATS[name](report))
+        written.append(_shown(path, root))
+    return written
+
+
+def _annotate(report: Report, formats: tuple[str, ...]) -> None:
+    """In GitHub Actions, annotate the new findings (on stderr: stdout may carry a report)."""
+    if os.environ.get("GITHUB_ACTIONS") == "true" and "github" not in formats:
+        click.echo(FORMATS["github"](report), nl=False, err=True)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -438,6 +491,158 @@ def _exit_code(
     if not quiet and failing:
         click.echo(f"provenance: {len(failing)} findings fail the gate (--fail-on)", err=True)
     return ExitCode.GATE_FAILED if failing or under else ExitCode.OK
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--sources",
+    "sources",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The sources file. Default: sources.toml in the project root. Example: --sources"
+    " refs/sources.toml",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Where to write the baseline. Default: the `baseline` setting, else {DEFAULT_BASELINE}."
+    " Example: -o .provenance-baseline.json",
+)
+@click.option(
+    "--no-fetch",
+    is_flag=True,
+    help="Record citation and claim findings only; fetch no source. Example: --no-fetch",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Judge sources from the archive alone, without the network. Example: --offline",
+)
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow URLs on loopback, private and link-local addresses. Example: --allow-private",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress and no summary on stderr. Example: -q"
+)
+@_DEBUG_OPTION
+def baseline_(
+    paths: tuple[str, ...],
+    sources: Path | None,
+    output: Path | None,
+    no_fetch: bool,
+    offline: bool,
+    allow_private: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Record today's findings so `check --baseline` fails only on new ones.
+
+    Checks PATHS (or the whole project) as `provenance check` does and writes every
+    finding's fingerprint (rule, path and normalised sentence; no line numbers) to the
+    baseline file. Commit it; regenerate it when you choose to accept new findings.
+
+    \b
+    Examples:
+      provenance baseline --no-fetch
+      provenance check --no-fetch --baseline provenance-baseline.json
+    """
+    with _handle_errors(debug):
+        root = Path.cwd()
+        settings, _ = load_settings(root)
+        if no_fetch and offline:
+            raise UsageError("--no-fetch and --offline do not go together: choose one")
+        mode = FetchMode.NONE if no_fetch else FetchMode.OFFLINE if offline else FetchMode.LIVE
+        fetch_settings = settings.fetch
+        if allow_private:
+            fetch_settings = fetch_settings.model_copy(update={"allow_private": True})
+        evidence = EvidenceOptions(
+            mode=mode,
+            fetch=fetch_settings,
+            archive_dir=root / settings.archive,
+            cache_dir=root / settings.cache,
+        )
+        result = run_check(
+            list(paths), root=root, settings=settings, sources=sources, evidence=evidence
+        )
+        target = output or root / (settings.baseline or DEFAULT_BASELINE)
+        baseline = make_baseline(result.report)
+        _write_file(target, render_baseline(baseline))
+        _report_errors(result)
+        if not quiet:
+            click.echo(
+                f"provenance: recorded {len(baseline.findings)} findings in {_shown(target, root)}",
+                err=True,
+            )
+        raise _Failure(ExitCode.INPUT_ERROR if result.errors else ExitCode.OK)
+
+
+@cli.command()
+@click.argument("report_file", metavar="REPORT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    type=click.Choice(sorted(FORMATS)),
+    multiple=True,
+    help="Format to render; repeatable. Default: text. Example: --format sarif",
+)
+@click.option(
+    "--output",
+    "-o",
+    default="-",
+    metavar="FILE|-",
+    help="Write here; '-' (the default) is stdout. Example: -o results.sarif",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write each format to its usual file in this directory instead (coverage.html,"
+    " coverage.sarif...). Example: --reports-dir reports",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Mark the findings recorded in this baseline as baselined. Example: --baseline"
+    " provenance-baseline.json",
+)
+@_DEBUG_OPTION
+def render(
+    report_file: Path,
+    formats: tuple[str, ...],
+    output: str,
+    reports_dir: Path | None,
+    baseline_file: Path | None,
+    debug: bool,
+) -> None:
+    """Render a saved JSON report in other formats, without checking or fetching again.
+
+    \b
+    Examples:
+      provenance render reports/coverage.json --format sarif -o coverage.sarif
+      provenance render reports/coverage.json -f html -f junit --reports-dir reports
+    """
+    with _handle_errors(debug):
+        report = load_report(report_file)
+        if baseline_file is not None:
+            report = apply_baseline(report, load_baseline(baseline_file))
+        chosen = formats or ("text",)
+        if reports_dir is not None:
+            written = _write_reports(report, chosen, reports_dir, Path.cwd())
+            click.echo(f"Reports: {', '.join(written)}", err=True)
+        else:
+            text = "".join(FORMATS[name](report) for name in chosen)
+            if output == "-":
+                click.echo(text, nl=False)
+            else:
+                _write_file(Path(output), text)
 
 
 @cli.group()

@@ -11,6 +11,7 @@ errors with a "did you mean" hint, on their line.
     reports = "reports"
     fail_on = "error"               # a severity, or rule ids: ["stripped-marker", ...]
     fail_under = 80                 # minimum coverage, percent
+    baseline = "provenance-baseline.json"  # findings recorded by `provenance baseline`
     boilerplate = ['^\\s*disclaimer\\b']
     min_claim_words = 3
 
@@ -72,6 +73,7 @@ class Settings(BaseModel):
     reports: str = "reports"
     fail_on: str | list[str] = "error"
     fail_under: float | None = Field(None, ge=0, le=100)
+    baseline: str | None = None
     boilerplate: list[str] = Field(default_factory=lambda: list(DEFAULT_BOILERPLATE))
     citation_needed: list[str] | None = None
     min_claim_words: int = Field(3, ge=1)

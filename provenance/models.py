@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+)
 
+from provenance.errors import InputError
 from provenance.fetch.models import Reason, Redirect, Verdict
 from provenance.rules import RuleId, Severity
 
@@ -29,6 +40,7 @@ __all__ = [
     "Report",
     "SourceReport",
     "Summary",
+    "load_report",
 ]
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -124,6 +136,9 @@ class Finding(_Frozen):
     message: str
     text: str | None = Field(None, description="The sentence or record the finding is about.")
     source: str | None = Field(None, description="The source record id, for source findings.")
+    baselined: bool = Field(
+        False, description="Recorded in the baseline (--baseline): reported, but fails no gate."
+    )
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Reading order: by path, then position, then rule."""
@@ -195,9 +210,32 @@ class Report(_Frozen):
     fetch: FetchSummary = Field(default_factory=lambda: FetchSummary(mode="none"))
 
     def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:
-        """The findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""
+        """The new findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""
         if fail_on is None:
             return []
+        new = [f for f in self.findings if not f.baselined]
         if isinstance(fail_on, Severity):
-            return [f for f in self.findings if f.severity >= fail_on]
-        return [f for f in self.findings if f.rule in fail_on]
+            return [f for f in new if f.severity >= fail_on]
+        return [f for f in new if f.rule in fail_on]
+
+
+def load_report(path: Path) -> Report:
+    """Read a JSON report written by ``provenance check``; a bad one is an ``InputError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the report: {exc.strerror or exc}", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not a JSON report (not UTF-8 text)", path=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", path=str(path), line=exc.lineno) from None
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise InputError(
+            f"not a provenance JSON report: {where}: {first['msg'].lower()}", path=str(path)
+        ) from None

@@ -1,27 +1,50 @@
 """Output formats: each a pure function from a ``Report`` to text, registered here.
 
 A new format is ``formats/<name>.py`` with ``render(report) -> str`` and one entry
-in ``FORMATS``; ``--format`` takes its choices from this mapping.
+in ``FORMATS`` (and, if `provenance check` writes it to the reports directory, one
+in ``REPORT_FILES``); ``--format`` takes its choices from this mapping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from provenance.formats import github as _github
+from provenance.formats import html as _html
 from provenance.formats import json as _json
+from provenance.formats import junit as _junit
 from provenance.formats import markdown as _markdown
+from provenance.formats import sarif as _sarif
+from provenance.formats import summary as _summary
 from provenance.formats import text as _text
 from provenance.models import Report
 
-__all__ = ["FORMATS", "REPORT_FILES", "Formatter"]
+__all__ = ["DEFAULT_REPORTS", "FORMATS", "REPORT_FILES", "Formatter"]
 
 Formatter = Callable[[Report], str]
 
 FORMATS: dict[str, Formatter] = {
+    "github": _github.render,
+    "html": _html.render,
     "json": _json.render,
+    "junit": _junit.render,
     "markdown": _markdown.render,
+    "sarif": _sarif.render,
+    "summary": _summary.render,
     "text": _text.render,
 }
 
-# What `provenance check` writes to the reports directory by default.
-REPORT_FILES: dict[str, str] = {"markdown": "coverage.md", "json": "coverage.json"}
+# What `provenance check` writes to the reports directory when no --format is given.
+DEFAULT_REPORTS: tuple[str, ...] = ("markdown", "json")
+
+# The file each format is written to in the reports directory.
+REPORT_FILES: dict[str, str] = {
+    "markdown": "coverage.md",
+    "json": "coverage.json",
+    "html": "coverage.html",
+    "sarif": "coverage.sarif",
+    "junit": "coverage.junit.xml",
+    "summary": "summary.md",
+    "github": "annotations.txt",
+    "text": "coverage.txt",
+}

@@ -1,0 +1,153 @@
+"""Baselines: record today's findings so a gate fails only on new ones.
+
+A finding's fingerprint is built from what a reader would call "the same
+problem": its rule, the document path and the normalised sentence (or, for a
+source finding, the source id), plus its index among findings with that same
+key. Line and column numbers are left out, so editing unrelated lines or moving
+a paragraph keeps every fingerprint; rewording the sentence makes a new one.
+
+The baseline file (``provenance-baseline.json`` by default, meant to be
+committed) is JSON::
+
+    {"version": 1, "findings": [{"fingerprint": "...", "rule": "...", "path": "...",
+                                 "line": 12, "text": "..."}, ...]}
+
+Only ``fingerprint`` counts when matching; the rest is there for people reading
+the diff of the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from provenance.errors import InputError
+from provenance.models import Finding, Report
+
+__all__ = [
+    "DEFAULT_BASELINE",
+    "Baseline",
+    "BaselineEntry",
+    "apply_baseline",
+    "fingerprints",
+    "load_baseline",
+    "make_baseline",
+    "render_baseline",
+]
+
+DEFAULT_BASELINE = "provenance-baseline.json"
+
+_SPACE = re.compile(r"\s+")
+# Citation markers come and go as a sentence is fixed; they are not its identity.
+_MARKER = re.compile(r"\[[^\[\]]{0,40}\]")
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _MARKER.sub(" ", text)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def _key(finding: Finding) -> str:
+    subject = finding.source if finding.source and not finding.text else finding.text
+    if subject is None:
+        subject = finding.message
+    raw = "\0".join((finding.rule.value, finding.path, _normalise(subject)))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
+
+
+def fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """One stable fingerprint per finding, in the same order (``<hash>:<occurrence>``)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for finding in findings:
+        key = _key(finding)
+        out.append(f"{key}:{seen[key]}")
+        seen[key] += 1
+    return out
+
+
+class BaselineEntry(BaseModel):
+    """One recorded finding; ``fingerprint`` is what matches, the rest is for people."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fingerprint: str
+    rule: str
+    path: str
+    line: int | None = None
+    text: str | None = None
+
+
+class Baseline(BaseModel):
+    """The findings accepted as they are on the day the baseline was made."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = Field(1, ge=1, le=1)
+    findings: list[BaselineEntry] = Field(default_factory=list)
+
+    def known(self) -> frozenset[str]:
+        """The recorded fingerprints."""
+        return frozenset(entry.fingerprint for entry in self.findings)
+
+
+def make_baseline(report: Report) -> Baseline:
+    """The baseline recording every finding of ``report``."""
+    entries = [
+        BaselineEntry(
+            fingerprint=fp,
+            rule=finding.rule.value,
+            path=finding.path,
+            line=finding.line,
+            text=finding.text or finding.message,
+        )
+        for finding, fp in zip(report.findings, fingerprints(report.findings), strict=True)
+    ]
+    return Baseline(findings=entries)
+
+
+def render_baseline(baseline: Baseline) -> str:
+    """The baseline file's text: stable, indented JSON."""
+    return baseline.model_dump_json(indent=2) + "\n"
+
+
+def load_baseline(path: Path, display: str | None = None) -> Baseline:
+    """Read a baseline file; an unreadable or malformed one is an ``InputError``."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the baseline: {exc.strerror or exc}"
+            " (create it with `provenance baseline`)",
+            path=shown,
+        ) from None
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", path=shown, line=exc.lineno) from None
+    try:
+        return Baseline.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"not a baseline: {where}: {first['msg'].lower()}", path=shown) from None
+
+
+def apply_baseline(report: Report, baseline: Baseline) -> Report:
+    """``report`` with each finding recorded in ``baseline`` marked ``baselined``."""
+    known = baseline.known()
+    findings = [
+        finding.model_copy(update={"baselined": fp in known})
+        for finding, fp in zip(report.findings, fingerprints(report.findings), strict=True)
+    ]
+    return report.model_copy(update={"findings": findings})
