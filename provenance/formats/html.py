@@ -98,7 +98,7 @@ def source_rows(source: SourceReport) -> list[tuple[str, Cell]]:
         if attribute == "final_url" and raw == source.url:
             continue
         if attribute == "cited_by":
-            rows.append((label, f"{raw} times"))
+            rows.append((label, f"{raw} time{'' if raw == 1 else 's'}"))
             continue
         shown = _value(raw)
         if shown is not None:

@@ -24,7 +24,10 @@ def _case(suite: ET.Element, classname: str, name: str, findings: list[Finding])
         counts = Counter(finding.rule.value for finding in new)
         summary = ", ".join(f"{n} {rule}" for rule, n in sorted(counts.items()))
         failure = ET.SubElement(
-            case, "failure", message=f"{len(new)} findings: {summary}", type=new[0].rule.value
+            case,
+            "failure",
+            message=f"{len(new)} finding{'' if len(new) == 1 else 's'}: {summary}",
+            type=new[0].rule.value,
         )
         failure.text = "\n".join(_line(f) for f in new) + "\n"
     if old:

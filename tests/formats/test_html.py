@@ -1,0 +1,133 @@
+"""The HTML report: structure a reader relies on, source cards, and escaping of hostile input."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from provenance.formats import html
+from provenance.models import SourceReport
+from tests.formats.hostile import hostile_report
+
+
+def _soup(text: str) -> BeautifulSoup:
+    return BeautifulSoup(text, "html.parser")
+
+
+def test_page_is_self_contained_and_accessible(mixed_report):
+    page = html.render(mixed_report)
+    soup = _soup(page)
+    assert soup.html["lang"] == "en"
+    assert soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"].startswith(
+        "default-src 'none'"
+    )
+    assert soup.find_all("script") == []
+    for landmark in ("header", "nav", "main", "footer"):
+        assert soup.find(landmark) is not None, landmark
+    assert soup.find("a", class_="skip")["href"] == "#main"
+    levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), "no skipped level"
+    assert ":focus-visible" in page and "@media print" in page
+    # Nothing is loaded from elsewhere: no src, no stylesheet link, no @import.
+    assert not soup.find_all(src=True) and not soup.find_all("link") and "@import" not in page
+    ids = {tag["id"] for tag in soup.find_all(id=True)}
+    for link in soup.find_all("a", href=re.compile("^#")):
+        assert link["href"][1:] in ids, link
+    for svg in soup.find_all("svg"):
+        assert svg["role"] == "img" and svg.find("title").text
+
+
+def test_every_claim_is_marked(mixed_report):
+    soup = _soup(html.render(mixed_report))
+    claims = soup.find_all("li", class_="claim")
+    assert len(claims) == mixed_report.summary.claims
+    kinds = {
+        re.sub(r"\s+", " ", li.get_text(" ", strip=True))[:60]: li["class"][1] for li in claims
+    }
+    by_start = {text.split(" ", 4)[-1][:30]: kind for text, kind in kinds.items()}
+    assert any(k == "needed" for k in kinds.values())
+    assert any(k == "stripped" for k in kinds.values())
+    assert any(k == "uncited" for k in kinds.values())
+    assert sum(1 for k in kinds.values() if k == "cited") >= 4
+    assert by_start, kinds
+    stripped = soup.find("li", class_="stripped")
+    assert "Bed nets" in stripped.get_text() and stripped.find("ins", class_="gap")
+
+
+def test_markers_link_to_source_cards(mixed_report):
+    soup = _soup(html.render(mixed_report))
+    marker = soup.find("a", class_="marker", attrs={"aria-label": re.compile("who-2023")})
+    card = soup.find(id=marker["href"][1:])
+    assert card.name == "article" and "who-2023" in card.get_text()
+    rows = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in card.find_all("dt")}
+    assert rows["Verdict"] == "dead" and rows["HTTP status"] == "404"
+    assert rows["Snapshot taken"] == "2026-01-13 11:58:00 UTC"
+    assert "dead-source" in card.get_text()
+
+
+def test_source_rows_show_present_fields_only(mixed_report):
+    by_id = {s.id: s for s in mixed_report.sources}
+    alive = dict(html.source_rows(by_id["docs/page.html#1"]))
+    assert alive["Snapshot digest"].startswith("sha256:3b4c")
+    assert alive["URL"] == html.Link("https://www.cdc.gov/measles/vaccines/")
+    unfetched = dict(html.source_rows(by_id["who-2023"].model_copy(update={"verdict": None})))
+    assert "Snapshot digest" not in dict(html.source_rows(by_id["who-2023"]))
+    assert "Verdict" not in unfetched
+    moved = dict(html.source_rows(by_id["docs/page.html#2"]))
+    assert moved["Moved to"] == html.Link("https://www.unicef.org/immunization/")
+
+
+def test_audit_fields_show_when_the_report_has_them():
+    class Audited(SourceReport):
+        drift: str | None = None
+        quote_status: str | None = None
+        best_passage: str | None = None
+
+    source = Audited(
+        id="s", url="https://example.org/", origin="sources.toml:1", drift="12% changed"
+    )
+    rows = dict(html.source_rows(source))
+    assert rows["Drift"] == "12% changed"
+    assert "Quote" not in rows and "Best supporting passage" not in rows
+
+
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory):
+    return hostile_report(tmp_path_factory.mktemp("hostile"))
+
+
+_EVENT_ATTR = re.compile(r"^on", re.I)
+
+
+def test_hostile_input_is_shown_as_text_and_nothing_can_run(hostile_page):
+    page = hostile_page.read_text(encoding="utf-8")
+    report = json.loads((hostile_page.parent / "coverage.json").read_text(encoding="utf-8"))
+    soup = _soup(page)
+    assert soup.find_all("script") == []
+    for tag in soup.find_all(True):
+        for name, value in tag.attrs.items():
+            assert not _EVENT_ATTR.match(name), f"event handler {name} on <{tag.name}>"
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                assert not v.strip().lower().startswith("javascript:"), (tag.name, name, v)
+    for tag in ("img", "iframe", "object", "embed", "base", "textarea", "form", "input"):
+        assert soup.find_all(tag) == [], tag
+    assert [t.parent.name for t in soup.find_all("title")] == ["head", "svg", "svg"]
+    assert len(soup.find_all("style")) == 1 and soup.style.parent.name == "head"
+    assert {svg.get("role") for svg in soup.find_all("svg")} == {"img"}
+    text = soup.get_text()
+    # The hostile text is there for the reader, as text.
+    assert '<script>document.body.dataset.pwned = "doc"</script>' in text
+    assert "</style><script>document.body.dataset.pwned='title'</script>" in text
+    assert "javascript:document.body.dataset.pwned='record'" in text
+    assert "[click me](javascript:document.body.dataset.pwned='link')" in text
+    for claim in report["documents"][0]["claims"]:
+        assert claim["text"][:60] in text
+    # What the fetched page said reached the report (evidence), escaped like the rest.
+    evidence = [s["evidence"] for s in report["sources"] if s["evidence"]]
+    assert evidence and all(e in text for e in evidence)

@@ -1,0 +1,81 @@
+"""The HTML report in a real browser: headless Chromium renders it without console errors,
+nothing injected runs, and a screenshot is saved.
+
+Chromium is Debian's ``/usr/bin/chromium`` (CI installs it: see the README's "Browser
+test" note). ``pytest --update-golden`` also refreshes ``docs/report.png`` for the README.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+
+import pytest
+
+from provenance.formats import html
+from tests.conftest import REPO
+from tests.formats.hostile import hostile_report
+from tests.support.chromium import CHROMIUM, Browser
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    with Browser(tmp_path_factory.mktemp("chromium-profile")) as running:
+        yield running
+
+
+def _png_size(path):
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_report_renders_without_console_errors(browser, mixed_report, tmp_path, request):
+    target = tmp_path / "coverage.html"
+    target.write_text(html.render(mixed_report), encoding="utf-8")
+    page = browser.open(target.as_uri())
+    assert page.console_errors == [] and page.exceptions == []
+    assert page.evaluate("document.documentElement.lang") == "en"
+    claims = page.evaluate("document.querySelectorAll('li.claim').length")
+    assert claims == mixed_report.summary.claims
+    # Laid out, styled and visible: the claims have the coloured border the CSS gives them.
+    border = page.evaluate(
+        "getComputedStyle(document.querySelector('li.claim.stripped')).borderLeftColor"
+    )
+    assert border == "rgb(179, 38, 30)"
+    # A marker is reachable by keyboard and leads to its card.
+    page.evaluate("document.querySelector('a.marker').focus()")
+    assert page.evaluate("document.activeElement.className") == "marker"
+    shot = tmp_path / "report.png"
+    page.screenshot(shot)
+    width, height = _png_size(shot)
+    assert width >= 1000 and height > 1000
+    if request.config.getoption("--update-golden"):
+        shutil.copy(shot, REPO / "docs" / "report.png")
+
+
+def test_probe_sees_a_script_that_runs(browser, tmp_path):
+    # The control for the next test: without the report's protections, the probe fires.
+    control = tmp_path / "control.html"
+    control.write_text(
+        "<!DOCTYPE html><html><body><script>document.body.dataset.pwned='control'</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    assert browser.open(control.as_uri()).evaluate("document.body.dataset.pwned") == "control"
+
+
+def test_no_injected_script_runs(browser, tmp_path):
+    report = hostile_report(tmp_path)
+    page = browser.open(report.as_uri())
+    assert page.evaluate("document.body.dataset.pwned ?? null") is None
+    assert page.dialogs == [] and page.exceptions == []
+    # An injected inline script or handler would also be refused by the CSP, with an error.
+    assert page.console_errors == []
+    assert page.evaluate("document.querySelectorAll('script, iframe, img').length") == 0
+    page.screenshot(tmp_path / "hostile.png")

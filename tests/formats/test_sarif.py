@@ -1,0 +1,69 @@
+"""SARIF 2.1.0: valid against the official schema, with rules, levels, locations, fingerprints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from provenance.baseline import fingerprints
+from provenance.formats import sarif
+from provenance.rules import RULES
+
+SCHEMA = Path(__file__).resolve().parent.parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+@pytest.mark.parametrize("which", ["mixed_report", "clean_report"])
+def test_output_is_valid_sarif_2_1_0(which, validator, request):
+    log = json.loads(sarif.render(request.getfixturevalue(which)))
+    errors = sorted(validator.iter_errors(log), key=str)
+    assert not errors, errors[0].message
+
+
+def test_schema_validation_catches_a_broken_log(mixed_report, validator):
+    log = json.loads(sarif.render(mixed_report))
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    assert list(validator.iter_errors(log)), "the schema check must be able to fail"
+
+
+def test_rules_and_results(mixed_report):
+    log = json.loads(sarif.render(mixed_report))
+    run = log["runs"][0]
+    driver = run["tool"]["driver"]
+    assert (driver["name"], driver["version"]) == ("provenance", mixed_report.tool_version)
+    rules = driver["rules"]
+    assert [r["id"] for r in rules] == [r.value for r in RULES]
+    by_id = {r["id"]: r for r in rules}
+    assert by_id["uncited-claim"]["defaultConfiguration"]["level"] == "warning"
+    assert by_id["unverifiable-source"]["defaultConfiguration"]["level"] == "note"
+    assert by_id["dead-source"]["help"]["text"] == RULES["dead-source"].help
+    results = run["results"]
+    assert len(results) == len(mixed_report.findings)
+    dead = next(r for r in results if r["ruleId"] == "dead-source")
+    assert dead["level"] == "error"
+    location = dead["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "docs/notes.txt"
+    assert location["region"] == {"startLine": 3, "startColumn": 95}
+    assert rules[dead["ruleIndex"]]["id"] == "dead-source"
+    assert [r["partialFingerprints"]["provenance/v1"] for r in results] == fingerprints(
+        mixed_report.findings
+    )
+
+
+def test_baselined_findings_are_marked_unchanged(mixed_report):
+    findings = [
+        f.model_copy(update={"baselined": i % 2 == 0}) for i, f in enumerate(mixed_report.findings)
+    ]
+    log = json.loads(sarif.render(mixed_report.model_copy(update={"findings": findings})))
+    states = [r["baselineState"] for r in log["runs"][0]["results"]]
+    assert states == ["unchanged" if i % 2 == 0 else "new" for i in range(len(findings))]
