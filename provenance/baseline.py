@@ -48,11 +48,13 @@ DEFAULT_BASELINE = "provenance-baseline.json"
 _SPACE = re.compile(r"\s+")
 # Citation markers come and go as a sentence is fixed; they are not its identity.
 _MARKER = re.compile(r"\[[^\[\]]{0,40}\]")
+_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
 
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _MARKER.sub(" ", text)
+    text = _BEFORE_PUNCTUATION.sub(r"\1", text)
     return _SPACE.sub(" ", text).strip().casefold()
 
 

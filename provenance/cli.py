@@ -191,7 +191,7 @@ def cli() -> None:
 )
 @click.option(
     "--baseline",
-    "baseline_file",
+    "baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Fail only on findings not recorded in this baseline (made by `provenance baseline`);"
@@ -285,7 +285,7 @@ def check(
     reports_dir: Path | None,
     fail_under: float | None,
     fail_on: str | None,
-    baseline_file: Path | None,
+    baseline: Path | None,
     changed_since: str | None,
     no_fetch: bool,
     offline: bool,
@@ -332,9 +332,9 @@ def check(
         fetch_settings = settings.fetch.model_copy(
             update={k: v for k, v in overrides.items() if v is not None}
         )
-        if baseline_file is None and settings.baseline is not None:
-            baseline_file = root / settings.baseline
-        baseline = load_baseline(baseline_file) if baseline_file is not None else None
+        if baseline is None and settings.baseline is not None:
+            baseline = root / settings.baseline
+        accepted = load_baseline(baseline) if baseline is not None else None
         progress = None if quiet else _progress()
         evidence = EvidenceOptions(
             mode=mode,
@@ -358,8 +358,8 @@ def check(
         )
         if progress is not None:
             progress.stop()
-        if baseline is not None:
-            result.report = apply_baseline(result.report, baseline)
+        if accepted is not None:
+            result.report = apply_baseline(result.report, accepted)
         _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
         _annotate(result.report, formats)
         _report_errors(result)
@@ -570,19 +570,19 @@ def baseline_(
             list(paths), root=root, settings=settings, sources=sources, evidence=evidence
         )
         target = output or root / (settings.baseline or DEFAULT_BASELINE)
-        baseline = make_baseline(result.report)
-        _write_file(target, render_baseline(baseline))
+        recorded = make_baseline(result.report)
+        _write_file(target, render_baseline(recorded))
         _report_errors(result)
         if not quiet:
             click.echo(
-                f"provenance: recorded {len(baseline.findings)} findings in {_shown(target, root)}",
+                f"provenance: recorded {len(recorded.findings)} findings in {_shown(target, root)}",
                 err=True,
             )
         raise _Failure(ExitCode.INPUT_ERROR if result.errors else ExitCode.OK)
 
 
 @cli.command()
-@click.argument("report_file", metavar="REPORT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("report", metavar="REPORT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--format",
     "-f",
@@ -607,7 +607,7 @@ def baseline_(
 )
 @click.option(
     "--baseline",
-    "baseline_file",
+    "baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Mark the findings recorded in this baseline as baselined. Example: --baseline"
@@ -615,11 +615,11 @@ def baseline_(
 )
 @_DEBUG_OPTION
 def render(
-    report_file: Path,
+    report: Path,
     formats: tuple[str, ...],
     output: str,
     reports_dir: Path | None,
-    baseline_file: Path | None,
+    baseline: Path | None,
     debug: bool,
 ) -> None:
     """Render a saved JSON report in other formats, without checking or fetching again.
@@ -630,15 +630,15 @@ def render(
       provenance render reports/coverage.json -f html -f junit --reports-dir reports
     """
     with _handle_errors(debug):
-        report = load_report(report_file)
-        if baseline_file is not None:
-            report = apply_baseline(report, load_baseline(baseline_file))
+        loaded = load_report(report)
+        if baseline is not None:
+            loaded = apply_baseline(loaded, load_baseline(baseline))
         chosen = formats or ("text",)
         if reports_dir is not None:
-            written = _write_reports(report, chosen, reports_dir, Path.cwd())
+            written = _write_reports(loaded, chosen, reports_dir, Path.cwd())
             click.echo(f"Reports: {', '.join(written)}", err=True)
         else:
-            text = "".join(FORMATS[name](report) for name in chosen)
+            text = "".join(FORMATS[name](loaded) for name in chosen)
             if output == "-":
                 click.echo(text, nl=False)
             else:

@@ -41,6 +41,20 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
     return found
 
 
+def _command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+def envvar_name(path: tuple[str, ...], option: click.Option) -> str:
+    """The variable click's ``auto_envvar_prefix`` reads for ``option`` of ``provenance PATH``."""
+    prefix = "PROVENANCE" + "".join("_" + name.replace("-", "_").upper() for name in path)
+    return f"{prefix}_{(option.name or '').upper()}"
+
+
 def help_text(path: tuple[str, ...]) -> str:
     """The ``--help`` output of ``provenance PATH...``."""
     result = CliRunner().invoke(cli, [*path, "--help"], prog_name="provenance", terminal_width=88)
@@ -63,12 +77,21 @@ def sections() -> dict[str, str]:
     rules += [
         f"| `{r.id.value}` | {r.severity.label} | {r.summary} | {r.help} |" for r in RULES.values()
     ]
+    envvars = ["| Command | Option | Environment variable |", "|---|---|---|"]
+    for path in _commands(cli):
+        command = _command(path)
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name not in ("help", "debug"):
+                envvars.append(
+                    f"| `{' '.join(path)}` | `{param.opts[0]}` | `{envvar_name(path, param)}` |"
+                )
     codes = ["| Code | Name | Meaning |", "|---:|---|---|"]
     codes += [f"| {int(c)} | `{c.name}` | {_EXIT_MEANINGS[c]} |" for c in ExitCode]
     return {
         "cli": "\n".join(parts).rstrip() + "\n",
         "rules": "\n".join(rules) + "\n",
         "exit-codes": "\n".join(codes) + "\n",
+        "envvars": "\n".join(envvars) + "\n",
     }
 
 
