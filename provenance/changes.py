@@ -22,7 +22,7 @@ from provenance.errors import UsageError
 from provenance.evidence import EvidenceOptions
 from provenance.models import ClaimReport, DocumentReport, Finding, Report
 
-__all__ = ["ChangeSet", "check_changed", "git_changes", "restrict"]
+__all__ = ["ChangeSet", "check_changed", "git_changes", "parse_diff", "restrict"]
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 

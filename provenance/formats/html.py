@@ -197,6 +197,9 @@ def render(report: Report) -> str:
     anchors = {source.id: f"source-{i}" for i, source in enumerate(report.sources, start=1)}
     titles = {source.id: source.title or source.url or source.id for source in report.sources}
     when = report.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    by_path: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_path.setdefault(finding.path, []).append(finding)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -218,7 +221,7 @@ def render(report: Report) -> str:
         '<main id="main">',
         *_summary(report),
         *(
-            _document(i, doc, report.findings, anchors, titles)
+            _document(i, doc, by_path.get(doc.path, []), anchors, titles)
             for i, doc in enumerate(report.documents, start=1)
         ),
         *_loose_findings(report),
@@ -328,8 +331,9 @@ def _summary(report: Report) -> list[str]:
             '<th scope="col" class="num">Findings</th><th scope="col">Meaning</th></tr></thead>'
             "<tbody>",
         ]
+        severities = {f.rule: f.severity for f in report.findings}
         for rule, n in sorted(per_rule.items(), key=lambda item: (-item[1], item[0].value)):
-            severity = next(f.severity for f in report.findings if f.rule is rule)
+            severity = severities[rule]
             out.append(
                 f"<tr><td><code>{_e(rule.value)}</code></td>"
                 f'<td class="sev-{severity.label}">{severity.label}</td>'
@@ -360,11 +364,11 @@ def _claim_class(findings: Iterable[Finding], cited: bool) -> tuple[str, str]:
 def _document(
     index: int,
     doc: DocumentReport,
-    findings: list[Finding],
+    mine: list[Finding],
     anchors: dict[str, str],
     titles: dict[str, str],
 ) -> str:
-    mine = [f for f in findings if f.path == doc.path]
+    """One document's section; ``mine`` are the findings in it."""
     placed: set[int] = set()
     cited = sum(1 for c in doc.claims if c.cited)
     out = [
