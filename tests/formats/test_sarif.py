@@ -67,3 +67,15 @@ def test_baselined_findings_are_marked_unchanged(mixed_report):
     log = json.loads(sarif.render(mixed_report.model_copy(update={"findings": findings})))
     states = [r["baselineState"] for r in log["runs"][0]["results"]]
     assert states == ["unchanged" if i % 2 == 0 else "new" for i in range(len(findings))]
+
+
+def test_configured_severity_sets_the_result_level(copy_project, cli):
+    project = copy_project("mixed")
+    (project / "provenance.toml").write_text('[severity]\nuncited-claim = "error"\n')
+    result = cli("check", "--no-fetch", "-q", "-f", "sarif", "-o", "-", "docs")
+    assert result.code == 1
+    run = json.loads(result.out)["runs"][0]
+    [uncited] = [r for r in run["results"] if r["ruleId"] == "uncited-claim"]
+    assert uncited["level"] == "error"
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "uncited-claim")
+    assert rule["defaultConfiguration"]["level"] == "warning"
