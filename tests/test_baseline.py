@@ -61,6 +61,7 @@ def test_unrelated_edits_and_moves_keep_findings_baselined(project, cli):
     _write(project, "\n".join(edited) + "\n")
     result = cli("check", "--no-fetch", "-q", "--baseline", "provenance-baseline.json", "notes.md")
     assert result.code == 0, result.out
+    assert result.out.count("(baselined)") == 2
 
 
 def test_changing_the_sentence_is_a_new_finding(project, cli):

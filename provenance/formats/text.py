@@ -32,6 +32,9 @@ def render(report: Report) -> str:
             where += f":{finding.line}"
             if finding.column is not None:
                 where += f":{finding.column}"
-        lines.append(f"{where}: {finding.severity.label}: {finding.rule.value}: {finding.message}")
+        mark = " (baselined)" if finding.baselined else ""
+        lines.append(
+            f"{where}: {finding.severity.label}: {finding.rule.value}: {finding.message}{mark}"
+        )
     lines.append(summary_line(report.summary))
     return "\n".join(lines) + "\n"
