@@ -163,6 +163,12 @@ _IRREGULAR = {
     "spoke": "speak",
     "spoken": "speak",
     "hid": "hide",
+    "withdrew": "withdraw",
+    "withdrawn": "withdraw",
+    "died": "die",
+    "dying": "die",
+    "lying": "lie",
+    "lied": "lie",
     "hidden": "hide",
     "men": "man",
     "women": "woman",
@@ -180,7 +186,7 @@ STOPWORDS = _words(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
     yourselves 's s t ca wo ll ve re d m one per cent us mr mrs ms dr according reported
-    reportedly"""
+    reportedly about around roughly nearly almost approximately some than over least"""
 )
 NEGATIONS = _words(
     "not no never none nobody nothing neither nor without deny denied denies denying refuse"
@@ -189,28 +195,153 @@ NEGATIONS = _words(
 
 
 def stem(word: str) -> str:
-    """A light, predictable suffix stripper: enough to match "meetings" with "meeting"."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
+    """A light, predictable stemmer with a few synonyms folded together.
+
+    Plurals, "-ed" and "-ing" go, then one derivational suffix ("-ion", "-ence",
+    "-ment", "-ity", "-or"...), then a final "e": "investigation", "investigators" and
+    "investigated" all become "investigat". Common irregular forms are looked up, and
+    a small table folds news-prose synonyms ("rose"/"increased"/"climbed") together.
+    """
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
+    base = _strip(_IRREGULAR.get(word, word))
+    return _CANONICAL.get(base, base)
+
+
+_DERIVATIONAL = (
+    ("ions", 4),
+    ("ion", 4),
+    ("ence", 4),
+    ("ance", 4),
+    ("ments", 4),
+    ("ment", 4),
+    ("ness", 4),
+    ("ity", 4),
+    ("ive", 4),
+    ("ous", 4),
+    ("al", 4),
+    ("ly", 4),
+    ("ers", 6),
+    ("er", 6),
+    ("ors", 6),
+    ("or", 6),
+)
+
+
+_BRITISH = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
+
+
+def _strip(word: str) -> str:
     if len(word) <= 3 or word[0].isdigit():
         return word
-    for suffix, replacement, min_len in (
-        ("ies", "y", 5),
-        ("ing", "", 6),
-        ("edly", "", 7),
-        ("ed", "", 5),
-        ("ly", "", 6),
-        ("es", "", 6),
-        ("s", "", 4),
-    ):
-        if word.endswith(suffix) and len(word) >= min_len and not word.endswith("ss"):
-            base = word[: len(word) - len(suffix)] + replacement
-            if len(base) >= 3 and base[-1] == base[-2] and base[-1] not in "aeiouls":
-                base = base[:-1]  # "stopped" -> "stopp" -> "stop"
-            return base.removesuffix("e")
-    return word.removesuffix("e")
+    if "is" in word:
+        word = _BRITISH.sub(r"iz\1", word)  # "criticised" and "criticized" alike
+    if word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("ies") and len(word) >= 5:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix, keep in (("ing", 3), ("ed", 2)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            word = word[: -len(suffix)]
+            if len(word) >= 3 and word[-1] == word[-2] and word[-1] not in "aeiouslz":
+                word = word[:-1]  # "stopped" -> "stopp" -> "stop"
+            break
+    for suffix, keep in _DERIVATIONAL:
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            word = word[: -len(suffix)]
+            break
+    return word.removesuffix("e") if len(word) > 3 else word
+
+
+# Words news prose uses interchangeably, each group folded into its first word.
+_SYNONYM_GROUPS = (
+    "rise increase climb jump grow surge soar",
+    "fall decline drop decrease shrink shrank slump plunge",
+    "die death dead kill fatal",
+    "stop halt pause suspend",
+    "begin start launch",
+    "find conclude determine",
+    "say tell",
+    "large big huge",
+    "agreement pact treaty accord",
+    "law statute legislation",
+    "study research",
+    "investigation inquiry probe",
+    "charge indict accuse",
+    "convict guilty",
+    "company firm",
+    "buy purchase acquire",
+    "help aid assist",
+    "ban prohibit outlaw",
+    "link tie connect",
+    "money fund cash",
+    "meddle interfere",
+    "photo picture image photograph",
+    "video clip footage",
+    "child kid",
+    "resign quit",
+    "error mistake",
+    "cause attribute",
+    "ill illness sick",
+    "participant volunteer",
+    "alter manipulate",
+    "lose loss",
+    "paper article",
+    "retract withdraw",
+    "praise compliment laud",
+    "usa america american",
+    "britain british uk",
+)
+_CANONICAL: dict[str, str] = {}
+for _group in _SYNONYM_GROUPS:
+    _words_of_group = _group.split()
+    _head = _strip(_IRREGULAR.get(_words_of_group[0], _words_of_group[0]))
+    for _word in _words_of_group:
+        _CANONICAL[_strip(_IRREGULAR.get(_word, _word))] = _head
+# Pairs of (canonical) terms that contradict each other.
+ANTONYMS: dict[str, str] = {}
+for _a, _b in (
+    ("rise", "fall"),
+    ("acquit", "convict"),
+    ("sign", "veto"),
+    ("die", "survive"),
+    ("win", "lose"),
+    ("highest", "lowest"),
+    ("higher", "lower"),
+    ("approve", "reject"),
+    ("support", "oppose"),
+    ("innocent", "guilty"),
+    ("profit", "loss"),
+    ("allow", "ban"),
+    ("more", "fewer"),
+):
+    _sa, _sb = stem(_a), stem(_b)
+    ANTONYMS[_sa] = _sb
+    ANTONYMS[_sb] = _sa
+# Reporting verbs: paraphrases drop or change them freely, so they weigh little.
+REPORTING = frozenset(map(stem, _words("say find report show note add conclude announce")))
+_PHRASES = (
+    ("compromising material", "kompromat"),
+    ("declined to", "refused to"),
+    ("united states", "usa"),
+    ("u.s.", "usa"),
+    ("united kingdom", "britain"),
+    ("per cent", "percent"),
+    ("n't", " not"),
+    ("%", " percent "),
+    ("$", " dollar "),
+    ("€", " euro "),
+    ("£", " pound "),
+)
+# "insufficient" is "not sufficient": the negation check and the term match both see it.
+_NEGATIVE_PREFIX = re.compile(
+    r"\b(?:in|un)(sufficient|able|proven|conclusive|corroborated|substantiated|supported"
+    r"|confirmed|verified|clear|true|likely|known|successful|changed)\b"
+)
+_AMOUNT = re.compile(r"(\d)(bn|m|k)\b")
+_AMOUNT_WORDS = {"bn": " billion", "m": " million", "k": " thousand"}
 
 
 def _canonical_number(token: str) -> str:
@@ -220,9 +351,15 @@ def _canonical_number(token: str) -> str:
 
 
 def raw_tokens(text: str) -> list[str]:
-    """Normalised word and number tokens of ``text`` (contractions' "n't" becomes "not")."""
-    norm = normalize(text).replace("n't", " not").replace("%", " percent ")
-    norm = norm.replace("per cent", "percent")
+    """Normalised word and number tokens of ``text``, a few phrases and symbols spelled out."""
+    norm = normalize(text)
+    for phrase, replacement in _PHRASES:
+        if phrase in norm:
+            norm = norm.replace(phrase, replacement)
+    if "in" in norm or "un" in norm:
+        norm = _NEGATIVE_PREFIX.sub(r"not \1", norm)
+    if any(c.isdigit() for c in norm):
+        norm = _AMOUNT.sub(lambda m: m.group(1) + _AMOUNT_WORDS[m.group(2)], norm)
     return [
         _canonical_number(t) if t[0].isdigit() else t.removesuffix("'s")
         for t in _TOKEN.findall(norm)
@@ -237,6 +374,35 @@ def content_terms(tokens: list[str]) -> list[str]:
 def is_number(term: str) -> bool:
     """Whether a term is a number ("2016", "1.5", "12")."""
     return term[:1].isdigit()
+
+
+def same_number(a: str, b: str) -> bool:
+    """Whether a claim's number ``a`` and a passage's ``b`` state the same figure.
+
+    Equal, or within 3 % ("14.9" for "15"; 10 % when ``a`` is a round figure of 1,000 or
+    more), except years, which must be equal ("2016" is not "2017").
+    """
+    if a == b:
+        return True
+    try:
+        x, y = float(a.replace(",", "")), float(b.replace(",", ""))
+    except ValueError:
+        return False
+    if _looks_like_year(a) or _looks_like_year(b):
+        return False
+    return abs(x - y) <= _tolerance(a) * max(abs(x), abs(y))
+
+
+def _tolerance(claimed: str) -> float:
+    """3 %, or 10 % for a round figure of 1,000 or more ("20,000" for 20,918)."""
+    digits = claimed.replace(",", "")
+    if digits.isdigit() and len(digits) >= 4 and len(digits.rstrip("0")) <= 2:
+        return 0.10
+    return 0.03
+
+
+def _looks_like_year(term: str) -> bool:
+    return len(term) == 4 and term.isdigit() and 1000 <= int(term) <= 2199
 
 
 _CASED_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")

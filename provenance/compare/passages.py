@@ -1,10 +1,11 @@
 """A source text cut into passages: the units a claim is scored against and quoted from.
 
 A passage is one sentence, or two or three consecutive sentences of the same
-paragraph (a claim often draws on a fact and its context in the next sentence).
-Passages never cross a paragraph, so a page's headings and navigation lines stay on
-their own. Very long sentences (tables and lists flattened into one line) are cut at
-word boundaries, so that one passage cannot cover a whole page.
+paragraph (a claim often draws on a fact and its context in the next sentence), or the
+last sentence of a paragraph with the first of the next when both are prose. Headings
+and navigation lines, too short to pair, stay on their own. Very long sentences (tables
+and lists flattened into one line) are cut at word boundaries, so that one passage
+cannot cover a whole page.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ MAX_WINDOW = 3
 """The most sentences one passage spans."""
 _MAX_CHARS = 800  # a multi-sentence window stops growing past this many characters
 _MAX_SENTENCE = 700  # longer "sentences" are cut into pieces of about this size
+_BRIDGE_WORDS = 6  # sentences of consecutive paragraphs pair up when both have this many words
 _MIN_WORD_CHARS = 3  # a passage needs at least this many letters or digits
 
 
@@ -38,8 +40,14 @@ def split_passages(text: str) -> list[Passage]:
     window stays within the same paragraph and under about 800 characters.
     """
     passages: list[Passage] = []
+    previous: tuple[int, int] | None = None  # the last sentence of the paragraph before
     for para_start, para_end in _text.paragraphs(text):
         units = _units(text, para_start, para_end)
+        if previous is not None and units and _bridges(text, previous, units[0]):
+            # A claim often joins a paragraph's last sentence to the next one's first
+            # ("At the news conference, a reporter asked... / Trump replied...").
+            passages.append(Passage(text[previous[0] : units[0][1]], previous[0], units[0][1]))
+        previous = units[-1] if units else None
         for i, (start, first_end) in enumerate(units):
             if _has_words(text, start, first_end):
                 passages.append(Passage(text[start:first_end], start, first_end))
@@ -68,6 +76,13 @@ def _units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if s_end > s_start:
             units.append((s_start, s_end))
     return units
+
+
+def _bridges(text: str, last: tuple[int, int], first: tuple[int, int]) -> bool:
+    """Whether two sentences of consecutive paragraphs make one passage: both prose."""
+    if first[1] - last[0] > _MAX_CHARS:
+        return False
+    return all(len(text[s:e].split()) >= _BRIDGE_WORDS for s, e in (last, first))
 
 
 def _has_words(text: str, start: int, end: int) -> bool:
