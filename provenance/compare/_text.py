@@ -6,6 +6,7 @@ that was passed in, so what is found can be quoted exactly as the source has it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -27,13 +28,12 @@ _TABLE = str.maketrans(
         0x2026: "...",
     }
 )
-_SPACE = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
     """NFKC, invisible characters dropped, quotes and dashes unified, casefolded, one space."""
     text = unicodedata.normalize("NFKC", text.translate(_TABLE)).translate(_TABLE)
-    return _SPACE.sub(" ", text.casefold()).strip()
+    return " ".join(text.casefold().split())  # str.split: much faster than a regex here
 
 
 # --- paragraphs and sentences -------------------------------------------------------------
@@ -194,6 +194,7 @@ NEGATIONS = _words(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light, predictable stemmer with a few synonyms folded together.
 

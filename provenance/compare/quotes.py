@@ -85,6 +85,7 @@ class _Index:
 
 @functools.lru_cache(maxsize=8)
 def _index(text: str) -> _Index:
+    normalized_parts: list[str] = []
     loose_parts: list[str] = []
     loose_starts: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -95,7 +96,10 @@ def _index(text: str) -> _Index:
         if end < len(text):
             cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
             end = cut + 1 if cut > start else end
-        words = " ".join(_WORD.findall(_text.normalize(text[start:end])))
+        normalized = _text.normalize(text[start:end])
+        if normalized:
+            normalized_parts.append(normalized)
+        words = " ".join(_WORD.findall(normalized))
         if words:
             loose_parts.append(words)
             loose_starts.append(position)

@@ -21,6 +21,7 @@ measures each of them on the labelled pairs.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,7 +212,9 @@ def _claim_weights(claim: str, tokens: list[str]) -> dict[str, float]:
     return weights
 
 
+@functools.lru_cache(maxsize=4096)
 def _prepare(text: str) -> _Prepared:
+    """A passage's terms; cached, as every claim citing a source scores the same passages."""
     tokens = _text.raw_tokens(text)
     terms = Counter(_text.content_terms(tokens))
     numbers = frozenset(t for t in terms if _text.is_number(t))
