@@ -75,6 +75,7 @@ def scenarios() -> list[tuple[str, bool, Callable[[str], str]]]:
                 "Share this article\nShare this article",
             ),
         ),
+        ("an article changed in every sentence", False, lambda t: t.replace(" the ", " a ")),
         ("quoted sentence removed", False, lambda t: _drop_prose_lines(t, 99, 3)),
         ("two paragraphs removed", False, lambda t: _drop_prose_lines(t, 5, 2)),
         ("half the paragraphs removed", True, lambda t: _drop_prose_lines(t, 2)),

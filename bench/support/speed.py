@@ -6,13 +6,14 @@
 
 Inputs are seeded and built in memory: a ~1 MB page of news-like paragraphs for
 ``find_quote`` (a quote found verbatim, one with a typo, one missing), two ~200 KB
-versions of a page for ``compare_text`` (a small edit, and a rewrite of half the
-paragraphs), and a page of about 100 passages for ``best_support``. Every figure is
-CPU time per call (``time.process_time``, median of the repeats), and each is also
-given as a ratio to the baseline: one ``re.findall(r"\\w+")`` pass over the same input,
-the cheapest thing that reads every word of it. ``find_quote`` is timed cold (its
-per-text index rebuilt) and warm (the index cached, as when several quotes are looked
-up in one snapshot).
+versions of a page for ``compare_text`` (a small edit, half the paragraphs rewritten,
+and a different text altogether), and a page of about 100 passages for
+``best_support`` (cold, and warm: another claim citing the same page reuses its
+passages' terms). Every figure is CPU time per call (``time.process_time``, median of
+the repeats), and each is also given as a ratio to the baseline: one
+``re.findall(r"\\w+")`` pass over the same input, the cheapest thing that reads every
+word of it. ``find_quote`` is timed cold (its per-text index rebuilt) and warm (the
+index cached, as when several quotes are looked up in one snapshot).
 """
 
 from __future__ import annotations
@@ -115,9 +116,11 @@ def main(argv: list[str] | None = None) -> None:
         for i, p in enumerate(before_paragraphs)
     ]
     base = _baseline(before + before, repeats)
+    other = "\n".join(_page(rng, 200_000))
     for label, after in (
         ("small edit", "\n".join(edited)),
         ("half rewritten", "\n".join(rewritten)),
+        ("another text", other),
     ):
         seconds = _cpu(lambda after=after: compare_text(before, after), repeats)
         _report(f"compare_text, 2 x {len(before) / 1e3:.0f} KB, {label}", seconds, base)
