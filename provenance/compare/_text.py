@@ -12,7 +12,8 @@ import unicodedata
 from collections.abc import Iterator
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The words of ``text`` (a word list written as prose)."""
     return frozenset(text.split())
 
 
@@ -77,17 +78,17 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
 
 
 # Never end a sentence: a name or number always follows.
-_TITLES = _words(
+_TITLES = word_set(
     "mr mrs ms mx dr prof sr jr st mt ft gen sen rep gov lt col capt sgt cmdr adm pres supt"
     " rev hon fr messrs mme mlle cf approx ca est dept univ assn vs v"
 )
 # End a sentence unless a number follows ("Jan. 5", "No. 7", "p. 4").
-_BEFORE_NUMBERS = _words(
+_BEFORE_NUMBERS = word_set(
     "jan feb mar apr jun jul aug sep sept oct nov dec no nos vol vols pp p para fig figs"
     " eq eqs ch sec art"
 )
 # After a dotted acronym ("in the U.S. The"), these words start a new sentence.
-_STARTERS = _words(
+_STARTERS = word_set(
     "The This That These Those It Its He She They We I You A An In On At But And However"
     " Yet So Still Meanwhile There Here His Her Their Our My"
 )
@@ -253,7 +254,7 @@ _IRREGULAR = {
     "percent": "percent",
     "per": "per",
 }
-STOPWORDS = _words(
+STOPWORDS = word_set(
     """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
     for from further had has have having he her here hers herself him himself his how i if in
@@ -264,7 +265,7 @@ STOPWORDS = _words(
     yourselves 's s t ca wo ll ve re d m one per cent us mr mrs ms dr according reported
     reportedly about around roughly nearly almost approximately some than over least"""
 )
-NEGATIONS = _words(
+NEGATIONS = word_set(
     "not no never none nobody nothing neither nor without deny denied denies denying refuse"
     " refused refuses fail failed fails lack lacked lacks"
 )
@@ -398,7 +399,7 @@ for _a, _b in (
     ANTONYMS[_sa] = _sb
     ANTONYMS[_sb] = _sa
 # Reporting verbs: paraphrases drop or change them freely, so they weigh little.
-REPORTING = frozenset(map(stem, _words("say find report show note add conclude announce")))
+REPORTING = frozenset(map(stem, word_set("say find report show note add conclude announce")))
 _PHRASES = (
     ("compromising material", "kompromat"),
     ("declined to", "refused to"),

@@ -128,3 +128,19 @@ def test_any_run_of_words_of_a_text_is_found_where_it_is(words, span):
     assert match.passage is not None
     assert text[match.passage.start : match.passage.end] == match.passage.text
     assert normalize_for_match(quote) in normalize_for_match(match.passage.text)
+
+
+def test_a_quote_with_a_changed_negation_or_number_is_missing_not_approximate():
+    text = (
+        "The trial showed that the vaccine reduced hospital admissions by sixty percent. "
+        "Officials said the results wouldn't change the rollout schedule."
+    )
+    negated = find_quote("Officials said the results would change the rollout schedule", text)
+    assert negated.status is QuoteStatus.MISSING
+    assert negated.similarity >= 0.85  # close in characters...
+    assert negated.passage is not None  # ...and shown, so a reader sees the difference
+    assert "wouldn\u2019t" in negated.passage.text or "wouldn't" in negated.passage.text
+    number = find_quote("the vaccine reduced hospital admissions by fifty percent", text)
+    assert number.status is QuoteStatus.MISSING
+    digits = find_quote("reduced admissions by 60 percent", "It reduced admissions by 50 percent.")
+    assert digits.status is QuoteStatus.MISSING
