@@ -7,8 +7,8 @@
 Inputs are seeded and built in memory: a ~1 MB page of news-like paragraphs for
 ``find_quote`` (a quote found verbatim, one with a typo, one missing), two ~200 KB
 versions of a page for ``compare_text`` (a small edit, half the paragraphs rewritten,
-and a different text altogether), and a page of about 100 passages for
-``best_support`` (cold, and warm: another claim citing the same page reuses its
+and a different text altogether), and a page of about 100 passages for ``best_support``
+and one of 1.3 MB (cold, and warm: another claim citing the same page reuses its
 passages' terms). Every figure is CPU time per call (``time.process_time``, median of
 the repeats), and each is also given as a ratio to the baseline: one
 ``re.findall(r"\\w+")`` pass over the same input, the cheapest thing that reads every
@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from provenance.compare import _text as text_module
 from provenance.compare import best_support, compare_text, find_quote, split_passages
+from provenance.compare import passages as passages_module
 from provenance.compare import quotes as quotes_module
 from provenance.compare import support as support_module
 
@@ -132,7 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     base = _baseline(page, repeats * 4)
 
     def clear() -> None:
-        support_module._prepare.cache_clear()
+        support_module._page.cache_clear()
+        support_module._piece.cache_clear()
+        passages_module._split.cache_clear()
         text_module.stem.cache_clear()
 
     cold = _cpu(lambda: best_support(claim, page), repeats * 4, clear)
@@ -140,6 +143,16 @@ def main(argv: list[str] | None = None) -> None:
     label = f"best_support, {n} passages ({len(page) / 1e3:.0f} KB)"
     _report(f"{label}, cold", cold, base)
     _report(f"{label}, warm (passages of an earlier claim cached)", warm, base)
+
+    # A long report: 3,000 paragraphs, about 1.3 MB and 21,000 passages.
+    long_page = "\n\n".join(" ".join(_sentence(rng) for _ in range(3)) for _ in range(3000))
+    n = len(split_passages(long_page))
+    base = _baseline(long_page, repeats)
+    cold = _cpu(lambda: best_support(claim, long_page), repeats, clear)
+    warm = _cpu(lambda: best_support(claim, long_page), repeats)
+    label = f"best_support, {n} passages ({len(long_page) / 1e6:.1f} MB)"
+    _report(f"{label}, cold", cold, base)
+    _report(f"{label}, warm", warm, base)
 
 
 if __name__ == "__main__":

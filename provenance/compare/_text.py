@@ -428,16 +428,18 @@ def _canonical_number(token: str) -> str:
     return token
 
 
+def _spell_amount(match: re.Match[str]) -> str:
+    return match.group(1) + _AMOUNT_WORDS[match.group(2)]
+
+
 def raw_tokens(text: str) -> list[str]:
     """Normalised word and number tokens of ``text``, a few phrases and symbols spelled out."""
     norm = normalize(text)
     for phrase, replacement in _PHRASES:
         if phrase in norm:
             norm = norm.replace(phrase, replacement)
-    if "in" in norm or "un" in norm:
-        norm = _NEGATIVE_PREFIX.sub(r"not \1", norm)
-    if any(c.isdigit() for c in norm):
-        norm = _AMOUNT.sub(lambda m: m.group(1) + _AMOUNT_WORDS[m.group(2)], norm)
+    norm = _NEGATIVE_PREFIX.sub(r"not \1", norm)
+    norm = _AMOUNT.sub(_spell_amount, norm)
     return [
         _canonical_number(t) if t[0].isdigit() else t.removesuffix("'s")
         for t in _TOKEN.findall(norm)
