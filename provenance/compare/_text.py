@@ -428,13 +428,25 @@ def _canonical_number(token: str) -> str:
     return token
 
 
+_MARKER = re.compile(
+    r"\[\s*(?:\d+[a-z]?(?:\s*[-,;]\s*\d+[a-z]?)*|[@^][^\]]{0,80}|citation needed|edit"
+    r"|note \d+|[a-z])\s*\]"
+)
+
+
 def _spell_amount(match: re.Match[str]) -> str:
     return match.group(1) + _AMOUNT_WORDS[match.group(2)]
 
 
 def raw_tokens(text: str) -> list[str]:
-    """Normalised word and number tokens of ``text``, a few phrases and symbols spelled out."""
+    """Normalised word and number tokens of ``text``, a few phrases and symbols spelled out.
+
+    Citation markers ("[1]", "[2-4]", "[@smith]", "[citation needed]") are not words of
+    the text: a claim's "[1]" is not the number 1.
+    """
     norm = normalize(text)
+    if "[" in norm:
+        norm = _MARKER.sub(" ", norm)
     for phrase, replacement in _PHRASES:
         if phrase in norm:
             norm = norm.replace(phrase, replacement)
