@@ -108,3 +108,13 @@ def test_an_edit_deep_in_a_long_sentence_is_shown_around_the_edit():
     assert "oligarchs in Ukraine" in drift.added[0]
     assert drift.removed[0].startswith("…")
     assert all(len(s) <= 161 for s in drift.removed + drift.added)
+
+
+def test_empty_texts():
+    assert compare_text("", "").similarity == 1.0
+    assert compare_text("Home\nNews\n", "Home\nSport\n").similarity == 1.0  # navigation only
+    appeared = compare_text("", ARTICLE)
+    assert appeared.similarity == 0.0
+    assert appeared.drifted()
+    assert appeared.removed == ()
+    assert len(appeared.added) == 5

@@ -144,3 +144,9 @@ def test_a_quote_with_a_changed_negation_or_number_is_missing_not_approximate():
     assert number.status is QuoteStatus.MISSING
     digits = find_quote("reduced admissions by 60 percent", "It reduced admissions by 50 percent.")
     assert digits.status is QuoteStatus.MISSING
+
+
+def test_a_quote_in_an_empty_text_is_missing_without_a_passage():
+    assert find_quote("any reason why", "") == find_quote("any reason why", "  \n ")
+    assert find_quote("any reason why", "").status is QuoteStatus.MISSING
+    assert find_quote("any reason why", "").passage is None
