@@ -69,7 +69,9 @@ class _Prepared:
     length: int
     numbers: frozenset[str]
     negated: bool
-    words: frozenset[str]  # every stemmed token, stop words included (for the antonym check)
+    # The stemmed tokens, stop words included, that have an antonym (for the antonym check;
+    # only those, to keep a large page's terms small).
+    polar: frozenset[str]
 
 
 class BM25Scorer:
@@ -173,7 +175,7 @@ class BM25Scorer:
         if claim_negated != p.negated:
             value *= self.negation_penalty
         for term, opposite in opposites.items():
-            if opposite in p.words and term not in p.words:
+            if opposite in p.polar and term not in p.polar:
                 value *= self.antonym_penalty
         return value
 
@@ -227,7 +229,7 @@ class _Page:
     postings: dict[str, list[int]]  # term -> the passages that contain it
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def _page(passages: tuple[Passage, ...]) -> _Page:
     """The passages' terms and an inverted index; cached, as every claim citing a source
     is scored against the same passages."""
@@ -252,7 +254,7 @@ def _prepare(text: str) -> _Prepared:
         sum(piece.length for piece in pieces),
         frozenset().union(*(piece.numbers for piece in pieces)),
         any(piece.negated for piece in pieces),
-        frozenset().union(*(piece.words for piece in pieces)),
+        frozenset().union(*(piece.polar for piece in pieces)),
     )
 
 
@@ -266,8 +268,8 @@ def _piece(text: str) -> _Prepared:
     tokens = _text.raw_tokens(text)
     terms = Counter(_text.content_terms(tokens))
     numbers = frozenset(t for t in terms if _text.is_number(t))
-    words = frozenset(map(_text.stem, tokens))
-    return _Prepared(terms, sum(terms.values()), numbers, _negated(tokens), words)
+    polar = frozenset(w for w in map(_text.stem, tokens) if w in _text.ANTONYMS)
+    return _Prepared(terms, sum(terms.values()), numbers, _negated(tokens), polar)
 
 
 def _negated(tokens: list[str]) -> bool:
