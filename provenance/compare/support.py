@@ -37,6 +37,7 @@ __all__ = [
     "Scorer",
     "SupportMatch",
     "best_support",
+    "cited_parts",
 ]
 
 DEFAULT_SUPPORT_THRESHOLD = 0.5
@@ -276,17 +277,48 @@ def _negated(tokens: list[str]) -> bool:
     return any(t in _text.NEGATIONS for t in tokens)
 
 
+_CITATION = re.compile(r"\[\s*(?:\d+[a-z]?(?:\s*[-–,;]\s*\d+[a-z]?)*|[@^][^\]]{1,80})\s*\]")
+_MIN_PART_WORDS = 5  # shorter parts ("and Z [3]") lean on the rest of the sentence
+
+
+def cited_parts(claim: str) -> list[str]:
+    """The parts of a sentence that end at its citation markers, when it has two or more.
+
+    "A did x [1], and B did y [2]." gives ["A did x", "and B did y"]; a sentence with
+    fewer than two markers gives nothing (the whole sentence is the claim). Parts of
+    fewer than five words are left out.
+    """
+    markers = list(_CITATION.finditer(claim))
+    if len(markers) < 2:
+        return []
+    parts: list[str] = []
+    previous = 0
+    for marker in markers:
+        part = claim[previous : marker.start()].strip(" ,;:.")
+        previous = marker.end()
+        if len(part.split()) >= _MIN_PART_WORDS:
+            parts.append(part)
+    return parts
+
+
 def best_support(claim: str, text: str, scorer: Scorer | None = None) -> SupportMatch | None:
     """The passage of ``text`` that best supports ``claim``, or None when ``text`` has none.
 
     Ties go to the shorter passage, then to the earlier one, so the quote shown to a
     reader is as focused as the evidence allows.
+
+    A sentence with several citation markers often cites each source for one part
+    ("X offered meetings [1], Y had ties to oligarchs [2]"); the caller does not say
+    which part is this source's, so each part ending at a marker is scored as well as
+    the whole sentence, and a passage's score is the best of them.
     """
     passages = split_passages(text)
     if not passages:
         return None
     chosen = scorer if scorer is not None else BM25Scorer()
     scores = chosen.score(claim, passages)
+    for part in cited_parts(claim):
+        scores = [max(a, b) for a, b in zip(scores, chosen.score(part, passages), strict=True)]
     best = max(
         range(len(passages)),
         key=lambda i: (round(scores[i], 9), -(passages[i].end - passages[i].start), -i),
