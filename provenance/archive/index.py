@@ -127,7 +127,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("ALTER TABLE snapshots ADD COLUMN text_digest TEXT",),
     # What each audit observed per URL: the history rot is judged from.
     3: (
-        """CREATE TABLE audits (
+        """CREATE TABLE IF NOT EXISTS audits (
             id INTEGER PRIMARY KEY,
             url TEXT NOT NULL,
             normalized_url TEXT NOT NULL,
@@ -138,7 +138,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             http_status INTEGER,
             digest TEXT
         )""",
-        "CREATE INDEX audits_by_key ON audits (url_key, checked_at)",
+        "CREATE INDEX IF NOT EXISTS audits_by_key ON audits (url_key, checked_at)",
     ),
 }
 
