@@ -13,7 +13,7 @@ from provenance.formats import markdown as _markdown
 from provenance.formats import text as _text
 from provenance.models import Report
 
-__all__ = ["FORMATS", "REPORT_FILES", "Formatter"]
+__all__ = ["AUDIT_FILES", "FORMATS", "REPORT_FILES", "Formatter"]
 
 Formatter = Callable[[Report], str]
 
@@ -25,3 +25,6 @@ FORMATS: dict[str, Formatter] = {
 
 # What `provenance check` writes to the reports directory by default.
 REPORT_FILES: dict[str, str] = {"markdown": "coverage.md", "json": "coverage.json"}
+
+# What `provenance audit` writes to the reports directory by default.
+AUDIT_FILES: dict[str, str] = {"markdown": "audit.md", "json": "audit.json"}
