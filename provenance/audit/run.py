@@ -369,7 +369,7 @@ class _AuditChecker(Checker):
         for judged in self.judged.values():
             audit, record = judged.audit, judged.record
             drifted = audit.drift is not None and audit.drift.drifted
-            removed = any(q.latest is not None and not q.latest.present for q in audit.quotes)
+            removed = any(_removed(q) for q in audit.quotes)
             if record.url is None or not (audit.state.is_dead or drifted or removed):
                 continue
             moment = _moment(audit, self.now)
@@ -428,7 +428,7 @@ class _AuditChecker(Checker):
             if quote.as_cited is not None and not quote.as_cited.present:
                 rule = RuleId.QUOTE_NOT_FOUND
                 message = f"source {record.id!r}: the quote is not in the as-cited snapshot"
-            elif quote.latest is not None and not quote.latest.present:
+            elif _removed(quote):
                 rule = RuleId.QUOTE_REMOVED
                 message = f"source {record.id!r}: the quote was in the source as cited, not now"
             if rule is None:
@@ -486,6 +486,12 @@ def _observation(result: FetchResult, now: dt.datetime) -> AuditCheck:
         http_status=result.http_status,
         digest=result.digest,
     )
+
+
+def _removed(quote: QuoteReport) -> bool:
+    """The quote was in the as-cited snapshot and is not in the latest one."""
+    cited, latest = quote.as_cited, quote.latest
+    return cited is not None and cited.present and latest is not None and not latest.present
 
 
 def _quotes(record: SourceRecord) -> list[str]:
