@@ -1,0 +1,81 @@
+"""compare_text and main_text_for_drift: what counts as a source's text changing."""
+
+from __future__ import annotations
+
+from provenance.compare import DEFAULT_DRIFT_THRESHOLD, compare_text, main_text_for_drift
+from tests.conftest import DATA
+
+ARTICLE = (DATA / "support" / "drift" / "news-article.txt").read_text(encoding="utf-8")
+
+
+def test_identical_text_has_similarity_one_and_no_change():
+    drift = compare_text(ARTICLE, ARTICLE)
+    assert drift.similarity == 1.0
+    assert not drift.changed
+    assert drift.removed == drift.added == ()
+
+
+def test_dates_counters_and_navigation_do_not_count():
+    after = (
+        ARTICLE.replace("3:45 PM EST, Mon July 16, 2018", "9:02 AM EDT, Tue July 17, 2018")
+        .replace("12,345 views", "98,765 views")
+        .replace("Home\nNews\n", "Home\nWorld\nSport\n")
+        .replace("© 2018", "© 2024")
+    )
+    drift = compare_text(ARTICLE, after)
+    assert drift.similarity == 1.0
+    assert not drift.changed
+
+
+def test_main_text_drops_boilerplate_and_keeps_the_article():
+    main = main_text_for_drift(ARTICLE)
+    assert "Share this article" not in main
+    assert "All rights reserved" not in main
+    assert "Politics" not in main
+    assert "12,345" not in main
+    assert "2018" not in main.splitlines()[0]
+    assert "President Donald Trump met Russian President Vladimir Putin in Helsinki" in main
+
+
+def test_a_small_edit_keeps_similarity_high_and_shows_the_edit():
+    after = ARTICLE.replace("about two hours", "more than two hours")
+    drift = compare_text(ARTICLE, after)
+    assert drift.changed
+    assert drift.similarity > 0.95
+    assert not drift.drifted()
+    assert any("about two hours" in s for s in drift.removed)
+    assert any("more than two hours" in s for s in drift.added)
+
+
+def test_a_removed_quoted_sentence_appears_in_removed():
+    after = ARTICLE.replace(
+        '"I don\'t see any reason why it would be," Trump said of Russian involvement.\n', ""
+    )
+    drift = compare_text(ARTICLE, after)
+    assert drift.removed == (
+        '"I don\'t see any reason why it would be," Trump said of Russian involvement.',
+    )
+    assert drift.added == ()
+    assert drift.similarity > DEFAULT_DRIFT_THRESHOLD
+
+
+def test_a_rewrite_has_low_similarity():
+    rewrite = """Trump and Putin meet in Helsinki
+Markets were calm on Monday as investors looked past the summit in Finland.
+Analysts said oil prices reacted more to supply data than to diplomacy.
+European shares closed slightly higher, led by banks and carmakers.
+The euro was little changed against the dollar by the end of the session.
+"""
+    drift = compare_text(ARTICLE, rewrite)
+    assert drift.similarity < 0.4
+    assert drift.drifted()
+    assert 0 < len(drift.removed) <= 5
+    assert all(len(s) <= 161 for s in drift.removed + drift.added)
+
+
+def test_long_changed_sentences_are_trimmed():
+    long_sentence = "The committee reviewed " + "many documents and " * 30 + "reported."
+    drift = compare_text(ARTICLE, ARTICLE + long_sentence + "\n")
+    assert len(drift.added) == 1
+    assert drift.added[0].endswith("…")
+    assert len(drift.added[0]) <= 161

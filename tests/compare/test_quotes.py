@@ -1,0 +1,93 @@
+"""find_quote: found, found after normalisation, approximate, missing with the best passage."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from provenance.compare import QuoteStatus, find_quote, normalize_for_match
+
+ARTICLE = (
+    "Helsinki, July 16, 2018\n"
+    "Asked whether he believed his own intelligence agencies, the president said: "
+    "\u201cPresident Putin says it\u2019s not Russia. "
+    "I don\u2019t see any reason why it would be.\u201d\n"
+    "The remark drew bipartisan criticism in Washington \u2014 even from Republican allies.\n"
+    "Later, the White House said he had misspoken and meant \u201cwouldn\u2019t\u201d.\n"
+)
+
+
+def test_a_verbatim_quote_is_found_with_its_sentence():
+    match = find_quote("I don\u2019t see any reason why it would be.", ARTICLE)
+    assert match.status is QuoteStatus.FOUND
+    assert match.similarity == 1.0
+    assert match.passage is not None
+    assert ARTICLE[match.passage.start : match.passage.end] == match.passage.text
+    assert "I don\u2019t see any reason why it would be" in match.passage.text
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "president putin says it's not russia.",  # straight apostrophe, lower case
+        "\"President Putin says it's not   Russia.",  # straight quote, extra spaces
+        "criticism in Washington - even from Republican allies",  # hyphen for an em dash
+        "criticism in Wash\u00adington \u2013 even from Repub\u200blican allies",  # soft hyphen
+    ],
+)
+def test_quotes_differing_only_in_typography_are_found(quote):
+    assert find_quote(quote, ARTICLE).status is QuoteStatus.FOUND
+
+
+def test_an_elided_quote_is_found_when_its_fragments_appear_in_order():
+    quote = "President Putin says it\u2019s not Russia \u2026 why it would be"
+    assert find_quote(quote, ARTICLE).status is QuoteStatus.FOUND
+
+
+def test_a_quote_with_a_typo_is_approximate_and_points_at_the_passage():
+    match = find_quote("I don't see any reasn why it would be", ARTICLE)
+    assert match.status is QuoteStatus.APPROXIMATE
+    assert match.status.present
+    assert 0.85 <= match.similarity < 1.0
+    assert match.passage is not None
+    assert "any reason why it would be" in match.passage.text
+
+
+def test_changed_punctuation_is_approximate():
+    match = find_quote("the remark drew bipartisan criticism in Washington, even", ARTICLE)
+    assert match.status is QuoteStatus.APPROXIMATE
+    assert match.similarity > 0.9
+
+
+def test_a_missing_quote_shows_the_closest_passage():
+    match = find_quote("The remark drew praise from Democratic leaders in Moscow", ARTICLE)
+    assert match.status is QuoteStatus.MISSING
+    assert not match.status.present
+    assert match.similarity < 0.85
+    assert match.passage is not None
+    assert match.passage.text.startswith("The remark drew bipartisan criticism")
+
+
+def test_a_quote_with_nothing_in_common_has_no_passage():
+    match = find_quote("zebras graze quietly", ARTICLE)
+    assert match == dataclasses.replace(match, status=QuoteStatus.MISSING, passage=None)
+
+
+def test_an_empty_quote_is_missing():
+    assert find_quote(" \u2026 ", ARTICLE).status is QuoteStatus.MISSING
+
+
+def test_a_quote_in_a_large_text_is_placed_exactly():
+    filler = "Unrelated paragraph about the weather and local sport results.\n" * 5000
+    text = filler + ARTICLE + filler
+    match = find_quote("I dont see any reason why it would be", text)
+    assert match.status is QuoteStatus.APPROXIMATE
+    assert match.passage is not None
+    assert text[match.passage.start : match.passage.end] == match.passage.text
+    assert "I don\u2019t see any reason" in match.passage.text
+
+
+def test_normalize_for_match():
+    assert normalize_for_match("  \u201cIt\u2019s\u00a0\u2014 OK\u201d\u200b\n") == '"it\'s - ok"'
+    assert normalize_for_match("\ufb01nal STRASSE") == "final strasse"
