@@ -23,6 +23,7 @@ import click
 
 from provenance import __version__
 from provenance.check import CheckEvent, CheckResult, run_check
+from provenance.compare import DEFAULT_DRIFT_THRESHOLD, DEFAULT_SUPPORT_THRESHOLD
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
@@ -417,7 +418,7 @@ def _fetch_settings(settings: Settings, **overrides: object) -> FetchSettings:
     default=None,
     metavar="SIMILARITY",
     help="A source whose text is less similar than this (0..1) to the as-cited snapshot has"
-    " drifted. Default: 0.8. Example: --drift-threshold 0.6",
+    f" drifted. Default: {DEFAULT_DRIFT_THRESHOLD:g}. Example: --drift-threshold 0.6",
 )
 @click.option(
     "--support-threshold",
@@ -425,7 +426,7 @@ def _fetch_settings(settings: Settings, **overrides: object) -> FetchSettings:
     default=None,
     metavar="SCORE",
     help="A claim whose best passage in a cited source scores under this (0..1) is weakly"
-    " supported. Default: 0.6. Example: --support-threshold 0.5",
+    f" supported. Default: {DEFAULT_SUPPORT_THRESHOLD:g}. Example: --support-threshold 0.4",
 )
 @click.option(
     "--wayback-lookup",
@@ -481,7 +482,6 @@ def audit(
     """
     with _handle_errors(debug):
         from provenance.audit import AuditOptions, RotPolicy, run_audit
-        from provenance.compare import DEFAULT_DRIFT_THRESHOLD, DEFAULT_SUPPORT_THRESHOLD
 
         root = Path.cwd()
         settings, _ = load_settings(root)

@@ -27,7 +27,7 @@ errors with a "did you mean" hint, on their line.
     dead_after = 3                  # failures before a source is dead...
     dead_spacing_days = 3           # ...at least this many days apart
     drift_threshold = 0.8           # similarity under it: drifted-source
-    support_threshold = 0.6         # best-passage score under it: weak-support
+    support_threshold = 0.5         # best-passage score under it: weak-support
     wayback_api = "https://archive.org/wayback/available"
 
     [severity]
