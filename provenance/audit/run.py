@@ -225,7 +225,10 @@ class _AuditChecker(Checker):
 
     def _judge_all(self, store: SnapshotStore, usage: _Usage, run: FetchRun) -> None:
         assert self._state is not None or not usage.records
-        dates = {d.path: d.date for d in self._state.documents} if self._state else {}
+        # sources.toml's [documents."x"] date, said on purpose, wins over a date read from
+        # the document itself.
+        documents = self._state.documents if self._state else []
+        dates = {d.path: self.catalog.dates.get(d.path, d.date) for d in documents}
         for record in usage.records.values():
             if not record.valid or record.url is None:
                 continue
@@ -435,17 +438,11 @@ class _AuditChecker(Checker):
                 continue
             if quote.passage:
                 message += f"; closest passage ({quote.similarity or 0:.0%}): {quote.passage!r}"
-            findings.append(
-                self._finding(
-                    rule,
-                    record.origin_path or self.catalog.display,
-                    record.origin_line,
-                    1,
-                    message,
-                    quote.quote,
-                    record.id,
-                )
+            path = record.origin_path or self.catalog.display
+            finding = self._finding(
+                rule, path, record.origin_line, 1, message, quote.quote, record.id
             )
+            findings += self._apply_ignores([finding], [], path)  # [[ignore]] in the config
         return findings
 
     def _support_findings(self, usage: _Usage) -> list[Finding]:

@@ -74,6 +74,7 @@ def test_changes_between_audits_give_drift_removed_quotes_and_suspects(
     scenario: Scenario, audit_at: AuditAt
 ) -> None:
     audit_at(day(1))
+    scenario.page("/stable", "stable-redated")  # new navigation, date and footer only
     scenario.page("/edited", "edited-2")  # one word changed
     scenario.page("/rewritten", "rewritten-2")  # rewritten
     scenario.page("/quoted", "quoted-2")  # the quoted sentence removed
@@ -93,6 +94,9 @@ def test_changes_between_audits_give_drift_removed_quotes_and_suspects(
     assert "drifted-source" not in rules.get(f"{DOC}#2", set())  # a small edit is not drift
     assert "dead-source" not in {r for found in rules.values() for r in found}
 
+    redated = _audit_of(report, f"{DOC}#1")
+    assert redated.drift is not None and redated.drift.similarity == 1.0  # boilerplate only
+    assert redated.as_cited_digest != redated.latest_digest
     small, rewrite = _audit_of(report, f"{DOC}#2"), _audit_of(report, f"{DOC}#3")
     assert small.drift is not None and not small.drift.drifted and small.drift.similarity > 0.8
     assert rewrite.drift is not None and rewrite.drift.drifted and rewrite.drift.removed

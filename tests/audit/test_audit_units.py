@@ -210,3 +210,17 @@ def test_an_archive_from_before_audits_is_migrated_with_its_snapshots(tmp_path: 
         store.record_audit([_check(day(1), OK)])
         assert [c.checked_at for c in store.audits(URL)] == [day(1)]
         assert store.verify().ok
+
+
+def test_sources_toml_can_date_a_document(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[documents."a.md"]\ndate = 2026-01-13\n\n[documents."./b.md"]\ndate = "2025-12-01"\n\n'
+        '[documents."c.md"]\ndate = "last week"\n'
+    )
+    catalog = load_sources(path, display="sources.toml")
+    assert catalog.dates == {"a.md": dt.date(2026, 1, 13), "b.md": dt.date(2025, 12, 1)}
+    [error] = catalog.errors
+    assert error.one_line() == (
+        "sources.toml:8: document 'c.md': date 'last week' is not a date; write 2026-01-13"
+    )
