@@ -164,3 +164,25 @@ def test_due_fetches_only_sources_not_audited_lately(scenario: Scenario, audit_a
     assert {s.audit.state for s in report.sources if s.audit} == {RotState.ALIVE}
     report = audit_at(day(9), due_days=7).report
     assert report.audit is not None and report.audit.checked == 7
+
+
+def test_the_wayback_lookup_replaces_the_built_url_with_the_nearest_capture(
+    scenario: Scenario, audit_at: AuditAt
+) -> None:
+    import json
+
+    from tests.support.loopback import respond
+
+    capture = "http://web.archive.org/web/20251231235959/http://example.org/annual-results"
+    answer = {"archived_snapshots": {"closest": {"available": True, "url": capture,
+                                                 "timestamp": "20251231235959"}}}  # fmt: skip
+    scenario.server.route("/wayback/available", respond(200, json.dumps(answer)))
+    api = scenario.url("/wayback/available")
+    audit_at(day(1), wayback_lookup=True, wayback_api=api)
+    assert not scenario.server.hits.get("/wayback/available")  # nothing to replace yet
+    scenario.page("/rewritten", "rewritten-2")
+    report = audit_at(day(5), wayback_lookup=True, wayback_api=api).report
+    replacement = _audit_of(report, f"{DOC}#3").replacement
+    assert replacement is not None and replacement.confirmed
+    assert replacement.archive_url == capture.replace("http://", "https://", 1)
+    assert scenario.server.hits["/wayback/available"] == 1
