@@ -137,7 +137,6 @@ class _AuditChecker(Checker):
         self.judged: dict[str, _Judged] = {}
         self.support: dict[tuple[str, int], list[Support]] = {}
         self.checked: set[str] = set()
-        self.usage: _Usage | None = None
         self._state: _Run | None = None
         self._texts: dict[str, str | None] = {}
         assert evidence.archive_dir is not None  # run_audit insists
@@ -154,7 +153,6 @@ class _AuditChecker(Checker):
         from provenance.archive import SnapshotStore
         from provenance.fetch import FetchRun
 
-        self.usage = usage
         urls = list(
             dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
         )
@@ -251,10 +249,8 @@ class _AuditChecker(Checker):
         document_dates: Iterable[dt.date | None],
     ) -> AsCited | None:
         """The as-cited snapshot for the earliest citation of ``record``."""
-        candidates = [citation_date(record.fields.accessed, d) for d in document_dates]
-        candidates = candidates or [citation_date(record.fields.accessed, None)]
-        dated = sorted((c for c in candidates if c[0] is not None), key=lambda c: c[0] or 0)
-        date, basis = dated[0] if dated else candidates[0]
+        known = [d for d in document_dates if d is not None]
+        date, basis = citation_date(record.fields.accessed, min(known) if known else None)
         return select_as_cited(history, date, basis)
 
     def _text(self, store: SnapshotStore, snapshot: Snapshot | None) -> str | None:
