@@ -103,3 +103,26 @@ def test_offline_audit_judges_from_the_archive_alone(scenario: Scenario, cli) ->
     report = json.loads(result.out)
     assert report["audit"]["checked"] == 0
     assert {s["audit"]["state"] for s in report["sources"]} == {"alive"}
+
+
+def test_records_from_a_documents_own_list_cannot_be_written_back(project, cli) -> None:
+    from tests.support.loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        (project / "provenance.toml").write_text(
+            "[fetch]\nallow_private = true\nrecheck_delay_s = 0\nmax_retries = 0\n"
+        )
+        (project / "sources.toml").write_text("# shared sources go here\n")
+        (project / "doc.md").write_text(
+            "# Doc\n\nThe survey counted nine hundred turtles [1].\n\n"
+            f"## References\n\n1. {server.url('/gone')}\n"
+        )
+        # Never seen alive: with --dead-after 1 one failure is enough.
+        result = cli("audit", "-o", "-", "--dead-after", "1", "--write-archive-urls", "doc.md")
+    assert result.code == ExitCode.GATE_FAILED  # dead-source is an error
+    assert "dead-source: [1] cites" in result.out
+    assert (
+        "cannot write back doc.md#1: is defined in doc.md's own reference list, not in"
+        " sources.toml: add it to sources.toml to record an archive URL"
+    ) in result.err
+    assert (project / "sources.toml").read_text() == "# shared sources go here\n"
