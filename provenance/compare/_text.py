@@ -6,11 +6,16 @@ that was passed in, so what is found can be quoted exactly as the source has it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
 
-from provenance.extract.sentences import split_sentences
+
+def word_set(text: str) -> frozenset[str]:
+    """The words of ``text`` (a word list written as prose)."""
+    return frozenset(text.split())
+
 
 # Characters that carry no text: soft hyphen, zero-width space/joiners, word joiner, BOM.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -27,13 +32,12 @@ _TABLE = str.maketrans(
         0x2026: "...",
     }
 )
-_SPACE = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
     """NFKC, invisible characters dropped, quotes and dashes unified, casefolded, one space."""
     text = unicodedata.normalize("NFKC", text.translate(_TABLE)).translate(_TABLE)
-    return _SPACE.sub(" ", text.casefold()).strip()
+    return " ".join(text.casefold().split())  # str.split: much faster than a regex here
 
 
 # --- paragraphs and sentences -------------------------------------------------------------
@@ -73,18 +77,91 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+# Never end a sentence: a name or number always follows.
+_TITLES = word_set(
+    "mr mrs ms mx dr prof sr jr st mt ft gen sen rep gov lt col capt sgt cmdr adm pres supt"
+    " rev hon fr messrs mme mlle cf approx ca est dept univ assn vs v"
+)
+# End a sentence unless a number follows ("Jan. 5", "No. 7", "p. 4").
+_BEFORE_NUMBERS = word_set(
+    "jan feb mar apr jun jul aug sep sept oct nov dec no nos vol vols pp p para fig figs"
+    " eq eqs ch sec art"
+)
+# After a dotted acronym ("in the U.S. The"), these words start a new sentence.
+_STARTERS = word_set(
+    "The This That These Those It Its He She They We I You A An In On At But And However"
+    " Yet So Still Meanwhile There Here His Her Their Our My"
+)
+_END = re.compile(r"[.!?…]+[\"'”’»)\]]*")
+_NEXT = re.compile(r"\s+([\"'“‘«(\[¿¡]*)([\w’']*)")
+
+
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """``(start, end)`` of each sentence of ``text[start:end]`` (one paragraph)."""
-    return [(s.start, s.end) for s in split_sentences(text, start, end, [], [])]
+    """``(start, end)`` of each sentence of ``text[start:end]`` (one paragraph).
+
+    A sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes or
+    brackets) followed by white space and a capital, digit or opening quote.
+    Abbreviations ("Dr.", "Jan. 5"), initials ("J. Smith"), dotted acronyms inside a
+    sentence ("U.S. officials") and decimals do not end one. The same rules as the
+    document extractor's, without its citation markers, so this package stays free of
+    the rest of provenance.
+    """
+    found: list[tuple[int, int]] = []
+    current = _skip_space(text, start, end)
+    for match in _END.finditer(text, start, end):
+        punct_start, punct_end = match.span()
+        if punct_start < current or not _is_boundary(text, current, punct_start, punct_end, end):
+            continue
+        found.append((current, punct_end))
+        current = _skip_space(text, punct_end, end)
+    tail = end
+    while tail > current and text[tail - 1].isspace():
+        tail -= 1
+    if tail > current:
+        found.append((current, tail))
+    return found
+
+
+def _skip_space(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _is_boundary(text: str, start: int, punct_start: int, punct_end: int, end: int) -> bool:
+    if punct_end >= end or not text[punct_end:end].strip():
+        return True
+    nxt = _NEXT.match(text, punct_end, end)
+    if nxt is None:
+        return False  # no white space after: "15.2", "example.com", "U.S.-led"
+    openers, next_word = nxt.groups()
+    first = next_word[:1]
+    if not (openers or first.isdigit() or (first.isalpha() and not first.islower())):
+        return False
+    punct = text[punct_start:punct_end]
+    if not punct.startswith(".") or punct.startswith(".."):
+        return True  # "!", "?", "…", "...": the capital decides
+    if punct_start > start and text[punct_start - 1] == " ":
+        return True  # "kompromat . Next": a stripped citation marker
+    space = text.rfind(" ", start, punct_start)
+    word = text[space + 1 if space >= 0 else start : punct_start].lstrip("\"'“‘(")
+    lower = word.lower()
+    if len(word) == 1 and word.isupper():
+        return False  # an initial: "J. Smith"
+    if word.isdigit() and len(word) <= 2 and space < 0:
+        return False  # an enumerator: "1. First"
+    if lower in _TITLES:
+        return False
+    if lower in _BEFORE_NUMBERS:
+        return not first.isdigit()
+    if "." in word:
+        return next_word in _STARTERS  # "the U.S. The" ends; "the U.S. Senate" does not
+    return True
 
 
 # --- tokens ---------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 _NUMBER_WORDS = {
@@ -177,7 +254,7 @@ _IRREGULAR = {
     "percent": "percent",
     "per": "per",
 }
-STOPWORDS = _words(
+STOPWORDS = word_set(
     """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
     for from further had has have having he her here hers herself him himself his how i if in
@@ -188,12 +265,13 @@ STOPWORDS = _words(
     yourselves 's s t ca wo ll ve re d m one per cent us mr mrs ms dr according reported
     reportedly about around roughly nearly almost approximately some than over least"""
 )
-NEGATIONS = _words(
+NEGATIONS = word_set(
     "not no never none nobody nothing neither nor without deny denied denies denying refuse"
     " refused refuses fail failed fails lack lacked lacks"
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light, predictable stemmer with a few synonyms folded together.
 
@@ -321,7 +399,7 @@ for _a, _b in (
     ANTONYMS[_sa] = _sb
     ANTONYMS[_sb] = _sa
 # Reporting verbs: paraphrases drop or change them freely, so they weigh little.
-REPORTING = frozenset(map(stem, _words("say find report show note add conclude announce")))
+REPORTING = frozenset(map(stem, word_set("say find report show note add conclude announce")))
 _PHRASES = (
     ("compromising material", "kompromat"),
     ("declined to", "refused to"),
@@ -350,16 +428,30 @@ def _canonical_number(token: str) -> str:
     return token
 
 
+_MARKER = re.compile(
+    r"\[\s*(?:\d+[a-z]?(?:\s*[-,;]\s*\d+[a-z]?)*|[@^][^\]]{0,80}|citation needed|edit"
+    r"|note \d+|[a-z])\s*\]"
+)
+
+
+def _spell_amount(match: re.Match[str]) -> str:
+    return match.group(1) + _AMOUNT_WORDS[match.group(2)]
+
+
 def raw_tokens(text: str) -> list[str]:
-    """Normalised word and number tokens of ``text``, a few phrases and symbols spelled out."""
+    """Normalised word and number tokens of ``text``, a few phrases and symbols spelled out.
+
+    Citation markers ("[1]", "[2-4]", "[@smith]", "[citation needed]") are not words of
+    the text: a claim's "[1]" is not the number 1.
+    """
     norm = normalize(text)
+    if "[" in norm:
+        norm = _MARKER.sub(" ", norm)
     for phrase, replacement in _PHRASES:
         if phrase in norm:
             norm = norm.replace(phrase, replacement)
-    if "in" in norm or "un" in norm:
-        norm = _NEGATIVE_PREFIX.sub(r"not \1", norm)
-    if any(c.isdigit() for c in norm):
-        norm = _AMOUNT.sub(lambda m: m.group(1) + _AMOUNT_WORDS[m.group(2)], norm)
+    norm = _NEGATIVE_PREFIX.sub(r"not \1", norm)
+    norm = _AMOUNT.sub(_spell_amount, norm)
     return [
         _canonical_number(t) if t[0].isdigit() else t.removesuffix("'s")
         for t in _TOKEN.findall(norm)

@@ -10,6 +10,7 @@ cannot cover a whole page.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from provenance.compare import _text
@@ -39,6 +40,12 @@ def split_passages(text: str) -> list[Passage]:
     Each sentence starts a window of one sentence, then of two and three while the
     window stays within the same paragraph and under about 800 characters.
     """
+    return list(_split(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _split(text: str) -> tuple[Passage, ...]:
+    """The passages of ``text``, cached: every claim citing a source splits the same text."""
     passages: list[Passage] = []
     previous: tuple[int, int] | None = None  # the last sentence of the paragraph before
     for para_start, para_end in _text.paragraphs(text):
@@ -58,7 +65,7 @@ def split_passages(text: str) -> list[Passage]:
                 if end - start > _MAX_CHARS:
                     break
                 passages.append(Passage(text[start:end], start, end))
-    return passages
+    return tuple(passages)
 
 
 def _units(text: str, start: int, end: int) -> list[tuple[int, int]]:

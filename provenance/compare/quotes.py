@@ -7,7 +7,9 @@ ellipsis whose fragments all appear in order close together. Otherwise the quote
 compared word by word, ignoring punctuation, around the places where its word
 trigrams (or, failing those, its rarer words) occur: a close enough region is
 ``APPROXIMATE`` (a typo, changed punctuation, a word changed), anything else ``MISSING``,
-with the best region found shown so a reader can judge. Only a few candidate regions
+with the best region found shown so a reader can judge. A region that differs from the
+quote in a number or a negation ("would" for "wouldn't") is never approximate: close in
+characters, it says something else. Only a few candidate regions
 are ever compared in Python; scanning the text is left to ``str.find``, so a 1 MB page
 costs tens of milliseconds.
 """
@@ -18,6 +20,7 @@ import enum
 import functools
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -41,6 +44,17 @@ _MAX_HITS = 24  # an anchor found more often than this is too common to place th
 _MAX_CANDIDATES = 6  # regions compared in full
 _CONTEXT = 300  # how far a shown passage may extend around the match, each side
 _WORD = re.compile(r"\w+")
+# What a quote says hangs on these: numbers written out, and negations written as one word
+# once "n't" is joined back ("don t" -> "dont").
+_NUMBER_WORDS = _text.word_set(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty"
+    " fifty sixty seventy eighty ninety hundred thousand million billion half third"
+)
+_CONTRACTED = _text.word_set(
+    "dont doesnt didnt wont wouldnt cant couldnt shouldnt isnt arent wasnt werent hasnt"
+    " havent hadnt aint mustnt neednt"
+)
+_NT = re.compile(r"n t\b")
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.+)\s*")
 
 
@@ -85,6 +99,7 @@ class _Index:
 
 @functools.lru_cache(maxsize=8)
 def _index(text: str) -> _Index:
+    normalized_parts: list[str] = []
     loose_parts: list[str] = []
     loose_starts: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -95,7 +110,10 @@ def _index(text: str) -> _Index:
         if end < len(text):
             cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
             end = cut + 1 if cut > start else end
-        words = " ".join(_WORD.findall(_text.normalize(text[start:end])))
+        normalized = _text.normalize(text[start:end])
+        if normalized:
+            normalized_parts.append(normalized)
+        words = " ".join(_WORD.findall(normalized))
         if words:
             loose_parts.append(words)
             loose_starts.append(position)
@@ -136,9 +154,27 @@ def find_quote(quote: str, text: str) -> QuoteMatch:
     passage = _passage(index, start, end)
     if exact:
         return QuoteMatch(QuoteStatus.FOUND, 1.0, passage)
-    if similarity >= APPROXIMATE_THRESHOLD:
+    if similarity >= APPROXIMATE_THRESHOLD and not _changes_meaning(
+        loose_quote, index.loose[start:end]
+    ):
         return QuoteMatch(QuoteStatus.APPROXIMATE, similarity, passage)
     return QuoteMatch(QuoteStatus.MISSING, similarity, passage)
+
+
+def _changes_meaning(loose_quote: str, region: str) -> bool:
+    """Whether quote and region differ in a number or in negation ("would"/"wouldn't").
+
+    A quote that differs from the source only there is close in characters and far in
+    meaning: it is not approximately present. ("dont" for "don't" is only a typo.)
+    """
+    return _gist(loose_quote) != _gist(region)
+
+
+def _gist(loose: str) -> tuple[int, Counter[str]]:
+    words = _NT.sub("nt", loose).split()
+    negations = sum(1 for w in words if w in _text.NEGATIONS or w in _CONTRACTED)
+    numbers = Counter(w for w in words if w[0].isdigit() or w in _NUMBER_WORDS)
+    return negations, numbers
 
 
 def _ellipsis_found(norm_quote: str, normalized: str) -> bool:

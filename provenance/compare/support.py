@@ -21,8 +21,10 @@ measures each of them on the labelled pairs.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -114,11 +116,12 @@ class BM25Scorer:
         claim_terms = _claim_weights(claim, claim_tokens)
         if not claim_terms or not passages:
             return [0.0] * len(passages)
-        prepared = [_prepare(p.text) for p in passages]
-        vocabulary = set().union(*(p.terms for p in prepared))
+        page = _page(tuple(passages))
         # For each claim term, the page's terms that stand for it: itself, the same
         # figure written differently, or a word it is a prefix of (or that is one of it).
-        variants = {term: _variants(term, vocabulary, self.prefix_credit) for term in claim_terms}
+        variants = {
+            term: _variants(term, page.postings.keys(), self.prefix_credit) for term in claim_terms
+        }
         weights = claim_terms
         total = sum(weights.values())
         claim_numbers = [t for t in claim_terms if _text.is_number(t)]
@@ -128,10 +131,17 @@ class BM25Scorer:
             for term in map(_text.stem, claim_tokens)
             if term in _text.ANTONYMS
         }
-        return [
-            self._score(p, variants, weights, total, claim_numbers, claim_negated, opposites)
-            for p in prepared
-        ]
+        # Only passages with at least one claim term can score above 0.
+        candidates: set[int] = set()
+        for forms in variants.values():
+            for form, _ in forms:
+                candidates.update(page.postings.get(form, ()))
+        scores = [0.0] * len(passages)
+        for i in candidates:
+            scores[i] = self._score(
+                page.prepared[i], variants, weights, total, claim_numbers, claim_negated, opposites
+            )
+        return scores
 
     def _score(
         self,
@@ -169,7 +179,7 @@ class BM25Scorer:
 
 
 def _variants(
-    term: str, vocabulary: set[str], prefix_credit: float
+    term: str, vocabulary: Iterable[str], prefix_credit: float
 ) -> tuple[tuple[str, float], ...]:
     found: list[tuple[str, float]] = [(term, 1.0)]
     if _text.is_number(term):
@@ -211,7 +221,48 @@ def _claim_weights(claim: str, tokens: list[str]) -> dict[str, float]:
     return weights
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    prepared: tuple[_Prepared, ...]
+    postings: dict[str, list[int]]  # term -> the passages that contain it
+
+
+@functools.lru_cache(maxsize=8)
+def _page(passages: tuple[Passage, ...]) -> _Page:
+    """The passages' terms and an inverted index; cached, as every claim citing a source
+    is scored against the same passages."""
+    prepared = tuple(_prepare(p.text) for p in passages)
+    postings: dict[str, list[int]] = {}
+    for i, p in enumerate(prepared):
+        for term in p.terms:
+            postings.setdefault(term, []).append(i)
+    return _Page(prepared, postings)
+
+
 def _prepare(text: str) -> _Prepared:
+    """A passage's terms, put together from its sentences' (windows share sentences)."""
+    pieces = [_piece(piece) for piece in _SENTENCE_BREAK.split(text)]
+    if len(pieces) == 1:
+        return pieces[0]
+    terms: Counter[str] = Counter()
+    for piece in pieces:
+        terms.update(piece.terms)
+    return _Prepared(
+        terms,
+        sum(piece.length for piece in pieces),
+        frozenset().union(*(piece.numbers for piece in pieces)),
+        any(piece.negated for piece in pieces),
+        frozenset().union(*(piece.words for piece in pieces)),
+    )
+
+
+# Where a passage can be cut into pieces that other windows share: after sentence
+# punctuation and white space (a cut after "Dr." is harmless, only less sharing).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…\"”’)])\s+")
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _piece(text: str) -> _Prepared:
     tokens = _text.raw_tokens(text)
     terms = Counter(_text.content_terms(tokens))
     numbers = frozenset(t for t in terms if _text.is_number(t))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bench.support.drift import scenarios
 from provenance.compare import DEFAULT_DRIFT_THRESHOLD, compare_text, main_text_for_drift
 from tests.conftest import DATA
 
@@ -79,3 +82,29 @@ def test_long_changed_sentences_are_trimmed():
     assert len(drift.added) == 1
     assert drift.added[0].endswith("…")
     assert len(drift.added[0]) <= 161
+
+
+@pytest.mark.parametrize(
+    ("name", "drifted", "change"), scenarios(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_the_default_threshold_separates_edits_from_drift(name, drifted, change):
+    article = (DATA / "support" / "drift" / "summit-article.txt").read_text(encoding="utf-8")
+    drift = compare_text(article, change(article))
+    assert drift.drifted() is drifted, f"{name}: similarity {drift.similarity}"
+    assert drift.drifted(DEFAULT_DRIFT_THRESHOLD) is (drift.similarity < DEFAULT_DRIFT_THRESHOLD)
+
+
+def test_an_edit_deep_in_a_long_sentence_is_shown_around_the_edit():
+    sentence = (
+        "Multiple strands of reporting and congressional work catalog contact between campaign"
+        " figures and Russian-linked actors, and Paul Manafort had business ties to oligarchs"
+        " close to Putin, while several advisers had professional or financial links to Russia."
+    )
+    before = ARTICLE + sentence + "\n"
+    after = ARTICLE + sentence.replace("close to Putin", "in Ukraine") + "\n"
+    drift = compare_text(before, after)
+    assert len(drift.removed) == len(drift.added) == 1
+    assert "oligarchs close to Putin" in drift.removed[0]
+    assert "oligarchs in Ukraine" in drift.added[0]
+    assert drift.removed[0].startswith("…")
+    assert all(len(s) <= 161 for s in drift.removed + drift.added)

@@ -60,3 +60,33 @@ def test_overlong_sentences_are_cut_so_no_passage_covers_a_page():
 
 def test_passage_is_frozen_and_compares_by_value():
     assert Passage("a", 0, 1) == Passage("a", 0, 1)
+
+
+def test_abbreviations_initials_and_acronyms_do_not_end_a_sentence():
+    text = (
+        "Dr. Smith met J. Doe in the U.S. Senate on Jan. 5 and said 15.2 percent. "
+        "It was in the U.S. The talks ended. Did they? Yes!"
+    )
+    texts = {p.text for p in split_passages(text)}
+    for sentence in (
+        "Dr. Smith met J. Doe in the U.S. Senate on Jan. 5 and said 15.2 percent.",
+        "It was in the U.S.",
+        "The talks ended.",
+        "Did they?",
+        "Yes!",
+    ):
+        assert sentence in texts
+    assert not any(t.endswith(("Dr.", " J.", "Jan.", "15.", "Doe in the U.S.")) for t in texts)
+
+
+def test_the_package_is_pure_text_and_imports_none_of_the_pipeline():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, provenance.compare; "
+        "print(any(m.startswith(('provenance.extract', 'provenance.models', 'pydantic'))"
+        " for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance.compare import QuoteStatus, find_quote, normalize_for_match
 
@@ -91,3 +93,54 @@ def test_a_quote_in_a_large_text_is_placed_exactly():
 def test_normalize_for_match():
     assert normalize_for_match("  \u201cIt\u2019s\u00a0\u2014 OK\u201d\u200b\n") == '"it\'s - ok"'
     assert normalize_for_match("\ufb01nal STRASSE") == "final strasse"
+
+
+_WORDS = st.sampled_from(
+    [
+        *[
+            "the",
+            "president",
+            "said",
+            "russia",
+            "putin",
+            "helsinki",
+            "summit",
+            "report",
+            "campaign",
+            "2016",
+        ],
+        *["kompromat", "“no”", "evidence", "–", "dossier", "Trump’s", "meeting"],
+    ]
+)
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(
+    words=st.lists(_WORDS, min_size=30, max_size=80),
+    span=st.tuples(st.integers(0, 20), st.integers(4, 9)),
+)
+def test_any_run_of_words_of_a_text_is_found_where_it_is(words, span):
+    text = " ".join(words)
+    start, length = span
+    quote = " ".join(words[start : start + length])
+    match = find_quote(quote.upper(), text)
+    assert match.status is QuoteStatus.FOUND
+    assert match.passage is not None
+    assert text[match.passage.start : match.passage.end] == match.passage.text
+    assert normalize_for_match(quote) in normalize_for_match(match.passage.text)
+
+
+def test_a_quote_with_a_changed_negation_or_number_is_missing_not_approximate():
+    text = (
+        "The trial showed that the vaccine reduced hospital admissions by sixty percent. "
+        "Officials said the results wouldn't change the rollout schedule."
+    )
+    negated = find_quote("Officials said the results would change the rollout schedule", text)
+    assert negated.status is QuoteStatus.MISSING
+    assert negated.similarity >= 0.85  # close in characters...
+    assert negated.passage is not None  # ...and shown, so a reader sees the difference
+    assert "wouldn\u2019t" in negated.passage.text or "wouldn't" in negated.passage.text
+    number = find_quote("the vaccine reduced hospital admissions by fifty percent", text)
+    assert number.status is QuoteStatus.MISSING
+    digits = find_quote("reduced admissions by 60 percent", "It reduced admissions by 50 percent.")
+    assert digits.status is QuoteStatus.MISSING

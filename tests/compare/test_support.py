@@ -82,3 +82,18 @@ def test_the_scorer_is_pluggable():
         match.passage.text
         == "The remarks drew sharp criticism from members of both parties in Congress."
     )
+
+
+def test_citation_markers_are_not_numbers_of_the_claim_or_the_passage():
+    scorer = BM25Scorer()
+    passage = [
+        Passage("Trump and Putin met in Helsinki on July 16, 2018.[12][citation needed]", 0, 70)
+    ]
+    plain = scorer.score("Trump and Putin met in Helsinki on July 16, 2018.", passage)[0]
+    for marked in (
+        "Trump and Putin met in Helsinki on July 16, 2018 [1].",
+        "Trump and Putin met in Helsinki on July 16, 2018 [2, 3].",
+        "Trump and Putin met in Helsinki on July 16, 2018 [@helsinki-summit].",
+    ):
+        assert scorer.score(marked, passage)[0] == plain
+    assert plain > 0.9
