@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_a_clean_first_audit_exits_0_and_writes_the_audit_reports(scenario: Scenario, cli) -> None:
-    result = cli("audit", "--support-threshold", "0.3")
+    result = cli("audit")
     assert result.code == ExitCode.OK, result.err
     assert "audit " in result.out and "7 sources (7 fetched now): 7 alive" in result.out
     report = json.loads((scenario.root / "reports/audit.json").read_text())
