@@ -168,8 +168,8 @@ _REPORTS_DIR_OPTION = click.option(
     "--reports-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory for coverage.md and coverage.json. Default: reports/."
-    " Example: --reports-dir out",
+    help="Directory for the report files (check: coverage.md and coverage.json; audit:"
+    " audit.md and audit.json). Default: reports/. Example: --reports-dir out",
 )
 
 _FAIL_UNDER_OPTION = click.option(
