@@ -38,7 +38,7 @@ class Overlap:
 
 @pytest.fixture
 def history(scenario: Scenario, audit_at: AuditAt) -> Report:
-    options = {"scorer": Overlap(), "support_threshold": 0.5}
+    options = {"scorer": Overlap(), "support_threshold": 0.5, "drift_threshold": 0.8}
     audit_at(day(1), **options)
     scenario.page("/rewritten", "rewritten-2")
     scenario.page("/quoted", "quoted-2")
