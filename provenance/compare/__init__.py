@@ -18,6 +18,7 @@ from provenance.compare.support import (
     Scorer,
     SupportMatch,
     best_support,
+    cited_parts,
 )
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Scorer",
     "SupportMatch",
     "best_support",
+    "cited_parts",
     "compare_text",
     "find_quote",
     "main_text_for_drift",

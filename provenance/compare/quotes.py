@@ -319,6 +319,13 @@ def _passage(index: _Index, loose_start: int, loose_end: int) -> Passage:
     stops = [i for i in (text.find(p, end, hi) for p in (". ", "! ", "? ")) if i >= 0]
     newline = text.find("\n", end, hi)
     sentence_end = min([s + 1 for s in stops] + ([newline] if newline >= 0 else []) + [hi])
+    # No sentence boundary within reach: cut at a word boundary, not inside a word.
+    if sentence_start == lo > 0:
+        space = text.find(" ", lo, start)
+        sentence_start = space + 1 if space >= 0 else start
+    if sentence_end == hi < len(text):
+        space = text.rfind(" ", end, hi)
+        sentence_end = space if space >= 0 else end
     while sentence_start < start and text[sentence_start].isspace():
         sentence_start += 1
     while sentence_end > end and text[sentence_end - 1].isspace():

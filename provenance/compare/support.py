@@ -37,6 +37,7 @@ __all__ = [
     "Scorer",
     "SupportMatch",
     "best_support",
+    "cited_parts",
 ]
 
 DEFAULT_SUPPORT_THRESHOLD = 0.5
@@ -69,7 +70,9 @@ class _Prepared:
     length: int
     numbers: frozenset[str]
     negated: bool
-    words: frozenset[str]  # every stemmed token, stop words included (for the antonym check)
+    # The stemmed tokens, stop words included, that have an antonym (for the antonym check;
+    # only those, to keep a large page's terms small).
+    polar: frozenset[str]
 
 
 class BM25Scorer:
@@ -173,7 +176,7 @@ class BM25Scorer:
         if claim_negated != p.negated:
             value *= self.negation_penalty
         for term, opposite in opposites.items():
-            if opposite in p.words and term not in p.words:
+            if opposite in p.polar and term not in p.polar:
                 value *= self.antonym_penalty
         return value
 
@@ -227,7 +230,7 @@ class _Page:
     postings: dict[str, list[int]]  # term -> the passages that contain it
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def _page(passages: tuple[Passage, ...]) -> _Page:
     """The passages' terms and an inverted index; cached, as every claim citing a source
     is scored against the same passages."""
@@ -252,7 +255,7 @@ def _prepare(text: str) -> _Prepared:
         sum(piece.length for piece in pieces),
         frozenset().union(*(piece.numbers for piece in pieces)),
         any(piece.negated for piece in pieces),
-        frozenset().union(*(piece.words for piece in pieces)),
+        frozenset().union(*(piece.polar for piece in pieces)),
     )
 
 
@@ -266,12 +269,36 @@ def _piece(text: str) -> _Prepared:
     tokens = _text.raw_tokens(text)
     terms = Counter(_text.content_terms(tokens))
     numbers = frozenset(t for t in terms if _text.is_number(t))
-    words = frozenset(map(_text.stem, tokens))
-    return _Prepared(terms, sum(terms.values()), numbers, _negated(tokens), words)
+    polar = frozenset(w for w in map(_text.stem, tokens) if w in _text.ANTONYMS)
+    return _Prepared(terms, sum(terms.values()), numbers, _negated(tokens), polar)
 
 
 def _negated(tokens: list[str]) -> bool:
     return any(t in _text.NEGATIONS for t in tokens)
+
+
+_CITATION = re.compile(r"\[\s*(?:\d+[a-z]?(?:\s*[-–,;]\s*\d+[a-z]?)*|[@^][^\]]{1,80})\s*\]")
+_MIN_PART_WORDS = 5  # shorter parts ("and Z [3]") lean on the rest of the sentence
+
+
+def cited_parts(claim: str) -> list[str]:
+    """The parts of a sentence that end at its citation markers, when it has two or more.
+
+    "A did x [1], and B did y [2]." gives ["A did x", "and B did y"]; a sentence with
+    fewer than two markers gives nothing (the whole sentence is the claim). Parts of
+    fewer than five words are left out.
+    """
+    markers = list(_CITATION.finditer(claim))
+    if len(markers) < 2:
+        return []
+    parts: list[str] = []
+    previous = 0
+    for marker in markers:
+        part = claim[previous : marker.start()].strip(" ,;:.")
+        previous = marker.end()
+        if len(part.split()) >= _MIN_PART_WORDS:
+            parts.append(part)
+    return parts
 
 
 def best_support(claim: str, text: str, scorer: Scorer | None = None) -> SupportMatch | None:
@@ -279,12 +306,19 @@ def best_support(claim: str, text: str, scorer: Scorer | None = None) -> Support
 
     Ties go to the shorter passage, then to the earlier one, so the quote shown to a
     reader is as focused as the evidence allows.
+
+    A sentence with several citation markers often cites each source for one part
+    ("X offered meetings [1], Y had ties to oligarchs [2]"); the caller does not say
+    which part is this source's, so each part ending at a marker is scored as well as
+    the whole sentence, and a passage's score is the best of them.
     """
     passages = split_passages(text)
     if not passages:
         return None
     chosen = scorer if scorer is not None else BM25Scorer()
     scores = chosen.score(claim, passages)
+    for part in cited_parts(claim):
+        scores = [max(a, b) for a, b in zip(scores, chosen.score(part, passages), strict=True)]
     best = max(
         range(len(passages)),
         key=lambda i: (round(scores[i], 9), -(passages[i].end - passages[i].start), -i),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.support.drift import scenarios
 from provenance.compare import DEFAULT_DRIFT_THRESHOLD, compare_text, main_text_for_drift
@@ -108,3 +110,41 @@ def test_an_edit_deep_in_a_long_sentence_is_shown_around_the_edit():
     assert "oligarchs in Ukraine" in drift.added[0]
     assert drift.removed[0].startswith("…")
     assert all(len(s) <= 161 for s in drift.removed + drift.added)
+
+
+def test_empty_texts():
+    assert compare_text("", "").similarity == 1.0
+    assert compare_text("Home\nNews\n", "Home\nSport\n").similarity == 1.0  # navigation only
+    appeared = compare_text("", ARTICLE)
+    assert appeared.similarity == 0.0
+    assert appeared.drifted()
+    assert appeared.removed == ()
+    assert len(appeared.added) == 5
+
+
+_LINES = st.lists(
+    st.sampled_from(
+        [
+            "Trump met Putin in Helsinki on Monday.",
+            "The two leaders spoke for about two hours.",
+            "Lawmakers from both parties criticised the remarks.",
+            "Updated 3:45 PM, July 16, 2018",
+            "Share this article",
+            "Home",
+            "The White House later said the president had misspoken.",
+            "Markets were calm as investors looked past the summit.",
+        ]
+    ),
+    max_size=12,
+)
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(before=_LINES, after=_LINES)
+def test_similarity_is_a_share_and_a_text_is_identical_to_itself(before, after):
+    a, b = "\n".join(before), "\n".join(after)
+    drift = compare_text(a, b)
+    assert 0.0 <= drift.similarity <= 1.0
+    assert compare_text(a, a).similarity == 1.0
+    assert (drift.similarity == 1.0) is (not drift.changed)
+    assert len(drift.removed) <= 5 and len(drift.added) <= 5

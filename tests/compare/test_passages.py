@@ -90,3 +90,9 @@ def test_the_package_is_pure_text_and_imports_none_of_the_pipeline():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_caller_may_change_the_list_it_gets():
+    first = split_passages(PAGE)
+    first.clear()
+    assert split_passages(PAGE) != []

@@ -144,3 +144,19 @@ def test_a_quote_with_a_changed_negation_or_number_is_missing_not_approximate():
     assert number.status is QuoteStatus.MISSING
     digits = find_quote("reduced admissions by 60 percent", "It reduced admissions by 50 percent.")
     assert digits.status is QuoteStatus.MISSING
+
+
+def test_a_quote_in_an_empty_text_is_missing_without_a_passage():
+    assert find_quote("any reason why", "") == find_quote("any reason why", "  \n ")
+    assert find_quote("any reason why", "").status is QuoteStatus.MISSING
+    assert find_quote("any reason why", "").passage is None
+
+
+def test_without_sentence_ends_nearby_the_passage_is_cut_at_word_boundaries():
+    words = " ".join(f"word{i}" for i in range(400))
+    match = find_quote("word200 word201 word202", words)
+    assert match.status is QuoteStatus.FOUND
+    assert match.passage is not None
+    assert match.passage.text.startswith("word") and match.passage.text.split()[0] in words.split()
+    assert match.passage.text.split()[-1] in words.split()
+    assert "word200 word201 word202" in match.passage.text

@@ -8,6 +8,7 @@ from provenance.compare import (
     Passage,
     Scorer,
     best_support,
+    cited_parts,
     split_passages,
 )
 from tests.conftest import DATA
@@ -97,3 +98,27 @@ def test_citation_markers_are_not_numbers_of_the_claim_or_the_passage():
     ):
         assert scorer.score(marked, passage)[0] == plain
     assert plain > 0.9
+
+
+def test_a_sentence_citing_several_sources_is_scored_by_its_parts_too():
+    claim = (
+        "Papadopoulos offered to arrange meetings with Russian leadership in 2016 [1],"
+        " Paul Manafort had business ties to oligarchs close to Putin [2], and several"
+        " advisers had financial links to Russia [2]."
+    )
+    assert cited_parts(claim) == [
+        "Papadopoulos offered to arrange meetings with Russian leadership in 2016",
+        "Paul Manafort had business ties to oligarchs close to Putin",
+        "and several advisers had financial links to Russia",
+    ]
+    page = (DATA / "support" / "pages" / "manafort-ties.txt").read_text(encoding="utf-8")
+    whole = max(BM25Scorer().score(claim, split_passages(page)))
+    match = best_support(claim, page)
+    assert match is not None
+    assert "oligarchs close to the Russian president" in match.passage.text
+    assert whole < DEFAULT_SUPPORT_THRESHOLD <= match.score
+
+
+def test_a_sentence_with_one_marker_is_one_claim():
+    assert cited_parts("Trump met Putin in Helsinki on July 16, 2018 [1].") == []
+    assert cited_parts("Trump met Putin [1] in Helsinki [2].") == []  # parts too short
