@@ -363,7 +363,11 @@ class _AuditChecker(Checker):
             )
 
     def _replace(self, usage: _Usage) -> None:
-        """A replacement for every dead or drifted source (looked up when asked)."""
+        """A replacement for every dead or drifted source (looked up when asked).
+
+        A record with its own ``archived_url`` keeps it; the others get a Web Archive
+        URL for the as-cited moment, or the nearest capture the lookup API knows.
+        """
         wanted: list[tuple[str, dt.datetime]] = []
         for judged in self.judged.values():
             audit, record = judged.audit, judged.record
@@ -372,6 +376,10 @@ class _AuditChecker(Checker):
             if record.url is None or not (audit.state.is_dead or drifted or removed):
                 continue
             moment = _moment(audit, self.now)
+            chosen = _chosen_copy(record, moment)
+            if chosen is not None:  # the record names its archived copy: that one stands
+                judged.copy = chosen
+                continue
             wanted.append((record.url, moment))
             judged.copy = ArchiveCopy(wayback_url(record.url, moment), moment)
         found: dict[str, ArchiveCopy | None] = {}
@@ -513,6 +521,20 @@ def _quote_report(quote: str, before: str | None, after: str | None) -> QuoteRep
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _PASSAGE_CHARS else text[: _PASSAGE_CHARS - 1].rstrip() + "…"
+
+
+def _chosen_copy(record: SourceRecord, moment: dt.datetime) -> ArchiveCopy | None:
+    """The archived copy the record itself names (``archived_url``), if any."""
+    url, at = record.fields.archived_url, record.fields.archived_at
+    if url is None:
+        return None
+    if at is None:
+        at = moment
+    elif not isinstance(at, dt.datetime):
+        at = dt.datetime(at.year, at.month, at.day, tzinfo=dt.UTC)
+    elif at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return ArchiveCopy(url, at)
 
 
 def _moment(audit: SourceAudit, now: dt.datetime) -> dt.datetime:

@@ -92,6 +92,9 @@ def test_write_archive_urls_records_the_copies_and_nothing_else(
     [kept] = [s for s in json.loads(again.out)["sources"] if s["id"] == "articles/health.md#3"]
     assert kept["audit"]["replacement"]["written"] is False
     assert "already has an archived_url" in kept["audit"]["replacement"]["note"]
+    # ...and the report points to the copy the record now names.
+    written = rewritten["audit"]["replacement"]["archive_url"]
+    assert kept["audit"]["replacement"]["archive_url"] == written
 
 
 def test_offline_audit_judges_from_the_archive_alone(scenario: Scenario, cli) -> None:
