@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from provenance._lazy import exports
 
 if TYPE_CHECKING:
-    from provenance.archive import Snapshot, SnapshotStore, VerifyReport
+    from provenance.archive import AuditCheck, Snapshot, SnapshotStore, VerifyReport
+    from provenance.audit import AuditOptions, AuditResult, RotPolicy, RotState, run_audit
     from provenance.check import Checker, CheckEvent, CheckResult, run_check
-    from provenance.config import IgnoreRule, Settings, load_settings
+    from provenance.config import AuditSettings, IgnoreRule, Settings, load_settings
     from provenance.documents import Document, load_document
     from provenance.errors import (
         ArchiveCorruptError,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from provenance.fetch import FetchResult, FetchSettings, Reason, Verdict
     from provenance.formats import FORMATS
     from provenance.models import (
+        AuditSummary,
         CitationKind,
         CitationReport,
         ClaimReport,
@@ -46,8 +48,10 @@ if TYPE_CHECKING:
         FetchSummary,
         Finding,
         Report,
+        SourceAudit,
         SourceReport,
         Summary,
+        Support,
     )
     from provenance.rules import RULES, Rule, RuleId, Severity
     from provenance.sources import SourceCatalog, SourceRecord, load_sources
@@ -60,6 +64,11 @@ __all__ = [
     "ArchiveCorruptError",
     "ArchiveError",
     "ArchiveLockedError",
+    "AuditCheck",
+    "AuditOptions",
+    "AuditResult",
+    "AuditSettings",
+    "AuditSummary",
     "CheckEvent",
     "CheckResult",
     "Checker",
@@ -85,17 +94,21 @@ __all__ = [
     "ProvenanceError",
     "Reason",
     "Report",
+    "RotPolicy",
+    "RotState",
     "Rule",
     "RuleId",
     "Settings",
     "Severity",
     "Snapshot",
     "SnapshotStore",
+    "SourceAudit",
     "SourceCatalog",
     "SourceRecord",
     "SourceReport",
     "SourcesError",
     "Summary",
+    "Support",
     "UsageError",
     "Verdict",
     "VerifyReport",
@@ -104,6 +117,7 @@ __all__ = [
     "load_document",
     "load_settings",
     "load_sources",
+    "run_audit",
     "run_check",
 ]
 
@@ -113,6 +127,11 @@ _EXPORTS: dict[str, str] = {
     "ArchiveCorruptError": "provenance.errors",
     "ArchiveError": "provenance.errors",
     "ArchiveLockedError": "provenance.errors",
+    "AuditCheck": "provenance.archive",
+    "AuditOptions": "provenance.audit",
+    "AuditResult": "provenance.audit",
+    "AuditSettings": "provenance.config",
+    "AuditSummary": "provenance.models",
     "CheckEvent": "provenance.check",
     "CheckResult": "provenance.check",
     "Checker": "provenance.check",
@@ -140,17 +159,21 @@ _EXPORTS: dict[str, str] = {
     "RULES": "provenance.rules",
     "Reason": "provenance.fetch",
     "Report": "provenance.models",
+    "RotPolicy": "provenance.audit",
+    "RotState": "provenance.audit",
     "Rule": "provenance.rules",
     "RuleId": "provenance.rules",
     "Settings": "provenance.config",
     "Severity": "provenance.rules",
     "Snapshot": "provenance.archive",
     "SnapshotStore": "provenance.archive",
+    "SourceAudit": "provenance.models",
     "SourceCatalog": "provenance.sources",
     "SourceRecord": "provenance.sources",
     "SourceReport": "provenance.models",
     "SourcesError": "provenance.errors",
     "Summary": "provenance.models",
+    "Support": "provenance.models",
     "UsageError": "provenance.errors",
     "Verdict": "provenance.fetch",
     "VerifyReport": "provenance.archive",
@@ -158,6 +181,7 @@ _EXPORTS: dict[str, str] = {
     "load_document": "provenance.documents",
     "load_settings": "provenance.config",
     "load_sources": "provenance.sources",
+    "run_audit": "provenance.audit",
     "run_check": "provenance.check",
 }
 

@@ -10,6 +10,7 @@ environment variable ``PROVENANCE_<COMMAND>_<OPTION>`` (e.g.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import enum
 import functools
 import json
@@ -31,17 +32,19 @@ from provenance.baseline import (
     render_baseline,
 )
 from provenance.check import CheckEvent, CheckResult, run_check
+from provenance.compare import DEFAULT_DRIFT_THRESHOLD, DEFAULT_SUPPORT_THRESHOLD
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
-from provenance.formats import DEFAULT_REPORTS, FORMATS, REPORT_FILES
+from provenance.formats import AUDIT_FILES, DEFAULT_REPORTS, FORMATS, REPORT_FILES
 from provenance.importer import import_references
 from provenance.models import Report, load_report
 from provenance.rules import RULES, RuleId, Severity
 
 if TYPE_CHECKING:
     from provenance.archive import SnapshotStore
-    from provenance.fetch import FetchProgress
+    from provenance.audit import AuditResult
+    from provenance.fetch import FetchProgress, FetchSettings
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -140,9 +143,9 @@ def cli() -> None:
     """
 
 
-@cli.command()
-@click.argument("paths", nargs=-1)
-@click.option(
+# Options shared by `check` and `audit`.
+
+_SOURCES_OPTION = click.option(
     "--sources",
     "sources",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -150,7 +153,8 @@ def cli() -> None:
     help="The sources file. Default: sources.toml in the project root (the current directory)."
     " Example: --sources refs/sources.toml",
 )
-@click.option(
+
+_FORMAT_OPTION = click.option(
     "--format",
     "-f",
     "formats",
@@ -159,7 +163,8 @@ def cli() -> None:
     help="Report format; repeatable. Default: markdown and json files in the reports directory,"
     " plus a text summary on stdout. Example: --format json -o -",
 )
-@click.option(
+
+_OUTPUT_OPTION = click.option(
     "--output",
     "-o",
     default=None,
@@ -167,14 +172,16 @@ def cli() -> None:
     help="Write the report here instead of the reports directory; '-' is stdout."
     " Example: -o reports/pr.md",
 )
-@click.option(
+
+_REPORTS_DIR_OPTION = click.option(
     "--reports-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory for coverage.md and coverage.json. Default: reports/."
-    " Example: --reports-dir out",
+    help="Directory for the report files (check: coverage.md and coverage.json; audit:"
+    " audit.md and audit.json). Default: reports/. Example: --reports-dir out",
 )
-@click.option(
+
+_FAIL_UNDER_OPTION = click.option(
     "--fail-under",
     type=click.FloatRange(0, 100),
     default=None,
@@ -182,14 +189,16 @@ def cli() -> None:
     help="Fail (exit 1) when coverage, cited claims over claims, is below PERCENT."
     " Example: --fail-under 80",
 )
-@click.option(
+
+_FAIL_ON_OPTION = click.option(
     "--fail-on",
     default=None,
     metavar="RULES|SEVERITY|never",
     help="Fail (exit 1) on findings of these rule ids (comma-separated) or of this severity and"
     " up. Default: error. Example: --fail-on stripped-marker,uncited-claim",
 )
-@click.option(
+
+_BASELINE_OPTION = click.option(
     "--baseline",
     "baseline",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -198,7 +207,8 @@ def cli() -> None:
     " the rest are reported as baselined. Default: the `baseline` setting, if any."
     " Example: --baseline provenance-baseline.json",
 )
-@click.option(
+
+_CHANGED_SINCE_OPTION = click.option(
     "--changed-since",
     default=None,
     metavar="REF",
@@ -206,42 +216,49 @@ def cli() -> None:
     " untracked files) and report only claims on changed lines. Example: --changed-since"
     " origin/main",
 )
-@click.option(
+
+_NO_FETCH_OPTION = click.option(
     "--no-fetch",
     is_flag=True,
     help="Check citations and claims only; fetch no source. Example: --no-fetch",
 )
-@click.option(
+
+_OFFLINE_OPTION = click.option(
     "--offline",
     is_flag=True,
     help="Judge sources from the archive alone, without the network. Example: --offline",
 )
-@click.option(
+
+_REFRESH_OPTION = click.option(
     "--refresh",
     is_flag=True,
     help="Fetch every source again, ignoring cached verdicts. Example: --refresh",
 )
-@click.option(
+
+_ALLOW_PRIVATE_OPTION = click.option(
     "--allow-private",
     is_flag=True,
     help="Allow URLs on loopback, private and link-local addresses (refused by default so a"
     " document cannot make CI fetch internal services). Example: --allow-private",
 )
-@click.option(
+
+_CONCURRENCY_OPTION = click.option(
     "--concurrency",
     type=click.IntRange(1, 1024),
     default=None,
     metavar="N",
     help="Requests in flight at once. Default: 64. Example: --concurrency 16",
 )
-@click.option(
+
+_HOST_CONCURRENCY_OPTION = click.option(
     "--host-concurrency",
     type=click.IntRange(1, 256),
     default=None,
     metavar="N",
     help="Requests in flight to one host. Default: 8. Example: --host-concurrency 2",
 )
-@click.option(
+
+_HOST_INTERVAL_OPTION = click.option(
     "--host-interval",
     type=click.IntRange(0, 600_000),
     default=None,
@@ -249,7 +266,8 @@ def cli() -> None:
     help="Minimum milliseconds between requests to one host. Default: 0 (a host that answers"
     " 429 is slowed by itself). Example: --host-interval 500",
 )
-@click.option(
+
+_TIMEOUT_OPTION = click.option(
     "--timeout",
     type=click.FloatRange(0.1, 3600),
     default=None,
@@ -257,26 +275,50 @@ def cli() -> None:
     help="Time limit for one attempt at one URL, redirects and body included. Default: 30."
     " Example: --timeout 10",
 )
-@click.option(
+
+_ARCHIVE_DIR_OPTION = click.option(
     "--archive-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where fetched evidence is archived (WARC, text, index). Default: .provenance/archive."
     " Example: --archive-dir /data/evidence",
 )
-@click.option(
+
+_CACHE_DIR_OPTION = click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where the last verdict per URL is cached. Default: .provenance/cache."
     " Example: --cache-dir /tmp/provenance-cache",
 )
-@click.option(
+
+_QUIET_OPTION = click.option(
     "--quiet", "-q", is_flag=True, help="No progress and no summary on stderr. Example: -q"
 )
-@click.option(
-    "--debug", is_flag=True, help="Show the traceback of an internal error. Example: --debug"
-)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@_SOURCES_OPTION
+@_FORMAT_OPTION
+@_OUTPUT_OPTION
+@_REPORTS_DIR_OPTION
+@_FAIL_UNDER_OPTION
+@_FAIL_ON_OPTION
+@_BASELINE_OPTION
+@_CHANGED_SINCE_OPTION
+@_NO_FETCH_OPTION
+@_OFFLINE_OPTION
+@_REFRESH_OPTION
+@_ALLOW_PRIVATE_OPTION
+@_CONCURRENCY_OPTION
+@_HOST_CONCURRENCY_OPTION
+@_HOST_INTERVAL_OPTION
+@_TIMEOUT_OPTION
+@_ARCHIVE_DIR_OPTION
+@_CACHE_DIR_OPTION
+@_QUIET_OPTION
+@_DEBUG_OPTION
 def check(
     paths: tuple[str, ...],
     sources: Path | None,
@@ -321,16 +363,14 @@ def check(
         if no_fetch and offline:
             raise UsageError("--no-fetch and --offline do not go together: choose one")
         mode = FetchMode.NONE if no_fetch else FetchMode.OFFLINE if offline else FetchMode.LIVE
-        overrides = {
-            "refresh": refresh or None,
-            "allow_private": allow_private or None,
-            "concurrency": concurrency,
-            "host_concurrency": host_concurrency,
-            "host_interval_ms": host_interval,
-            "total_timeout_s": timeout,
-        }
-        fetch_settings = settings.fetch.model_copy(
-            update={k: v for k, v in overrides.items() if v is not None}
+        fetch_settings = _fetch_settings(
+            settings,
+            refresh=refresh or None,
+            allow_private=allow_private or None,
+            concurrency=concurrency,
+            host_concurrency=host_concurrency,
+            host_interval_ms=host_interval,
+            total_timeout_s=timeout,
         )
         if baseline is None and settings.baseline is not None:
             baseline = root / settings.baseline
@@ -370,6 +410,191 @@ def check(
                 err=True,
             )
         raise _Failure(_exit_code(result, gate, threshold, quiet))
+
+
+def _fetch_settings(settings: Settings, **overrides: object) -> FetchSettings:
+    """The configured fetch settings with the options given on the command line."""
+    return settings.fetch.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@_SOURCES_OPTION
+@_FORMAT_OPTION
+@_OUTPUT_OPTION
+@_REPORTS_DIR_OPTION
+@_FAIL_ON_OPTION
+@_OFFLINE_OPTION
+@_ALLOW_PRIVATE_OPTION
+@_CONCURRENCY_OPTION
+@_HOST_CONCURRENCY_OPTION
+@_HOST_INTERVAL_OPTION
+@_TIMEOUT_OPTION
+@_ARCHIVE_DIR_OPTION
+@_CACHE_DIR_OPTION
+@click.option(
+    "--due",
+    type=click.FloatRange(0, None),
+    default=None,
+    metavar="DAYS",
+    help="Fetch only sources whose last audit is older than DAYS; the others are judged from"
+    " the archive. Default: every source. Example: --due 7",
+)
+@click.option(
+    "--dead-after",
+    type=click.IntRange(1, 1000),
+    default=None,
+    metavar="N",
+    help="Failed audits before a source is dead (before that it is suspect). Default: 3."
+    " Example: --dead-after 5",
+)
+@click.option(
+    "--dead-spacing",
+    type=click.FloatRange(0, None),
+    default=None,
+    metavar="DAYS",
+    help="Minimum days between the failures that count towards dead. Default: 3."
+    " Example: --dead-spacing 7",
+)
+@click.option(
+    "--drift-threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="SIMILARITY",
+    help="A source whose text is less similar than this (0..1) to the as-cited snapshot has"
+    f" drifted. Default: {DEFAULT_DRIFT_THRESHOLD:g}. Example: --drift-threshold 0.6",
+)
+@click.option(
+    "--support-threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="SCORE",
+    help="A claim whose best passage in a cited source scores under this (0..1) is weakly"
+    f" supported. Default: {DEFAULT_SUPPORT_THRESHOLD:g}. Example: --support-threshold 0.4",
+)
+@click.option(
+    "--wayback-lookup",
+    is_flag=True,
+    help="Ask the Web Archive's availability API for the capture nearest each as-cited date"
+    " of a dead or drifted source (off by default). Example: --wayback-lookup",
+)
+@click.option(
+    "--write-archive-urls",
+    is_flag=True,
+    help="Record the archive URL of each dead or drifted source in sources.toml (archived_url,"
+    " archived_at), changing nothing else in the file. Example: --write-archive-urls",
+)
+@_QUIET_OPTION
+@_DEBUG_OPTION
+def audit(
+    paths: tuple[str, ...],
+    sources: Path | None,
+    formats: tuple[str, ...],
+    output: str | None,
+    reports_dir: Path | None,
+    fail_on: str | None,
+    offline: bool,
+    allow_private: bool,
+    concurrency: int | None,
+    host_concurrency: int | None,
+    host_interval: int | None,
+    timeout: float | None,
+    archive_dir: Path | None,
+    cache_dir: Path | None,
+    due: float | None,
+    dead_after: int | None,
+    dead_spacing: float | None,
+    drift_threshold: float | None,
+    support_threshold: float | None,
+    wayback_lookup: bool,
+    write_archive_urls: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Re-check cited sources for rot, drift, lost quotes and weak support.
+
+    Every cited source (or, with --due, those not audited lately) is fetched
+    afresh and archived; the audit history in the archive says which are
+    suspect and which are dead; each is compared with its as-cited snapshot.
+    Writes reports/audit.md and reports/audit.json unless --output is given.
+
+    \b
+    Examples:
+      provenance audit --due 7 articles/
+      provenance audit --fail-on dead-source,drifted-source,quote-removed,weak-support
+      provenance audit --write-archive-urls --wayback-lookup
+    """
+    with _handle_errors(debug):
+        from provenance.audit import AuditOptions, RotPolicy, run_audit
+
+        root = Path.cwd()
+        settings, _ = load_settings(root)
+        gate = parse_fail_on(fail_on if fail_on is not None else settings.fail_on)
+        configured = settings.audit
+        spacing = dead_spacing if dead_spacing is not None else configured.dead_spacing_days
+        options = AuditOptions(
+            policy=RotPolicy(
+                failures=dead_after or configured.dead_after,
+                spacing=dt.timedelta(days=spacing),
+            ),
+            due_days=due,
+            drift_threshold=_first(
+                drift_threshold, configured.drift_threshold, DEFAULT_DRIFT_THRESHOLD
+            ),
+            support_threshold=_first(
+                support_threshold, configured.support_threshold, DEFAULT_SUPPORT_THRESHOLD
+            ),
+            wayback_lookup=wayback_lookup,
+            wayback_api=configured.wayback_api,
+            write_archive_urls=write_archive_urls,
+        )
+        progress = None if quiet else _progress()
+        evidence = EvidenceOptions(
+            mode=FetchMode.OFFLINE if offline else FetchMode.LIVE,
+            fetch=_fetch_settings(
+                settings,
+                allow_private=allow_private or None,
+                concurrency=concurrency,
+                host_concurrency=host_concurrency,
+                host_interval_ms=host_interval,
+                total_timeout_s=timeout,
+            ),
+            archive_dir=archive_dir or root / settings.archive,
+            cache_dir=cache_dir or root / settings.cache,
+            on_progress=progress.fetched if progress else None,
+        )
+        result = run_audit(
+            list(paths),
+            root=root,
+            settings=settings,
+            sources=sources,
+            evidence=evidence,
+            options=options,
+            on_event=progress.checked if progress else None,
+        )
+        if progress is not None:
+            progress.stop()
+        _write_outputs(
+            result.report, formats, output, reports_dir, settings, root, quiet, AUDIT_FILES
+        )
+        _report_errors(result)
+        if result.write_back is not None and not quiet:
+            for source_id in result.write_back.written:
+                click.echo(f"provenance: wrote archived_url for {source_id}", err=True)
+            for source_id, why in result.write_back.refused.items():
+                click.echo(f"provenance: cannot write back {source_id}: {why}", err=True)
+        if result.report.fetch.offline and not offline and not quiet:
+            click.echo(
+                "provenance: the network looks down (every host failed to connect):"
+                " this audit counts no failure",
+                err=True,
+            )
+        raise _Failure(_exit_code(result, gate, None, quiet))
+
+
+def _first(*values: float | None) -> float:
+    """The first value that is set."""
+    return next(v for v in values if v is not None)
 
 
 def _progress() -> _Progress | None:
@@ -417,6 +642,7 @@ def _write_outputs(
     settings: Settings,
     root: Path,
     quiet: bool,
+    files: dict[str, str] = REPORT_FILES,
 ) -> None:
     if output is not None:
         chosen = formats or ("text",)
@@ -427,19 +653,23 @@ def _write_outputs(
             _write_file(Path(output), text)
         return
     directory = reports_dir if reports_dir is not None else root / settings.reports
-    written = _write_reports(report, formats or DEFAULT_REPORTS, directory, root)
+    written = _write_reports(report, formats or DEFAULT_REPORTS, directory, root, files)
     click.echo(FORMATS["text"](report), nl=False)
     if not quiet:
         click.echo(f"Reports: {', '.join(written)}", err=True)
 
 
 def _write_reports(
-    report: Report, formats: Sequence[str], directory: Path, root: Path
+    report: Report,
+    formats: Sequence[str],
+    directory: Path,
+    root: Path,
+    files: dict[str, str] = REPORT_FILES,
 ) -> list[str]:
     """Write each format to its file in ``directory``; return the paths as shown."""
     written = []
     for name in formats:
-        path = directory / REPORT_FILES.get(name, f"coverage.{name}")
+        path = directory / files[name]
         _write_file(path, FORMATS[name](report))
         written.append(_shown(path, root))
     return written
@@ -468,13 +698,13 @@ def _write_file(path: Path, text: str) -> None:
         ) from None
 
 
-def _report_errors(result: CheckResult) -> None:
+def _report_errors(result: CheckResult | AuditResult) -> None:
     for error in result.errors:
         click.echo(f"provenance: error: {error.one_line()}", err=True)
 
 
 def _exit_code(
-    result: CheckResult,
+    result: CheckResult | AuditResult,
     gate: frozenset[RuleId] | Severity | None,
     threshold: float | None,
     quiet: bool,

@@ -24,6 +24,13 @@ errors with a "did you mean" hint, on their line.
     host_interval_ms = 0
     total_timeout_s = 30
 
+    [audit]                         # `provenance audit`
+    dead_after = 3                  # failures before a source is dead...
+    dead_spacing_days = 3           # ...at least this many days apart
+    drift_threshold = 0.8           # similarity under it: drifted-source
+    support_threshold = 0.5         # best-passage score under it: weak-support
+    wayback_api = "https://archive.org/wayback/available"
+
     [severity]
     uncited-claim = "error"
 
@@ -48,7 +55,7 @@ from provenance.fetch.settings import FetchSettings
 from provenance.rules import RuleId, Severity
 from provenance.tomlpos import key_lines, line_of
 
-__all__ = ["IgnoreRule", "Settings", "load_settings"]
+__all__ = ["AuditSettings", "IgnoreRule", "Settings", "load_settings"]
 
 
 class IgnoreRule(BaseModel):
@@ -61,6 +68,21 @@ class IgnoreRule(BaseModel):
     text: str | None = Field(
         None, description="A regular expression searched in the finding's text."
     )
+
+
+class AuditSettings(BaseModel):
+    """How ``provenance audit`` judges rot, drift and support (the ``[audit]`` table).
+
+    The thresholds default to those of ``provenance.compare`` when unset.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dead_after: int = Field(3, ge=1, description="Failures before a source is dead.")
+    dead_spacing_days: float = Field(3.0, ge=0, description="Days between counted failures.")
+    drift_threshold: float | None = Field(None, ge=0, le=1)
+    support_threshold: float | None = Field(None, ge=0, le=1)
+    wayback_api: str = "https://archive.org/wayback/available"
 
 
 class Settings(BaseModel):
@@ -82,6 +104,7 @@ class Settings(BaseModel):
     archive: str = ".provenance/archive"
     cache: str = ".provenance/cache"
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     def severity_of(self, rule: RuleId, default: Severity) -> Severity:
         """The configured severity of ``rule``."""

@@ -22,16 +22,20 @@ _MONTHS = {
     for name in names
 }  # fmt: skip
 _ISO_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# 2019/03/22, as in <meta name="citation_publication_date"> (Google Scholar's tags).
+_SLASHED_RE = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
 _MDY_RE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 _DMY_RE = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
 
 
 def parse_date(text: str | None) -> dt.date | None:
-    """The first date in ``text`` (ISO, "January 13, 2026" or "13 January 2026"), or None."""
+    """The first date in ``text`` (ISO, 2026/01/13, "January 13, 2026", "13 January 2026")."""
     if not text:
         return None
     candidates: list[tuple[int, dt.date]] = []
     for match in _ISO_RE.finditer(text):
+        _add(candidates, match.start(), int(match[1]), int(match[2]), int(match[3]))
+    for match in _SLASHED_RE.finditer(text):
         _add(candidates, match.start(), int(match[1]), int(match[2]), int(match[3]))
     for match in _MDY_RE.finditer(text):
         month = _MONTHS.get(match[1].lower())

@@ -24,22 +24,32 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from provenance.audit.ascited import DateBasis
+from provenance.audit.rot import RotState
 from provenance.errors import InputError
 from provenance.fetch.models import Reason, Redirect, Verdict
 from provenance.rules import RuleId, Severity
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AuditSummary",
     "CitationKind",
     "CitationReport",
     "ClaimReport",
     "DocFormat",
     "DocumentReport",
+    "DriftReport",
     "FetchSummary",
     "Finding",
+    "QuoteReport",
+    "QuoteState",
+    "ReplacementReport",
     "Report",
+    "RotCheck",
+    "SourceAudit",
     "SourceReport",
     "Summary",
+    "Support",
     "load_report",
 ]
 
@@ -80,6 +90,22 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _absent(value: object) -> bool:
+    """Audit fields are left out of the JSON of runs that did not audit."""
+    return value is None
+
+
+class Support(_Frozen):
+    """How well one cited source supports one claim: its best passage and that passage's score."""
+
+    source: str = Field(description="The source record id.")
+    score: float = Field(description="The scorer's support score of the best passage, 0..1.")
+    weak: bool = Field(description="The score is under the support threshold.")
+    passage: str | None = Field(None, description="The best supporting passage, quoted.")
+    scorer: str = Field(description="The scorer that gave the score, e.g. 'bm25'.")
+    snapshot: str | None = Field(None, description="Digest of the snapshot scored against.")
+
+
 class CitationReport(_Frozen):
     """One cited id at one place in a document (``[1, 2]`` yields two)."""
 
@@ -110,6 +136,11 @@ class ClaimReport(_Frozen):
     verdicts: dict[str, Verdict | None] = Field(
         default_factory=dict,
         description="Per cited source id, its fetch verdict (null: not fetched).",
+    )
+    support: list[Support] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="provenance audit: per cited source, its best passage for the claim.",
     )
 
 
@@ -145,6 +176,96 @@ class Finding(_Frozen):
         return (self.path, self.line or 0, self.column or 0, self.rule.value)
 
 
+class RotCheck(_Frozen):
+    """What one audit observed of a source."""
+
+    checked_at: dt.datetime
+    verdict: Verdict
+    reason: Reason
+    http_status: int | None = None
+    offline: bool = Field(False, description="The network was down: not counted either way.")
+
+
+class DriftReport(_Frozen):
+    """How far the latest snapshot's main text has moved from the as-cited one."""
+
+    similarity: float = Field(description="1.0: the same text; 0.0: nothing in common.")
+    drifted: bool = Field(description="The similarity is under the drift threshold.")
+    removed: list[str] = Field(default_factory=list, description="Text the source lost.")
+    added: list[str] = Field(default_factory=list, description="Text the source gained.")
+
+
+class QuoteState(enum.StrEnum):
+    """Whether a quote is in a snapshot: the report's copy of ``provenance.compare.QuoteStatus``.
+
+    Same values; a copy because ``provenance.compare`` reads sentences with the
+    extractor, which imports this module.
+    """
+
+    FOUND = "found"
+    APPROXIMATE = "approximate"
+    MISSING = "missing"
+
+    @property
+    def present(self) -> bool:
+        """Found exactly or approximately."""
+        return self is not QuoteState.MISSING
+
+
+class QuoteReport(_Frozen):
+    """Whether a record's ``quote`` is in the as-cited and the latest snapshot."""
+
+    quote: str
+    as_cited: QuoteState | None = Field(description="null: no as-cited snapshot to look in.")
+    latest: QuoteState | None = Field(description="null: no readable latest snapshot.")
+    similarity: float | None = Field(None, description="Of the best match in the latest text.")
+    passage: str | None = Field(None, description="The best matching passage, when not found.")
+
+
+class ReplacementReport(_Frozen):
+    """Where a reader can still see what was cited: the local snapshot and the Web Archive."""
+
+    snapshot: str | None = Field(None, description="Digest of the as-cited local snapshot.")
+    snapshot_at: dt.datetime | None = None
+    show: str | None = Field(None, description="The command that prints the local copy.")
+    archive_url: str = Field(description="The Web Archive URL for the as-cited date.")
+    archive_at: dt.datetime
+    confirmed: bool = Field(False, description="The Web Archive's lookup API confirmed a copy.")
+    written: bool | None = Field(
+        None, description="--write-archive-urls recorded it in sources.toml (null: not asked)."
+    )
+    note: str | None = Field(None, description="Why it was not written back, if it was not.")
+
+
+class SourceAudit(_Frozen):
+    """What ``provenance audit`` concluded about one source."""
+
+    state: RotState
+    checked: bool = Field(description="Fetched by this run (false: not due, see --due).")
+    history: list[RotCheck] = Field(description="Every audit's observation, oldest first.")
+    failures: int = Field(0, description="Failures that count towards dead, spaced by policy.")
+    failures_needed: int = Field(0, description="Failures needed to call it dead.")
+    failing_since: dt.datetime | None = None
+    last_alive: dt.datetime | None = None
+    as_cited_at: dt.datetime | None = Field(
+        None, description="When the as-cited snapshot was taken."
+    )
+    as_cited_digest: str | None = None
+    as_cited_basis: DateBasis | None = Field(
+        None, description="Where the citation date came from (accessed, document, first-snapshot)."
+    )
+    as_cited_date: dt.date | None = None
+    latest_at: dt.datetime | None = None
+    latest_digest: str | None = None
+    drift: DriftReport | None = None
+    quotes: list[QuoteReport] = Field(default_factory=list)
+    support: list[float] = Field(
+        default_factory=list, description="Support scores of the claims that cite it."
+    )
+    weak_claims: int = Field(0, description="Claims citing it whose support is weak.")
+    replacement: ReplacementReport | None = None
+
+
 class SourceReport(_Frozen):
     """A source record, where it was defined, who cites it and what fetching it found."""
 
@@ -165,6 +286,7 @@ class SourceReport(_Frozen):
     digest: str | None = None
     from_cache: bool | None = None
     evidence: str | None = None
+    audit: SourceAudit | None = Field(None, exclude_if=_absent)
 
 
 class Summary(_Frozen):
@@ -196,6 +318,29 @@ class FetchSummary(_Frozen):
     verdicts: dict[str, int] = Field(default_factory=dict, description="Sources per verdict.")
 
 
+class AuditSummary(_Frozen):
+    """The overall figures of a ``provenance audit`` run."""
+
+    audited_at: dt.datetime
+    sources: int = Field(description="Sources audited (valid, with a URL).")
+    checked: int = Field(description="Of them, fetched by this run (the rest were not due).")
+    states: dict[str, int] = Field(description="Sources per rot state.")
+    drifted: int
+    quotes_missing: int = Field(description="Quotes not found as cited, or removed since.")
+    weak_support: int = Field(description="Claim-source pairs whose support is weak.")
+    citations: int = Field(description="Citation markers to the audited sources.")
+    dead_share: float | None = Field(description="Share of those citations to dead sources.")
+    drifted_share: float | None = Field(description="Share to drifted sources.")
+    weak_share: float | None = Field(
+        description="Share of cited claim-source pairs whose support is weak."
+    )
+    offline: bool = Field(False, description="The network was down: nothing counted as failed.")
+    dead_after: int
+    dead_spacing_days: float
+    drift_threshold: float
+    support_threshold: float
+
+
 class Report(_Frozen):
     """The result of one ``provenance check`` run: what every format renders."""
 
@@ -208,6 +353,7 @@ class Report(_Frozen):
     sources: list[SourceReport]
     findings: list[Finding]
     fetch: FetchSummary = Field(default_factory=lambda: FetchSummary(mode="none"))
+    audit: AuditSummary | None = Field(None, exclude_if=_absent)
 
     def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:
         """The new findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""

@@ -48,6 +48,11 @@ class RuleId(enum.StrEnum):
     SOFT_404 = "soft-404"
     MOVED_SOURCE = "moved-source"
     UNVERIFIABLE_SOURCE = "unverifiable-source"
+    SUSPECT_SOURCE = "suspect-source"
+    DRIFTED_SOURCE = "drifted-source"
+    QUOTE_NOT_FOUND = "quote-not-found"
+    QUOTE_REMOVED = "quote-removed"
+    WEAK_SUPPORT = "weak-support"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,40 @@ RULES: dict[RuleId, Rule] = {
             "A cited source could not be checked: paywall, login, bot wall, rate limit, timeout,"
             " or refused by policy.",
             "Check it by hand; add archived_url so readers can see what was cited.",
+        ),
+        Rule(
+            RuleId.SUSPECT_SOURCE,
+            Severity.WARNING,
+            "`provenance audit`: a cited source failed, but not yet often or long enough to call"
+            " it dead (by default 3 failures at least 3 days apart).",
+            "Nothing to do yet: later audits confirm it dead or see it come back.",
+        ),
+        Rule(
+            RuleId.DRIFTED_SOURCE,
+            Severity.WARNING,
+            "`provenance audit`: a cited page's main text has changed since it was cited, beyond"
+            " the drift threshold.",
+            "Read what was removed and added; cite the archived copy if the claim relied on it.",
+        ),
+        Rule(
+            RuleId.QUOTE_NOT_FOUND,
+            Severity.WARNING,
+            "`provenance audit`: a record's `quote` is not in the source as it was cited.",
+            "Fix the quote in sources.toml (the closest passage is shown) or the record's url.",
+        ),
+        Rule(
+            RuleId.QUOTE_REMOVED,
+            Severity.WARNING,
+            "`provenance audit`: a record's `quote` was in the source as cited and is gone from"
+            " it now.",
+            "Cite the archived copy (archived_url), which still says it.",
+        ),
+        Rule(
+            RuleId.WEAK_SUPPORT,
+            Severity.WARNING,
+            "`provenance audit`: no passage of a cited source scores above the support threshold"
+            " for the claim citing it.",
+            "Read the best passage quoted with the finding: fix the citation, or the claim.",
         ),
     )
 }

@@ -108,6 +108,7 @@ class SourceCatalog:
     display: str = "sources.toml"
     shared: dict[str, SourceRecord] = field(default_factory=dict)
     documents: dict[str, dict[str, SourceRecord]] = field(default_factory=dict)
+    dates: dict[str, dt.date] = field(default_factory=dict)  # [documents."x"] date = ...
     errors: list[SourcesError] = field(default_factory=list)
 
     def for_document(self, relpath: str) -> dict[str, SourceRecord]:
@@ -199,6 +200,8 @@ def _load(catalog: SourceCatalog, data: dict[str, Any], lines: dict[tuple[str, .
                     line=line_of(lines, (*where, key)),
                 )
         relpath = Path(doc_path).as_posix().removeprefix("./")
+        if "date" in doc_table:
+            _document_date(catalog, relpath, doc_table["date"], line_of(lines, (*where, "date")))
         records: dict[str, SourceRecord] = {}
         for key, value in _table(
             doc_table.get("sources", {}), (*where, "sources"), catalog, lines
@@ -216,6 +219,25 @@ def _load(catalog: SourceCatalog, data: dict[str, Any], lines: dict[tuple[str, .
                     line=line_of(lines, record_where),
                 )
         catalog.documents[relpath] = records
+
+
+def _document_date(catalog: SourceCatalog, relpath: str, value: Any, line: int | None) -> None:
+    """``date = 2026-01-13`` for a document: when it was written (the audit's as-cited date)."""
+    if isinstance(value, dt.datetime):
+        catalog.dates[relpath] = value.date()
+    elif isinstance(value, dt.date):
+        catalog.dates[relpath] = value
+    else:
+        try:
+            catalog.dates[relpath] = dt.date.fromisoformat(str(value))
+        except ValueError:
+            catalog.errors.append(
+                SourcesError(
+                    f"document {relpath!r}: date {value!r} is not a date; write 2026-01-13",
+                    path=catalog.display,
+                    line=line,
+                )
+            )
 
 
 def _table(

@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING
 from provenance._lazy import exports
 
 if TYPE_CHECKING:
-    from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
+    from provenance.archive.models import (
+        AuditCheck,
+        Snapshot,
+        TextStatus,
+        VerifyProblem,
+        VerifyReport,
+    )
     from provenance.archive.store import DEFAULT_LOCK_TIMEOUT, DEFAULT_MAX_WARC_BYTES, SnapshotStore
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "DEFAULT_MAX_WARC_BYTES",
+    "AuditCheck",
     "Snapshot",
     "SnapshotStore",
     "TextStatus",
@@ -30,6 +37,7 @@ __all__ = [
 _EXPORTS: dict[str, str] = {
     "DEFAULT_LOCK_TIMEOUT": "provenance.archive.store",
     "DEFAULT_MAX_WARC_BYTES": "provenance.archive.store",
+    "AuditCheck": "provenance.archive.models",
     "Snapshot": "provenance.archive.models",
     "SnapshotStore": "provenance.archive.store",
     "TextStatus": "provenance.archive.models",

@@ -13,6 +13,9 @@ Tables:
   also ``text_digest``, the sha256 of the text file's bytes as written, which
   tells a text file lost or torn by a power cut from a sound one.
 * ``failed_fetches``: one row per fetch that got none (timeout, DNS error...).
+* ``audits`` (schema 3): one row per URL per ``provenance audit`` run, what that
+  run observed (verdict, reason, digest); the rot state is derived from them, so
+  weekly audits build on each other. ``offline`` rows say the network was down.
 
 The WAL journal lets readers run while one writer appends; a batch of fetches
 goes in one transaction, after all of its WARC bytes are on disk.
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.archive.fs import archive_error
-from provenance.archive.models import Snapshot, TextStatus
+from provenance.archive.models import AuditCheck, Snapshot, TextStatus
 from provenance.archive.warc import EncodedRecord
 from provenance.errors import ArchiveError
 from provenance.fetch.models import Reason, Redirect, Verdict
@@ -38,6 +41,7 @@ from provenance.fetch.models import Reason, Redirect, Verdict
 __all__ = [
     "SCHEMA_VERSION",
     "ArchiveIndex",
+    "AuditRow",
     "FailureRow",
     "IndexedRecord",
     "SnapshotRow",
@@ -45,7 +49,7 @@ __all__ = [
     "utc_text",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # _MIGRATIONS[n] takes an index from version n-1 to n; version 0 is an empty file.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -121,6 +125,21 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # Text files are no longer fsync-ed one by one: the index keeps what each should hold.
     2: ("ALTER TABLE snapshots ADD COLUMN text_digest TEXT",),
+    # What each audit observed per URL: the history rot is judged from.
+    3: (
+        """CREATE TABLE IF NOT EXISTS audits (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            normalized_url TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            checked_at TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            http_status INTEGER,
+            digest TEXT
+        )""",
+        "CREATE INDEX IF NOT EXISTS audits_by_key ON audits (url_key, checked_at)",
+    ),
 }
 
 _SNAPSHOT_COLUMNS = (
@@ -155,6 +174,14 @@ def utc_text(moment: datetime) -> str:
     """``moment`` as the index stores it: UTC ISO-8601 with microseconds (sorts as time does)."""
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One URL as one audit observed it, as ``add_audits`` indexes it."""
+
+    check: AuditCheck
+    url_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +377,27 @@ class ArchiveIndex:
                 ],
             )
 
+    def add_audits(self, rows: Sequence[AuditRow]) -> None:
+        """Index what one audit observed, every URL in one transaction."""
+        with self._transaction("record an audit") as db:
+            db.executemany(
+                "INSERT INTO audits (url, normalized_url, url_key, checked_at, verdict, reason, "
+                "http_status, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        row.check.url,
+                        row.check.normalized_url,
+                        row.url_key,
+                        utc_text(row.check.checked_at),
+                        row.check.verdict.value,
+                        row.check.reason.value,
+                        row.check.http_status,
+                        row.check.digest,
+                    )
+                    for row in rows
+                ],
+            )
+
     @staticmethod
     def _insert_record(
         db: sqlite3.Connection, file_id: int, record: EncodedRecord, offset: int
@@ -426,6 +474,28 @@ class ArchiveIndex:
                 params + params,
             ).fetchall()
         return [_snapshot(row) for row in rows]
+
+    def audits(self, url_key: str, url: str) -> list[AuditCheck]:
+        """What every audit observed of a URL, oldest first (matched as ``history`` does)."""
+        with self._guard("read the archive index"):
+            rows = self._db.execute(
+                "SELECT url, normalized_url, checked_at, verdict, reason, http_status, digest "
+                "FROM audits WHERE url_key = ? OR normalized_url = ? OR normalized_url = ? "
+                "ORDER BY checked_at, id",
+                (url_key, url, url_key),
+            ).fetchall()
+        return [
+            AuditCheck(
+                url=row[0],
+                normalized_url=row[1],
+                checked_at=datetime.fromisoformat(row[2]),
+                verdict=Verdict(row[3]),
+                reason=Reason(row[4]),
+                http_status=row[5],
+                digest=row[6],
+            )
+            for row in rows
+        ]
 
     def urls(self) -> list[str]:
         """Every normalised URL with a snapshot or a failed fetch, sorted."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from provenance.fetch.models import Reason, Redirect, Verdict
 
-__all__ = ["Snapshot", "TextStatus", "VerifyProblem", "VerifyReport"]
+__all__ = ["AuditCheck", "Snapshot", "TextStatus", "VerifyProblem", "VerifyReport"]
 
 
 class TextStatus(enum.StrEnum):
@@ -73,6 +73,29 @@ class Snapshot(BaseModel):
     def archived(self) -> bool:
         """The fetch got an HTTP response, stored as a WARC record."""
         return self.warc_path is not None
+
+
+class AuditCheck(BaseModel):
+    """What one ``provenance audit`` run observed of one URL.
+
+    ``reason`` ``offline`` means the network, not the source, failed: such a check
+    never counts as a failure of the source.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    normalized_url: str
+    checked_at: datetime
+    verdict: Verdict
+    reason: Reason
+    http_status: int | None = None
+    digest: str | None = None
+
+    @property
+    def offline(self) -> bool:
+        """The network was down: the check says nothing about the source."""
+        return self.reason is Reason.OFFLINE
 
 
 class VerifyProblem(BaseModel):

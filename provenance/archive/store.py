@@ -49,9 +49,15 @@ from provenance.archive.fs import (
     truncate_durably,
     write_atomic,
 )
-from provenance.archive.index import ArchiveIndex, FailureRow, SnapshotRow
+from provenance.archive.index import ArchiveIndex, AuditRow, FailureRow, SnapshotRow
 from provenance.archive.lock import ArchiveLock
-from provenance.archive.models import Snapshot, TextStatus, VerifyProblem, VerifyReport
+from provenance.archive.models import (
+    AuditCheck,
+    Snapshot,
+    TextStatus,
+    VerifyProblem,
+    VerifyReport,
+)
 from provenance.archive.text import (
     DEFAULT_MAX_DECODED_BYTES,
     Extraction,
@@ -612,6 +618,19 @@ class SnapshotStore:
         """Every fetch of ``url`` (normalised), oldest first, failed fetches included."""
         with self._mutex:
             return self._require_index().history(normalize_url(url), url)
+
+    def record_audit(self, checks: Sequence[AuditCheck]) -> None:
+        """Add what one audit observed (one check per URL) to the audit history."""
+        if not checks:
+            return
+        rows = [AuditRow(check, normalize_url(check.url)) for check in checks]
+        with self._writing() as index:
+            index.add_audits(rows)
+
+    def audits(self, url: str) -> list[AuditCheck]:
+        """What every audit observed of ``url`` (normalised), oldest first."""
+        with self._mutex:
+            return self._require_index().audits(normalize_url(url), url)
 
     def urls(self) -> list[str]:
         """Every URL in the archive (as the fetcher normalised it), sorted."""

@@ -415,7 +415,10 @@ def _references(soup: BeautifulSoup, text: str) -> list[ReferenceEntry]:
 def _date_hint(soup: BeautifulSoup) -> str | None:
     from bs4 import Tag
 
-    for prop in ("article:published_time", "datePublished", "date", "dc.date", "DC.date"):
+    for prop in (
+        "article:published_time", "datePublished", "date", "dc.date", "DC.date",
+        "dcterms.date", "DCTERMS.date", "citation_publication_date", "citation_date",
+    ):  # fmt: skip
         meta = soup.find("meta", attrs={"property": prop})
         meta = meta or soup.find("meta", attrs={"name": prop})
         if isinstance(meta, Tag) and meta.get("content"):

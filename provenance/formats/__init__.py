@@ -19,7 +19,7 @@ from provenance.formats import summary as _summary
 from provenance.formats import text as _text
 from provenance.models import Report
 
-__all__ = ["DEFAULT_REPORTS", "FORMATS", "REPORT_FILES", "Formatter"]
+__all__ = ["AUDIT_FILES", "DEFAULT_REPORTS", "FORMATS", "REPORT_FILES", "Formatter"]
 
 Formatter = Callable[[Report], str]
 
@@ -47,4 +47,10 @@ REPORT_FILES: dict[str, str] = {
     "summary": "summary.md",
     "github": "annotations.txt",
     "text": "coverage.txt",
+}
+
+# The file each format is written to by `provenance audit`.
+AUDIT_FILES: dict[str, str] = {
+    name: filename.replace("coverage", "audit") if "coverage" in filename else f"audit-{filename}"
+    for name, filename in REPORT_FILES.items()
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provenance.models import DocumentReport, Finding, Report
+from provenance.models import DocumentReport, Finding, Report, SourceAudit, SourceReport
 
 __all__ = ["render"]
 
@@ -44,6 +44,8 @@ def render(report: Report) -> str:
     out += _findings_section(report.findings, s.findings)
     if report.sources:
         out += _sources_section(report)
+    if report.audit is not None:
+        out += _audit_section(report)
     for document in report.documents:
         out += _document_section(document)
     return "\n".join(out).rstrip("\n") + "\n"
@@ -117,4 +119,107 @@ def _document_section(document: DocumentReport) -> list[str]:
                 f"| {claim.line} | {mark} | {_cell(_excerpt(claim.text))} | {_cell(cites)} |"
             )
         out.append("")
+    return out
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _audit_section(report: Report) -> list[str]:
+    audit = report.audit
+    assert audit is not None
+    states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
+    out = [
+        "## Source rot",
+        "",
+        f"Audited {audit.audited_at:%Y-%m-%d %H:%M} UTC: {audit.sources} sources"
+        f" ({audit.checked} fetched now): {states}; {audit.drifted} drifted,"
+        f" {audit.quotes_missing} quotes missing, {audit.weak_support} weakly supported claims.",
+        "",
+        f"Of {audit.citations} citations, {_share(audit.dead_share)} cite dead sources and"
+        f" {_share(audit.drifted_share)} drifted ones; {_share(audit.weak_share)} of cited"
+        f" claim-source pairs are weakly supported. Dead means {audit.dead_after} failed audits"
+        f" at least {audit.dead_spacing_days:g} days apart; drifted, under"
+        f" {audit.drift_threshold:.0%} similar to the as-cited snapshot.",
+        "",
+    ]
+    if audit.offline:
+        out += ["**The network was down: this audit counted no failure.**", ""]
+    out += [
+        "| Id | Verdict | History | As cited | Drift | Quotes | Support | Replacement |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    audited = [s for s in report.sources if s.audit is not None]
+    for source in audited:
+        assert source.audit is not None
+        out.append(_audit_row(source, source.audit))
+    out.append("")
+    out += _audit_details(audited)
+    out += _weak_claims(report.documents)
+    return out
+
+
+def _weak_claims(documents: list[DocumentReport]) -> list[str]:
+    out = []
+    for document in documents:
+        for claim in document.claims:
+            for support in claim.support or []:
+                if support.weak:
+                    out.append(
+                        f"- `{_cell(document.path)}:{claim.line}` {_cell(_excerpt(claim.text))}"
+                        f" — best passage of `{_cell(support.source)}` ({support.score:.2f}):"
+                        f" “{_cell(support.passage)}”"
+                    )
+    return ["### Weakly supported claims", "", *out, ""] if out else []
+
+
+def _audit_row(source: SourceReport, audit: SourceAudit) -> str:
+    history = ", ".join(
+        f"{c.checked_at:%Y-%m-%d} {'offline' if c.offline else c.reason.value}"
+        for c in audit.history[-4:]
+    )
+    if len(audit.history) > 4:
+        history = f"… {history}"
+    as_cited = f"{audit.as_cited_at:%Y-%m-%d}" if audit.as_cited_at else "-"
+    if audit.as_cited_basis is not None:
+        as_cited += f" ({audit.as_cited_basis.value})"
+    drift = "-"
+    if audit.drift is not None:
+        drift = f"{audit.drift.similarity:.0%}" + (" **drifted**" if audit.drift.drifted else "")
+    quotes = ", ".join(
+        f"{q.as_cited.value if q.as_cited else '-'} → {q.latest.value if q.latest else '-'}"
+        for q in audit.quotes
+    )
+    support = ", ".join(f"{score:.2f}" for score in audit.support)
+    replacement = ""
+    if audit.replacement is not None:
+        replacement = f"[Web Archive]({audit.replacement.archive_url})"
+        if audit.replacement.snapshot:
+            replacement += f"; `{audit.replacement.show}`"
+    verdict = audit.state.value
+    if audit.state.is_failing:
+        verdict = f"**{verdict}** ({audit.failures}/{audit.failures_needed})"
+    return (
+        f"| `{_cell(source.id)}` {_cell(source.url)} | {verdict} | {_cell(history)} "
+        f"| {as_cited} | {drift} | {_cell(quotes)} | {support} | {_cell(replacement)} |"
+    )
+
+
+def _audit_details(audited: list[SourceReport]) -> list[str]:
+    out: list[str] = []
+    for source in audited:
+        audit = source.audit
+        assert audit is not None
+        items = []
+        if audit.drift is not None and audit.drift.drifted:
+            items += [f"- removed: {_cell(text)}" for text in audit.drift.removed]
+            items += [f"- added: {_cell(text)}" for text in audit.drift.added]
+        for quote in audit.quotes:
+            if quote.passage:
+                items.append(
+                    f"- quote “{_cell(quote.quote)}”: closest passage “{_cell(quote.passage)}”"
+                )
+        if items:
+            out += [f"### `{_cell(source.id)}`", "", *items, ""]
     return out

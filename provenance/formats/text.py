@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from provenance.models import Report, Summary
+from provenance.models import AuditSummary, Report, SourceReport, Summary
 
-__all__ = ["render", "summary_line"]
+__all__ = ["audit_lines", "render", "summary_line"]
 
 
 def summary_line(summary: Summary) -> str:
@@ -36,5 +36,51 @@ def render(report: Report) -> str:
         lines.append(
             f"{where}: {finding.severity.label}: {finding.rule.value}: {finding.message}{mark}"
         )
+    if report.audit is not None:
+        lines += audit_lines(report.audit, report.sources)
     lines.append(summary_line(report.summary))
     return "\n".join(lines) + "\n"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def audit_lines(audit: AuditSummary, sources: list[SourceReport]) -> list[str]:
+    """The audit's verdicts: one line per source that needs a look, then the shares."""
+    states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
+    lines = [
+        f"audit {audit.audited_at:%Y-%m-%d %H:%M} UTC: {_count(audit.sources, 'source')}"
+        f" ({audit.checked} fetched now): {states}"
+        + (" (network down: no failure counted)" if audit.offline else "")
+    ]
+    for source in sources:
+        judged = source.audit
+        if judged is None:
+            continue
+        notes = []
+        if judged.state.is_failing:
+            since = f"{judged.failing_since:%Y-%m-%d}" if judged.failing_since else "?"
+            notes.append(
+                f"{judged.state.value} since {since}"
+                f" ({judged.failures}/{judged.failures_needed} failures)"
+            )
+        if judged.drift is not None and judged.drift.drifted:
+            notes.append(f"drifted ({judged.drift.similarity:.0%} similar)")
+        notes += [f"quote {q.latest or q.as_cited}" for q in judged.quotes if q.passage]
+        if judged.weak_claims:
+            notes.append(f"{_count(judged.weak_claims, 'weakly supported claim')}")
+        if not notes:
+            continue
+        lines.append(f"  {source.id}: {source.url}: {'; '.join(notes)}")
+        if judged.replacement is not None:
+            replacement = judged.replacement
+            lines.append(f"    archived copy: {replacement.archive_url}")
+            if replacement.show:
+                lines.append(f"    local snapshot: {replacement.show}")
+    lines.append(
+        f"audit: dead {_share(audit.dead_share)} and drifted {_share(audit.drifted_share)}"
+        f" of {_count(audit.citations, 'citation')}; weak support {_share(audit.weak_share)}"
+        " of cited claim-source pairs"
+    )
+    return lines

@@ -381,6 +381,6 @@ def test_an_index_from_before_text_digests_is_migrated(root: Path) -> None:
         assert store.verify().ok
     db = sqlite3.connect(root / "index.sqlite3")
     try:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
     finally:
         db.close()

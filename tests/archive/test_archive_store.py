@@ -43,7 +43,7 @@ def test_the_index_is_wal_and_versioned(store: SnapshotStore, root: Path) -> Non
     db = sqlite3.connect(root / "index.sqlite3")
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
     finally:
         db.close()
 
