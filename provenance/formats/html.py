@@ -12,32 +12,55 @@ text and positions, citations their markers and positions, findings their
 positions. Text between claims (headings, code, reference lists) is not in the
 report and is not shown; the JSON report stays small.
 
-A source card is a list of (label, value) rows made by ``source_rows``: one
-entry per field, and a field that is absent (``None`` or missing from an older
-``SourceReport``) is simply not shown.
+A source card is a list of (label, value) rows made by ``source_rows``, the
+one place that lists what a card shows: one entry per field, and a field that
+is absent (``None``) is simply not shown. After ``provenance audit`` the card
+also shows the source's rot state and history, the as-cited and latest
+snapshots, drift, quotes, the replacement, and the support it gives each claim
+citing it; each claim shows its support per source, and an audit summary
+follows the summary. Passages quoted from sources are escaped like all text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
+from provenance.audit.rot import RotState
 from provenance.formats._shared import location, worst_first
 from provenance.models import (
+    AuditSummary,
     CitationReport,
     ClaimReport,
     DocumentReport,
+    DriftReport,
     Finding,
+    QuoteReport,
+    QuoteState,
+    ReplacementReport,
     Report,
+    SourceAudit,
     SourceReport,
+    Support,
 )
 from provenance.rules import RULES, RuleId
 
-__all__ = ["Link", "render", "source_rows"]
+__all__ = [
+    "Cell",
+    "ClaimSupport",
+    "Code",
+    "Details",
+    "Link",
+    "Parts",
+    "Passage",
+    "Table",
+    "render",
+    "source_rows",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +70,59 @@ class Link:
     url: str
 
 
-Cell = str | Link
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Text quoted from a source (a supporting passage, a quote, drifted text): a block quote."""
 
-# The fields of a source card, in order: (label, attribute). The audit fields show
-# as soon as SourceReport has them; a missing attribute or a None value shows nothing.
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A digest or a command: shown in monospace."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A small table in a card (the rot history): column heads, then rows of text."""
+
+    caption: str
+    head: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """Several values in one card row, each on its own line."""
+
+    items: tuple[Cell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """A value collapsed under a one-line summary (``<details>``; opens without script)."""
+
+    summary: str
+    body: tuple[Cell, ...]
+
+
+Cell = str | Link | Passage | Code | Table | Parts | Details
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSupport:
+    """One claim citing a source, and how well the source supports it (for the source's card)."""
+
+    path: str
+    line: int
+    text: str
+    support: Support
+
+
+# The fields of a source card, in order: (label, attribute). ``source_rows`` adds
+# the audit's rows (from ``SourceReport.audit``) before "Defined at".
 _SOURCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("URL", "url"),
     ("Title", "title"),
@@ -61,9 +133,6 @@ _SOURCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("Snapshot taken", "fetched_at"),
     ("Snapshot digest", "digest"),
     ("Evidence", "evidence"),
-    ("Drift", "drift"),
-    ("Quote", "quote_status"),
-    ("Best supporting passage", "best_passage"),
     ("Defined at", "origin"),
     ("Cited", "cited_by"),
 )
@@ -90,22 +159,154 @@ def _value(value: object) -> str | None:
     return str(text) if str(text) != "" else None
 
 
-def source_rows(source: SourceReport) -> list[tuple[str, Cell]]:
-    """The rows of a source's card: (label, value), leaving out fields that are absent."""
+def source_rows(
+    source: SourceReport, claims: Sequence[ClaimSupport] = ()
+) -> list[tuple[str, Cell]]:
+    """The rows of a source's card: (label, value), leaving out fields that are absent.
+
+    This is the one place that lists what a card shows: the record and its fetch,
+    then, for an audited source, its rot state, history, snapshots, drift, quotes,
+    replacement, and the support it gives to ``claims`` (the claims citing it).
+    """
     rows: list[tuple[str, Cell]] = []
     for label, attribute in _SOURCE_FIELDS:
         raw = getattr(source, attribute, None)
         if attribute == "final_url" and raw == source.url:
             continue
+        if attribute == "origin" and source.audit is not None:
+            rows += _audit_rows(source.audit, claims)
         if attribute == "cited_by":
             rows.append((label, f"{raw} time{'' if raw == 1 else 's'}"))
             continue
         shown = _value(raw)
         if shown is not None:
-            rows.append((label, Link(shown) if attribute in _LINK_FIELDS else shown))
+            if attribute in _LINK_FIELDS:
+                rows.append((label, Link(shown)))
+            elif attribute == "digest":
+                rows.append((label, Code(shown)))
+            else:
+                rows.append((label, shown))
     if not source.valid:
         rows.append(("Record", "invalid (see the findings)"))
     return rows
+
+
+def _day(moment: dt.datetime | None) -> str:
+    return "?" if moment is None else moment.strftime("%Y-%m-%d")
+
+
+def _audit_rows(audit: SourceAudit, claims: Sequence[ClaimSupport]) -> list[tuple[str, Cell]]:
+    """The audit's rows of a source card."""
+    state = audit.state.value
+    if audit.state.is_failing:
+        state += (
+            f": {audit.failures}/{audit.failures_needed} failures,"
+            f" failing since {_day(audit.failing_since)}"
+        )
+    elif audit.last_alive is not None and audit.state is not RotState.ALIVE:
+        state += f": last alive {_day(audit.last_alive)}"
+    if not audit.checked:
+        state += " (not due: not fetched by this audit)"
+    rows: list[tuple[str, Cell]] = [("Rot state", state)]
+    if audit.history:
+        rows.append(
+            (
+                "History",
+                Table(
+                    "Audits of this source, oldest first",
+                    ("Date", "Verdict", "HTTP"),
+                    tuple(
+                        (
+                            check.checked_at.strftime("%Y-%m-%d %H:%M"),
+                            "offline (not counted)"
+                            if check.offline
+                            else f"{check.verdict.value}: {check.reason.value}",
+                            str(check.http_status) if check.http_status is not None else "-",
+                        )
+                        for check in audit.history
+                    ),
+                ),
+            )
+        )
+    if audit.as_cited_at is not None or audit.as_cited_digest is not None:
+        when = _value(audit.as_cited_at) or "?"
+        if audit.as_cited_basis is not None:
+            cited_on = f" {audit.as_cited_date.isoformat()}" if audit.as_cited_date else ""
+            when += f" (cited{cited_on}; date from {audit.as_cited_basis.value})"
+        rows.append(("As cited", _snapshot(when, audit.as_cited_digest)))
+    if audit.latest_at is not None or audit.latest_digest is not None:
+        rows.append(
+            ("Latest snapshot", _snapshot(_value(audit.latest_at) or "?", audit.latest_digest))
+        )
+    if audit.drift is not None:
+        rows.append(("Drift", _drift(audit.drift)))
+    for quote in audit.quotes:
+        rows.append(("Quote", _quote(quote)))
+    if audit.replacement is not None:
+        rows.append(("Replacement", _replacement(audit.replacement)))
+    if claims:
+        rows.append(("Support", Parts(tuple(_claim_support(c) for c in claims))))
+    elif audit.support:
+        scores = ", ".join(f"{score:.2f}" for score in audit.support)
+        rows.append(("Support", f"{scores} ({audit.weak_claims} weak)"))
+    return rows
+
+
+def _snapshot(when: str, digest: str | None) -> Cell:
+    return Parts((when, Code(digest))) if digest else when
+
+
+def _drift(drift: DriftReport) -> Cell:
+    verdict = "drifted" if drift.drifted else "not drifted"
+    items: list[Cell] = [f"{drift.similarity:.0%} similar to the as-cited text: {verdict}"]
+    if drift.removed:
+        items += ["Removed:", *(Passage(text) for text in drift.removed)]
+    if drift.added:
+        items += ["Added:", *(Passage(text) for text in drift.added)]
+    return Parts(tuple(items)) if len(items) > 1 else items[0]
+
+
+def _quote_state(state: QuoteState | None) -> str:
+    return "no snapshot" if state is None else state.value
+
+
+def _quote(quote: QuoteReport) -> Cell:
+    items: list[Cell] = [
+        Passage(quote.quote),
+        f"as cited: {_quote_state(quote.as_cited)}; latest: {_quote_state(quote.latest)}",
+    ]
+    if quote.passage:
+        similar = f" ({quote.similarity:.0%} similar)" if quote.similarity is not None else ""
+        items += [f"Closest passage{similar}:", Passage(quote.passage)]
+    return Parts(tuple(items))
+
+
+def _replacement(replacement: ReplacementReport) -> Cell:
+    archived = "Web Archive copy" + (
+        " (confirmed)" if replacement.confirmed else " (not confirmed)"
+    )
+    items: list[Cell] = [
+        f"{archived} for {replacement.archive_at:%Y-%m-%d}:",
+        Link(replacement.archive_url),
+    ]
+    if replacement.show:
+        items += ["Local snapshot:", Code(replacement.show)]
+    if replacement.written:
+        items.append("recorded in sources.toml")
+    elif replacement.note:
+        items.append(f"not recorded in sources.toml: {replacement.note}")
+    return Parts(tuple(items))
+
+
+def _claim_support(claim: ClaimSupport) -> Cell:
+    support = claim.support
+    weak = "weak" if support.weak else "supported"
+    items: list[Cell] = ["Claim:", Passage(claim.text)]
+    items += ["Best passage:", Passage(support.passage)] if support.passage else ["No passage."]
+    return Details(
+        f"{claim.path}:{claim.line}: score {support.score:.2f}, {weak} ({support.scorer})",
+        tuple(items),
+    )
 
 
 def _e(text: object) -> str:
@@ -113,11 +314,29 @@ def _e(text: object) -> str:
 
 
 def _cell(value: Cell) -> str:
+    if isinstance(value, str):
+        return _e(value)
     if isinstance(value, Link):
         if urlsplit(value.url).scheme.lower() in ("http", "https"):
             return f'<a href="{_e(value.url)}" rel="noreferrer noopener">{_e(value.url)}</a>'
         return f"<code>{_e(value.url)}</code>"
-    return _e(value)
+    if isinstance(value, Passage):
+        return f"<blockquote>{_e(value.text)}</blockquote>"
+    if isinstance(value, Code):
+        return f"<code>{_e(value.text)}</code>"
+    if isinstance(value, Table):
+        head = "".join(f'<th scope="col">{_e(h)}</th>' for h in value.head)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in value.rows
+        )
+        return (
+            f'<table class="history"><caption class="sr-only">{_e(value.caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    if isinstance(value, Details):
+        body = "".join(f"<div>{_cell(item)}</div>" for item in value.body)
+        return f"<details><summary>{_e(value.summary)}</summary>{body}</details>"
+    return "".join(f"<div>{_cell(item)}</div>" for item in value.items)
 
 
 def _count(number: int, noun: str) -> str:
@@ -173,12 +392,21 @@ ul.findings { margin: .3rem 0 0; padding-left: 1.2rem; font-size: .92rem; }
   font-weight: 700; } .sev-note { color: var(--muted); font-weight: 700; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr));
   gap: 1rem; }
+.cards.audited { grid-template-columns: 1fr; }
 article.source { border: 1px solid var(--line); border-radius: .4rem; padding: .6rem .8rem; }
 article.source:target { outline: 3px solid var(--focus); }
 article.source dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .6rem;
   margin: 0; font-size: .92rem; }
 article.source dt { font-weight: 600; } article.source dd { margin: 0;
   overflow-wrap: anywhere; }
+blockquote { margin: .2rem 0 .4rem; padding: .1rem .6rem; border-left: 3px solid var(--line);
+  color: var(--muted); font-style: italic; overflow-wrap: anywhere; }
+details summary { cursor: pointer; }
+details.support { margin-top: .3rem; font-size: .92rem; }
+details.support ul { margin: .2rem 0; padding-left: 1.2rem; }
+details.support.weak > summary, strong.weak { color: var(--bad); }
+table.history { margin: 0; font-size: .85rem; }
+table.history th, table.history td { padding: .1rem .3rem; }
 @media print {
   .skip, nav { display: none; }
   body { font-size: 11pt; }
@@ -220,12 +448,13 @@ def render(report: Report) -> str:
         _nav(report),
         '<main id="main">',
         *_summary(report),
+        *_audit_summary(report.audit),
         *(
             _document(i, doc, by_path.get(doc.path, []), anchors, titles)
             for i, doc in enumerate(report.documents, start=1)
         ),
         *_loose_findings(report),
-        *_sources(report, anchors),
+        *_sources(report, anchors, _supports(report)),
         "</main>",
         "<footer>",
         f'<p class="meta">provenance {_e(report.tool_version)}; report schema version'
@@ -239,6 +468,8 @@ def render(report: Report) -> str:
 
 def _nav(report: Report) -> str:
     items = ['<li><a href="#summary">Summary</a></li>']
+    if report.audit is not None:
+        items.append('<li><a href="#rot">Source rot</a></li>')
     items += [
         f'<li><a href="#document-{i}">{_e(doc.path)}</a></li>'
         for i, doc in enumerate(report.documents, start=1)
@@ -344,6 +575,80 @@ def _summary(report: Report) -> list[str]:
     return out
 
 
+_ROT_COLOURS = {
+    "alive": "#1e7b34",
+    "suspect": "#8a5a00",
+    "dead": "#b3261e",
+    "unverifiable": "#5a5a5a",
+    "unknown": "#5a5a5a",
+}
+
+
+def _audit_summary(audit: AuditSummary | None) -> list[str]:
+    """The audit's figures: sources per rot state, and the shares of citations that rotted."""
+    if audit is None:
+        return []
+    states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
+    out = [
+        '<section aria-labelledby="rot">',
+        '<h2 id="rot">Source rot</h2>',
+        f"<p>Audited {audit.audited_at:%Y-%m-%d %H:%M} UTC:"
+        f" <strong>{_count(audit.sources, 'source')}</strong> ({audit.checked} fetched now):"
+        f" {_e(states)}; {audit.drifted} drifted, {_count(audit.quotes_missing, 'quote')}"
+        f" missing, {audit.weak_support} weakly supported claim-source"
+        f" pair{'' if audit.weak_support == 1 else 's'}.</p>",
+    ]
+    if audit.offline:
+        out.append("<p><strong>The network was down: this audit counted no failure.</strong></p>")
+    shares = [
+        ("dead (of citations)", audit.dead_share, "#b3261e"),
+        ("drifted (of citations)", audit.drifted_share, "#8a5a00"),
+        ("weak support (of claim-sources)", audit.weak_share, "#5a5a5a"),
+    ]
+    out.append('<div class="charts">')
+    if audit.states:
+        rows = [
+            (state, float(n), str(n), _ROT_COLOURS.get(state, "#5a5a5a"))
+            for state, n in audit.states.items()
+        ]
+        out.append(
+            "<figure><figcaption>Sources by rot state</figcaption>"
+            + _bars("Sources by rot state", rows, float(max(audit.states.values())))
+            + "</figure>"
+        )
+    out.append(
+        "<figure><figcaption>Shares that rotted</figcaption>"
+        + _bars(
+            "Shares that rotted",
+            [(name, share or 0.0, _percent(share), colour) for name, share, colour in shares],
+            1.0,
+        )
+        + "</figure>"
+    )
+    out += [
+        "</div>",
+        '<table><caption class="muted">What the audit found</caption>',
+        '<thead><tr><th scope="col">Figure</th><th scope="col" class="num">Share</th></tr>'
+        "</thead><tbody>",
+        *(
+            f'<tr><td>{_e(name)}</td><td class="num">{_percent(share)}</td></tr>'
+            for name, share in (
+                ("Citations to dead sources", audit.dead_share),
+                ("Citations to drifted sources", audit.drifted_share),
+                ("Weakly supported claim-source pairs", audit.weak_share),
+            )
+        ),
+        "</tbody></table>",
+        f'<p class="muted">Of {_count(audit.citations, "citation")} to audited sources.'
+        f" Dead means {audit.dead_after} failed audits at least {audit.dead_spacing_days:g}"
+        f" days apart; drifted, under {audit.drift_threshold:.0%} similar to the as-cited"
+        f" snapshot; weak support, a best passage scoring under"
+        f" {audit.support_threshold:.2f}.</p>",
+        "</section>",
+    ]
+    return out
+
+
 def _within(claim: ClaimReport, line: int | None, column: int | None) -> bool:
     if line is None:
         return False
@@ -405,6 +710,7 @@ def _document(
             f'<span class="badge {css}">{label}</span>'
             f'<span class="where">line {claim.line}</span>{text}'
             + _finding_list(claim_findings)
+            + _support_details(claim, anchors, titles)
             + "</li>"
         )
     if doc.claims:
@@ -488,6 +794,47 @@ def _split_gaps(text: str) -> list[str]:
     return chunks
 
 
+def _support_details(claim: ClaimReport, anchors: dict[str, str], titles: dict[str, str]) -> str:
+    """Per cited source, the support score and best passage (collapsed)."""
+    if not claim.support:
+        return ""
+    weak = sum(1 for s in claim.support if s.weak)
+    scores = ", ".join(f"{s.score:.2f}" for s in claim.support)
+    heading = f"Support: {scores}" + (f" ({weak} weak)" if weak else "")
+    items = []
+    for support in claim.support:
+        name = _e(titles.get(support.source, support.source))
+        if support.source in anchors:
+            name = f'<a href="#{anchors[support.source]}">{name}</a>'
+        verdict = '<strong class="weak">weak</strong>' if support.weak else "supported"
+        passage = (
+            f"<blockquote>{_e(support.passage)}</blockquote>"
+            if support.passage
+            else '<p class="muted">No passage.</p>'
+        )
+        items.append(
+            f"<li>{name}: score {support.score:.2f}, {verdict}"
+            f' <span class="where">({_e(support.scorer)})</span>{passage}</li>'
+        )
+    css = "support weak" if weak else "support"
+    return (
+        f'<details class="{css}"><summary>{_e(heading)}</summary>'
+        f"<ul>{''.join(items)}</ul></details>"
+    )
+
+
+def _supports(report: Report) -> dict[str, list[ClaimSupport]]:
+    """Per source id, the claims citing it with their support (for the source cards)."""
+    out: dict[str, list[ClaimSupport]] = {}
+    for doc in report.documents:
+        for claim in doc.claims:
+            for support in claim.support or []:
+                out.setdefault(support.source, []).append(
+                    ClaimSupport(doc.path, claim.line, claim.text, support)
+                )
+    return out
+
+
 def _finding_list(findings: list[Finding]) -> str:
     if not findings:
         return ""
@@ -515,7 +862,9 @@ def _loose_findings(report: Report) -> list[str]:
     ]
 
 
-def _sources(report: Report, anchors: dict[str, str]) -> list[str]:
+def _sources(
+    report: Report, anchors: dict[str, str], supports: dict[str, list[ClaimSupport]]
+) -> list[str]:
     if not report.sources:
         return []
     by_source: dict[str, list[Finding]] = {}
@@ -532,11 +881,12 @@ def _sources(report: Report, anchors: dict[str, str]) -> list[str]:
         '<section aria-labelledby="sources">',
         '<h2 id="sources">Sources</h2>',
         f"<p>{_e(fetched)}</p>",
-        '<div class="cards">',
+        '<div class="cards audited">' if report.audit is not None else '<div class="cards">',
     ]
     for source in report.sources:
         rows = "".join(
-            f"<dt>{_e(label)}</dt><dd>{_cell(value)}</dd>" for label, value in source_rows(source)
+            f"<dt>{_e(label)}</dt><dd>{_cell(value)}</dd>"
+            for label, value in source_rows(source, supports.get(source.id, ()))
         )
         heading = source.title or source.id
         out.append(

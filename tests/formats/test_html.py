@@ -10,7 +10,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from provenance.formats import html
-from provenance.models import SourceReport
 from tests.formats.hostile import hostile_report
 
 
@@ -73,7 +72,8 @@ def test_markers_link_to_source_cards(mixed_report):
 def test_source_rows_show_present_fields_only(mixed_report):
     by_id = {s.id: s for s in mixed_report.sources}
     alive = dict(html.source_rows(by_id["docs/page.html#1"]))
-    assert alive["Snapshot digest"].startswith("sha256:3b4c")
+    assert isinstance(alive["Snapshot digest"], html.Code)
+    assert alive["Snapshot digest"].text.startswith("sha256:3b4c")
     assert alive["URL"] == html.Link("https://www.cdc.gov/measles/vaccines/")
     unfetched = dict(html.source_rows(by_id["who-2023"].model_copy(update={"verdict": None})))
     assert "Snapshot digest" not in dict(html.source_rows(by_id["who-2023"]))
@@ -82,18 +82,103 @@ def test_source_rows_show_present_fields_only(mixed_report):
     assert moved["Moved to"] == html.Link("https://www.unicef.org/immunization/")
 
 
-def test_audit_fields_show_when_the_report_has_them():
-    class Audited(SourceReport):
-        drift: str | None = None
-        quote_status: str | None = None
-        best_passage: str | None = None
-
-    source = Audited(
-        id="s", url="https://example.org/", origin="sources.toml:1", drift="12% changed"
+def test_an_audited_source_card_shows_rot_history_drift_quotes_and_support(audit_report):
+    soup = _soup(html.render(audit_report))
+    card = soup.find(id=soup.find("a", class_="marker", string="3")["href"][1:])
+    rows = {dt.get_text(): dt.find_next_sibling("dd") for dt in card.find_all("dt")}
+    assert rows["Rot state"].get_text() == "alive"
+    history = rows["History"].find("table")
+    assert [td.get_text() for td in history.find("tbody").find_all("tr")[0].find_all("td")] == [
+        "2026-01-01 09:00",
+        "alive: ok",
+        "200",
+    ]
+    assert "date from document" in rows["As cited"].get_text()
+    assert rows["As cited"].find("code").get_text().startswith("sha256:d4df0046")
+    drift = rows["Drift"]
+    assert drift.get_text().startswith("17% similar to the as-cited text: drifted")
+    removed = [q.get_text() for q in drift.find_all("blockquote")]
+    assert "The company reported record revenue of 4.2 billion dollars for the fiscal year." in (
+        removed
     )
-    rows = dict(html.source_rows(source))
-    assert rows["Drift"] == "12% changed"
-    assert "Quote" not in rows and "Best supporting passage" not in rows
+    archive = rows["Replacement"].find("a")
+    assert (
+        archive["href"]
+        == "https://web.archive.org/web/20260102000000/http://a.example.org/rewritten"
+    )
+    assert rows["Replacement"].find("code").get_text().startswith("provenance show sha256:")
+    support = rows["Support"].find("details")
+    assert support.summary.get_text() == "articles/health.md:12: score 1.00, supported (overlap)"
+
+
+def test_a_dead_source_card_says_since_when_and_how_many_failures(audit_report):
+    by_id = {s.id: s for s in audit_report.sources}
+    rows = dict(html.source_rows(by_id["articles/health.md#5"]))
+    assert rows["Rot state"] == "dead: 3/3 failures, failing since 2026-01-05"
+    assert isinstance(rows["History"], html.Table)
+    assert [r[1] for r in rows["History"].rows] == ["alive: ok"] + ["dead: not-found"] * 3
+    suspect = dict(html.source_rows(by_id["articles/health.md#2"]))
+    assert suspect["Rot state"] == "suspect: 1/3 failures, failing since 2026-01-11"
+    # Without audit data, a card has none of the audit's rows.
+    plain = dict(html.source_rows(by_id["articles/health.md#5"].model_copy(update={"audit": None})))
+    assert not {"Rot state", "History", "As cited", "Drift", "Quote", "Support"} & set(plain)
+
+
+def test_quotes_show_their_state_and_the_closest_passage_when_missing(audit_report):
+    soup = _soup(html.render(audit_report))
+    quotes = [dt.find_next_sibling("dd") for dt in soup.find_all("dt", string="Quote")]
+    texts = [q.get_text(" ", strip=True) for q in quotes]
+    missing = next(t for t in texts if "the mayor resigned over the plan" in t)
+    assert "as cited: missing; latest: no snapshot" in missing
+    assert "Closest passage (51% similar):" in missing and "Construction is expected" in missing
+    assert any(t.startswith("reduced hospital admissions by sixty percent") for t in texts)
+    assert "reduced hospital admissions by sixty percent as cited: found; latest: missing" in texts
+
+
+def test_a_weakly_supported_claim_shows_its_best_passage(audit_report):
+    soup = _soup(html.render(audit_report))
+    claim = next(li for li in soup.find_all("li", class_="claim") if "line 22" in li.get_text())
+    details = claim.find("details", class_="support")
+    assert "weak" in details["class"]
+    assert details.summary.get_text() == "Support: 0.00 (1 weak)"
+    assert details.find("blockquote").get_text() == "Malaria fact sheet"
+    assert details.find("a")["href"].startswith("#source-")
+    # Claims without support data (a check, not an audit) have no support block.
+    plain = audit_report.model_copy(
+        update={
+            "documents": [
+                d.model_copy(
+                    update={"claims": [c.model_copy(update={"support": None}) for c in d.claims]}
+                )
+                for d in audit_report.documents
+            ]
+        }
+    )
+    assert _soup(html.render(plain)).find("details", class_="support") is None
+
+
+def test_the_audit_summary_counts_states_and_shares(audit_report):
+    soup = _soup(html.render(audit_report))
+    section = soup.find(id="rot").parent
+    assert soup.find("nav").find("a", href="#rot") is not None
+    text = section.get_text(" ", strip=True)
+    assert "7 sources (7 fetched now): 5 alive, 1 dead, 1 suspect" in text
+    shares = {
+        tr.find("td").get_text(): tr.find_all("td")[1].get_text()
+        for tr in section.find("table").find("tbody").find_all("tr")
+    }
+    assert shares == {
+        "Citations to dead sources": "12.5%",
+        "Citations to drifted sources": "25.0%",
+        "Weakly supported claim-source pairs": "12.5%",
+    }
+    labels = [svg.find("title").get_text() for svg in section.find_all("svg")]
+    assert labels == ["Sources by rot state", "Shares that rotted"]
+
+
+def test_a_check_report_has_no_audit_section(mixed_report):
+    soup = _soup(html.render(mixed_report))
+    assert soup.find(id="rot") is None and soup.find("details") is None
 
 
 @pytest.fixture(scope="module")
