@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from provenance.cli import run
+from provenance.models import Report
 from tests.conftest import DATA
 from tests.support.loopback import LoopbackServer, respond
 
@@ -39,3 +40,57 @@ def _check(root: Path) -> None:
             ["check", "--allow-private", "-q", "--format", "html", "--format", "json", "notes.txt"]
         )
         assert code == 2, "findings, and an invalid (javascript:) record"
+
+
+EVIL_PASSAGE = (
+    '<script>document.body.dataset.pwned = "passage"</script>'
+    "<img src=x onerror=\"document.body.dataset.pwned='img'\">"
+    "</blockquote></details><a href=\"javascript:document.body.dataset.pwned='a'\">x</a>"
+)
+
+
+def hostile_audit(report: Report) -> Report:
+    """``report`` (an audit's) with every passage, quote, drift excerpt and note made hostile."""
+    sources = []
+    for source in report.sources:
+        audit = source.audit
+        if audit is not None:
+            drift = audit.drift
+            if drift is not None:
+                drift = drift.model_copy(
+                    update={"removed": [EVIL_PASSAGE], "added": [EVIL_PASSAGE]}
+                )
+            quotes = [
+                q.model_copy(update={"quote": EVIL_PASSAGE, "passage": EVIL_PASSAGE})
+                for q in audit.quotes
+            ]
+            replacement = audit.replacement
+            if replacement is not None:
+                replacement = replacement.model_copy(
+                    update={"show": EVIL_PASSAGE, "note": EVIL_PASSAGE, "written": False}
+                )
+            audit = audit.model_copy(
+                update={"drift": drift, "quotes": quotes, "replacement": replacement}
+            )
+        sources.append(source.model_copy(update={"audit": audit, "title": EVIL_PASSAGE}))
+    documents = [
+        doc.model_copy(
+            update={
+                "claims": [
+                    claim.model_copy(
+                        update={
+                            "support": [
+                                s.model_copy(
+                                    update={"passage": EVIL_PASSAGE, "scorer": EVIL_PASSAGE}
+                                )
+                                for s in claim.support or []
+                            ]
+                        }
+                    )
+                    for claim in doc.claims
+                ]
+            }
+        )
+        for doc in report.documents
+    ]
+    return report.model_copy(update={"sources": sources, "documents": documents})

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from provenance.formats import html
-from tests.formats.hostile import hostile_report
+from tests.formats.hostile import EVIL_PASSAGE, hostile_audit, hostile_report
 
 
 def _soup(text: str) -> BeautifulSoup:
@@ -181,18 +181,11 @@ def test_a_check_report_has_no_audit_section(mixed_report):
     assert soup.find(id="rot") is None and soup.find("details") is None
 
 
-@pytest.fixture(scope="module")
-def hostile_page(tmp_path_factory):
-    return hostile_report(tmp_path_factory.mktemp("hostile"))
-
-
 _EVENT_ATTR = re.compile(r"^on", re.I)
 
 
-def test_hostile_input_is_shown_as_text_and_nothing_can_run(hostile_page):
-    page = hostile_page.read_text(encoding="utf-8")
-    report = json.loads((hostile_page.parent / "coverage.json").read_text(encoding="utf-8"))
-    soup = _soup(page)
+def _assert_inert(soup: BeautifulSoup) -> None:
+    """No script, event handler, javascript: URL, or element that loads or submits anything."""
     assert soup.find_all("script") == []
     for tag in soup.find_all(True):
         for name, value in tag.attrs.items():
@@ -202,6 +195,29 @@ def test_hostile_input_is_shown_as_text_and_nothing_can_run(hostile_page):
                 assert not v.strip().lower().startswith("javascript:"), (tag.name, name, v)
     for tag in ("img", "iframe", "object", "embed", "base", "textarea", "form", "input"):
         assert soup.find_all(tag) == [], tag
+
+
+def test_hostile_audit_passages_are_shown_as_text(audit_report):
+    page = html.render(hostile_audit(audit_report))
+    soup = _soup(page)
+    _assert_inert(soup)
+    # Each hostile passage is there for the reader, whole, as the text of a quote.
+    quoted = [q.get_text() for q in soup.find_all("blockquote")]
+    assert quoted.count(EVIL_PASSAGE) >= 10
+    assert all(d.summary is not None for d in soup.find_all("details"))
+    assert len(soup.find_all("article", class_="source")) == len(audit_report.sources)
+
+
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory):
+    return hostile_report(tmp_path_factory.mktemp("hostile"))
+
+
+def test_hostile_input_is_shown_as_text_and_nothing_can_run(hostile_page):
+    page = hostile_page.read_text(encoding="utf-8")
+    report = json.loads((hostile_page.parent / "coverage.json").read_text(encoding="utf-8"))
+    soup = _soup(page)
+    _assert_inert(soup)
     assert [t.parent.name for t in soup.find_all("title")] == ["head", "svg", "svg"]
     assert len(soup.find_all("style")) == 1 and soup.style.parent.name == "head"
     assert {svg.get("role") for svg in soup.find_all("svg")} == {"img"}

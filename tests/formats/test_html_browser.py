@@ -14,7 +14,7 @@ import pytest
 
 from provenance.formats import html
 from tests.conftest import REPO
-from tests.formats.hostile import hostile_report
+from tests.formats.hostile import hostile_audit, hostile_report
 from tests.support.chromium import CHROMIUM, Browser
 
 pytestmark = pytest.mark.skipif(
@@ -79,3 +79,35 @@ def test_no_injected_script_runs(browser, tmp_path):
     assert page.console_errors == []
     assert page.evaluate("document.querySelectorAll('script, iframe, img').length") == 0
     page.screenshot(tmp_path / "hostile.png")
+
+
+def test_audit_report_renders_without_console_errors(browser, audit_report, tmp_path):
+    target = tmp_path / "audit.html"
+    target.write_text(html.render(audit_report), encoding="utf-8")
+    page = browser.open(target.as_uri())
+    assert page.console_errors == [] and page.exceptions == []
+    # Support is collapsed: a reader opens it (no script needed) and sees the passage.
+    weak = "document.querySelector('details.support.weak')"
+    assert page.evaluate(f"{weak}.open") is False
+    passage = f"{weak}.querySelector('blockquote')"
+    assert page.evaluate(f"{passage}.checkVisibility()") is False
+    page.evaluate(f"{weak}.querySelector('summary').click()")
+    assert page.evaluate(f"{passage}.checkVisibility()") is True
+    assert page.evaluate(f"{passage}.textContent") == "Malaria fact sheet"
+    # The dead source's card is laid out with its history table, one row per audit.
+    rows = page.evaluate(
+        "Array.from(document.querySelectorAll('article.source table.history'))"
+        ".map(t => t.tBodies[0].rows.length)"
+    )
+    assert rows and set(rows) == {4}
+    page.screenshot(tmp_path / "audit.png")
+
+
+def test_no_injected_script_runs_from_audit_passages(browser, audit_report, tmp_path):
+    target = tmp_path / "hostile-audit.html"
+    target.write_text(html.render(hostile_audit(audit_report)), encoding="utf-8")
+    page = browser.open(target.as_uri())
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert page.evaluate("document.body.dataset.pwned ?? null") is None
+    assert page.dialogs == [] and page.exceptions == [] and page.console_errors == []
+    assert page.evaluate("document.querySelectorAll('script, iframe, img').length") == 0
