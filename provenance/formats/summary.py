@@ -1,6 +1,7 @@
 """A short Markdown summary for a pull-request comment or ``$GITHUB_STEP_SUMMARY``.
 
-The figures, then the worst findings first, then "and N more". It never
+The figures, then (after ``provenance audit``) a short source-rot section with
+the worst sources first, then the worst findings first, then "and N more". It never
 exceeds ``MAX_CHARS`` characters however large the report (a PR comment takes
 65,536), so it can be posted as it is.
 """
@@ -8,12 +9,13 @@ exceeds ``MAX_CHARS`` characters however large the report (a PR comment takes
 from __future__ import annotations
 
 from provenance.formats._shared import location, worst_first
-from provenance.models import Finding, Report
+from provenance.models import AuditSummary, Finding, Report, SourceAudit, SourceReport
 
-__all__ = ["MAX_CHARS", "MAX_ROWS", "render"]
+__all__ = ["MAX_CHARS", "MAX_ROWS", "MAX_SOURCES", "render"]
 
 MAX_CHARS = 8000
 MAX_ROWS = 20
+MAX_SOURCES = 5
 _EXCERPT = 100
 
 
@@ -42,6 +44,58 @@ def _row(finding: Finding) -> str:
     )
 
 
+def _problems(audit: SourceAudit) -> list[tuple[int, str]]:
+    """What is wrong with an audited source, as (rank, text); rank 0 is the worst."""
+    out: list[tuple[int, str]] = []
+    if audit.state.is_failing:
+        since = f"{audit.failing_since:%Y-%m-%d}" if audit.failing_since else "?"
+        rank = 0 if audit.state.is_dead else 1
+        out.append(
+            (
+                rank,
+                f"**{audit.state.value}** since {since} ({audit.failures}/{audit.failures_needed})",
+            )
+        )
+    if audit.drift is not None and audit.drift.drifted:
+        out.append((2, f"drifted ({audit.drift.similarity:.0%} similar)"))
+    missing = [q for q in audit.quotes if q.latest is not None and not q.latest.present]
+    missing += [q for q in audit.quotes if q.as_cited is not None and not q.as_cited.present]
+    if missing:
+        out.append((3, _count(len({q.quote for q in missing}), "quote") + " missing"))
+    if audit.weak_claims:
+        out.append((4, _count(audit.weak_claims, "weakly supported claim")))
+    return out
+
+
+def _rot(audit: AuditSummary, sources: list[SourceReport]) -> list[str]:
+    """The audit in a few lines: counts and shares, then the worst sources first (capped)."""
+    states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
+    out = [
+        f"**Source rot** (audit of {audit.audited_at:%Y-%m-%d}): {_count(audit.sources, 'source')}"
+        f" — {states}; {audit.drifted} drifted, {audit.quotes_missing} quotes missing."
+        f" Dead **{_percent(audit.dead_share)}** and drifted **{_percent(audit.drifted_share)}**"
+        f" of {_count(audit.citations, 'citation')}; weak support"
+        f" **{_percent(audit.weak_share)}** of cited claim-source pairs."
+        + (" The network was down: no failure was counted." if audit.offline else ""),
+        "",
+    ]
+    judged = [
+        (min(rank for rank, _ in problems), -len(problems), source.id, source, problems)
+        for source in sources
+        if source.audit is not None and (problems := _problems(source.audit))
+    ]
+    if not judged:
+        return out
+    judged.sort(key=lambda item: item[:3])
+    out += ["| Source | Problems |", "|---|---|"]
+    for _rank, _n, _id, source, problems in judged[:MAX_SOURCES]:
+        name = f"`{_cell(source.id)}`" + (f" {_cell(source.url)}" if source.url else "")
+        out.append(f"| {name} | {'; '.join(text for _, text in problems)} |")
+    if len(judged) > MAX_SOURCES:
+        out += ["", f"…and {len(judged) - MAX_SOURCES} more sources (see the full report)."]
+    return [*out, ""]
+
+
 def render(report: Report) -> str:
     """The summary: status line, figures, worst findings (capped), and how many were left out."""
     s = report.summary
@@ -58,6 +112,8 @@ def render(report: Report) -> str:
         f" {_count(s.sources, 'source')}.",
         "",
     ]
+    if report.audit is not None:
+        head += _rot(report.audit, report.sources)
     if not new:
         return "\n".join(head).rstrip("\n") + "\n"
     head += ["| Severity | Rule | Where | Finding |", "|---|---|---|---|"]

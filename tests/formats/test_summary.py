@@ -42,3 +42,40 @@ def test_baselined_only_is_no_new_findings(mixed_report):
     text = summary.render(mixed_report.model_copy(update={"findings": findings}))
     assert text.startswith("### provenance: No new findings (7 baselined)\n")
     assert "| Severity |" not in text
+
+
+def _rot_rows(text: str) -> list[str]:
+    start = text.index("| Source | Problems |")
+    return [line for line in text[start:].splitlines()[2:] if line.startswith("| `")]
+
+
+def test_the_audit_adds_a_rot_section_worst_sources_first(audit_report):
+    text = summary.render(audit_report)
+    assert "**Source rot** (audit of 2026-01-11): 7 sources — 5 alive, 1 dead, 1 suspect;" in text
+    assert "Dead **12.5%** and drifted **25.0%** of 8 citations" in text
+    rows = _rot_rows(text)
+    assert [row.split("`")[1] for row in rows] == [
+        "articles/health.md#5",  # dead
+        "articles/health.md#2",  # suspect, and its quote is missing
+        "vaccine-trial",  # drifted, and its quote was removed
+        "articles/health.md#3",  # drifted
+        "articles/health.md#1",  # a weakly supported claim
+    ]
+    assert "**dead** since 2026-01-05 (3/3)" in rows[0]
+    # The rot section comes before the findings table.
+    assert text.index("**Source rot**") < text.index("| Severity |")
+    assert "**Source rot**" not in summary.render(audit_report.model_copy(update={"audit": None}))
+
+
+def test_the_rot_section_is_capped_and_shown_with_no_new_findings(audit_report):
+    dead = next(s for s in audit_report.sources if s.id == "articles/health.md#5")
+    many = [
+        dead.model_copy(update={"id": f"dead-{i:04}", "url": f"https://x.example/{'|<b>' * 50}"})
+        for i in range(500)
+    ]
+    findings = [f.model_copy(update={"baselined": True}) for f in audit_report.findings]
+    text = summary.render(audit_report.model_copy(update={"sources": many, "findings": findings}))
+    assert text.startswith("### provenance: No new findings (8 baselined)\n")
+    assert len(_rot_rows(text)) == summary.MAX_SOURCES
+    assert f"…and {500 - summary.MAX_SOURCES} more sources" in text
+    assert "<b>" not in text and len(text) <= summary.MAX_CHARS
