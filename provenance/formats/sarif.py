@@ -4,6 +4,10 @@ Every rule of the catalogue is listed with its descriptions, help and default
 level; each finding is a result with a relative file location and the baseline
 fingerprint as ``partialFingerprints`` so code-scanning tools track it across
 edits. Baselined findings carry ``baselineState: "unchanged"``.
+
+After ``provenance audit``, a source finding's ``properties`` carry the audit's
+figures for it: the source id, its rot state and failures, the drift similarity,
+the quote's state, or the claim's support score, so a viewer can sort by them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from provenance.baseline import fingerprints
-from provenance.models import Finding, Report
+from provenance.models import Finding, Report, SourceReport, Support
 from provenance.rules import RULES, RuleId, Severity
 
 __all__ = ["FINGERPRINT_KEY", "render"]
@@ -39,8 +43,68 @@ def _rules() -> list[dict[str, Any]]:
     ]
 
 
+_ROT_RULES = frozenset({RuleId.DEAD_SOURCE, RuleId.SUSPECT_SOURCE})
+_QUOTE_RULES = frozenset({RuleId.QUOTE_NOT_FOUND, RuleId.QUOTE_REMOVED})
+
+
+class _Audited:
+    """The audit's figures by source id, and claims' support by (path, line, source id)."""
+
+    def __init__(self, report: Report) -> None:
+        self.sources: dict[str, SourceReport] = {
+            s.id: s for s in report.sources if s.audit is not None
+        }
+        self.support: dict[tuple[str, int, str], Support] = {
+            (doc.path, claim.line, support.source): support
+            for doc in report.documents
+            for claim in doc.claims
+            for support in claim.support or []
+        }
+
+    def properties(self, finding: Finding) -> dict[str, Any]:
+        """The figures behind an audit finding (empty for other findings)."""
+        source = self.sources.get(finding.source or "")
+        if source is None or source.audit is None:
+            return {}
+        audit = source.audit
+        bag: dict[str, Any] = {"source": source.id}
+        if finding.rule in _ROT_RULES:
+            bag["rotState"] = audit.state.value
+            bag["failures"] = audit.failures
+            bag["failuresNeeded"] = audit.failures_needed
+            if audit.failing_since is not None:
+                bag["failingSince"] = audit.failing_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif finding.rule is RuleId.DRIFTED_SOURCE and audit.drift is not None:
+            bag["similarity"] = round(audit.drift.similarity, 4)
+        elif finding.rule in _QUOTE_RULES and audit.quotes:
+            # The quote the finding is about: not found as cited, or found then and gone now.
+            removed = finding.rule is RuleId.QUOTE_REMOVED
+            quote = next(
+                (
+                    q
+                    for q in audit.quotes
+                    if (q.as_cited is not None and q.as_cited.present) == removed
+                ),
+                audit.quotes[0],
+            )
+            bag["quoteAsCited"] = quote.as_cited.value if quote.as_cited else None
+            bag["quoteLatest"] = quote.latest.value if quote.latest else None
+            if quote.similarity is not None:
+                bag["similarity"] = round(quote.similarity, 4)
+        elif finding.rule is RuleId.WEAK_SUPPORT and finding.line is not None:
+            support = self.support.get((finding.path, finding.line, source.id))
+            if support is not None:
+                bag["supportScore"] = round(support.score, 4)
+                bag["scorer"] = support.scorer
+        return bag
+
+
 def _result(
-    finding: Finding, fingerprint: str, index: dict[RuleId, int], baseline: bool
+    finding: Finding,
+    fingerprint: str,
+    index: dict[RuleId, int],
+    baseline: bool,
+    properties: dict[str, Any],
 ) -> dict[str, Any]:
     physical: dict[str, Any] = {
         "artifactLocation": {"uri": quote(finding.path or "."), "uriBaseId": "SRCROOT"}
@@ -60,6 +124,8 @@ def _result(
     }
     if baseline:
         result["baselineState"] = "unchanged" if finding.baselined else "new"
+    if properties:
+        result["properties"] = properties
     return result
 
 
@@ -67,8 +133,9 @@ def render(report: Report) -> str:
     """The report as a SARIF 2.1.0 log with one run."""
     index = {rule: i for i, rule in enumerate(RULES)}
     baseline = any(f.baselined for f in report.findings)
+    audited = _Audited(report)
     results = [
-        _result(finding, fp, index, baseline)
+        _result(finding, fp, index, baseline, audited.properties(finding))
         for finding, fp in zip(report.findings, fingerprints(report.findings), strict=True)
     ]
     log = {

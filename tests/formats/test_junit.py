@@ -47,3 +47,22 @@ def test_baselined_findings_do_not_fail(mixed_report):
     assert all(c.find("failure") is None for c in cases.values())
     out = cases[("documents", "docs/article.md")].find("system-out")
     assert out is not None and "empty-citation" in out.text
+
+
+def test_a_source_case_fails_for_each_audit_finding(audit_report):
+    cases = _cases(junit.render(audit_report))
+    expected = {
+        "articles/health.md#5": "1 finding: 1 dead-source",
+        "articles/health.md#3": "1 finding: 1 drifted-source",
+        "vaccine-trial": "2 findings: 1 drifted-source, 1 quote-removed",
+        "articles/health.md#1": "1 finding: 1 weak-support",
+        "articles/health.md#2": "2 findings: 1 quote-not-found, 1 suspect-source",
+    }
+    for source, message in expected.items():
+        failure = cases[("sources", source)].find("failure")
+        assert failure is not None and failure.get("message") == message, source
+    weak = cases[("sources", "articles/health.md#1")].find("failure")
+    assert "articles/health.md:22:1: warning: weak-support:" in weak.text
+    assert "'Malaria fact sheet'" in weak.text
+    # The flaky page came back: alive, no finding, the case passes.
+    assert cases[("sources", "articles/health.md#6")].find("failure") is None

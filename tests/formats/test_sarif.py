@@ -79,3 +79,53 @@ def test_configured_severity_sets_the_result_level(copy_project, cli):
     assert uncited["level"] == "error"
     rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "uncited-claim")
     assert rule["defaultConfiguration"]["level"] == "warning"
+
+
+def test_an_audit_report_is_valid_sarif_with_the_audit_rules(audit_report, validator):
+    log = json.loads(sarif.render(audit_report))
+    errors = sorted(validator.iter_errors(log), key=str)
+    assert not errors, errors[0].message
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    audit_rules = ("dead-source", "suspect-source", "drifted-source", "quote-not-found",
+                   "quote-removed", "weak-support")  # fmt: skip
+    for rule in audit_rules:
+        assert rules[rule]["help"]["text"] == RULES[rule].help and RULES[rule].help, rule
+        assert rules[rule]["shortDescription"]["text"] == RULES[rule].summary
+    found = {r["ruleId"] for r in log["runs"][0]["results"]}
+    assert set(audit_rules) <= found
+
+
+def test_audit_results_carry_the_audit_figures(audit_report):
+    results = json.loads(sarif.render(audit_report))["runs"][0]["results"]
+    by_rule: dict[str, list[dict]] = {}
+    for result in results:
+        by_rule.setdefault(result["ruleId"], []).append(result)
+    [dead] = by_rule["dead-source"]
+    assert dead["properties"] == {
+        "source": "articles/health.md#5",
+        "rotState": "dead",
+        "failures": 3,
+        "failuresNeeded": 3,
+        "failingSince": "2026-01-05T09:00:00Z",
+    }
+    drifted = {
+        r["properties"]["source"]: r["properties"]["similarity"] for r in by_rule["drifted-source"]
+    }
+    assert drifted == {"articles/health.md#3": pytest.approx(0.17, abs=0.005),
+                       "vaccine-trial": pytest.approx(0.76, abs=0.005)}  # fmt: skip
+    [weak] = by_rule["weak-support"]
+    assert weak["properties"] == {
+        "source": "articles/health.md#1",
+        "supportScore": 0.0,
+        "scorer": "overlap",
+    }
+    [removed] = by_rule["quote-removed"]
+    assert removed["properties"]["quoteAsCited"] == "found"
+    assert removed["properties"]["quoteLatest"] == "missing"
+    [not_found] = by_rule["quote-not-found"]
+    assert not_found["properties"]["quoteAsCited"] == "missing"
+    assert not_found["properties"]["similarity"] == pytest.approx(0.51, abs=0.005)
+    # A check report (no audit) has no property bags.
+    sources = [s.model_copy(update={"audit": None}) for s in audit_report.sources]
+    plain = json.loads(sarif.render(audit_report.model_copy(update={"sources": sources})))
+    assert all("properties" not in r for r in plain["runs"][0]["results"])
