@@ -5,9 +5,10 @@ level; each finding is a result with a relative file location and the baseline
 fingerprint as ``partialFingerprints`` so code-scanning tools track it across
 edits. Baselined findings carry ``baselineState: "unchanged"``.
 
-After ``provenance audit``, a source finding's ``properties`` carry the audit's
-figures for it: the source id, its rot state and failures, the drift similarity,
-the quote's state, or the claim's support score, so a viewer can sort by them.
+A finding about a source carries its id in ``properties.source``; after
+``provenance audit`` the properties also carry the audit's figures behind the
+finding: rot state and failures, drift similarity, the quote's state, or the
+claim's support score.
 """
 
 from __future__ import annotations
@@ -62,12 +63,14 @@ class _Audited:
         }
 
     def properties(self, finding: Finding) -> dict[str, Any]:
-        """The figures behind an audit finding (empty for other findings)."""
-        source = self.sources.get(finding.source or "")
-        if source is None or source.audit is None:
+        """The source a finding is about, and the audit's figures behind it (if audited)."""
+        if finding.source is None:
             return {}
+        bag: dict[str, Any] = {"source": finding.source}
+        source = self.sources.get(finding.source)
+        if source is None or source.audit is None:
+            return bag
         audit = source.audit
-        bag: dict[str, Any] = {"source": source.id}
         if finding.rule in _ROT_RULES:
             bag["rotState"] = audit.state.value
             bag["failures"] = audit.failures
