@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -23,9 +24,26 @@ def hostile_report(root: Path) -> Path:
     return root / "reports" / "coverage.html"
 
 
-def _check(root: Path) -> None:
+def hostile_audit_run(root: Path) -> Path:
+    """Audit the hostile project in ``root``; return its audit.html.
+
+    The first source's page is alive (so its hostile text is scored and quoted as passages)
+    and its record quotes hostile HTML that the page does not hold.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        _check(root, audit=True)
+    return root / "reports" / "audit.html"
+
+
+HOSTILE_QUOTE = "<script>document.body.dataset.pwned='quote'</script><b onerror=x>gone</b>"
+
+
+def _check(root: Path, audit: bool = False) -> None:
     html = [("content-type", "text/html; charset=utf-8")]
     page = (HOSTILE / "evil.html").read_bytes()
+    if audit:  # a page that is alive, so the audit quotes its hostile text as passages
+        page = page.replace(b"Page not found", b"The attacker wrote this sentence about tags")
     with LoopbackServer(["127.0.0.1"]) as server:
         server.route("/evil", respond(200, page, html))
         server.route("/evil-404", respond(404, page, html))
@@ -36,8 +54,14 @@ def _check(root: Path) -> None:
         (root / "provenance.toml").write_text(
             "[fetch]\nrecheck_delay_s = 0\nbackoff_base_s = 0\nmax_retries = 0\n", encoding="utf-8"
         )
+        if audit:  # the first record quotes hostile HTML that its page does not hold
+            lines = text.splitlines()
+            lines.insert(3, f"quote = {json.dumps(HOSTILE_QUOTE)}")
+            text = "\n".join(lines) + "\n"
+            (root / "sources.toml").write_text(text.replace("{server}", base), encoding="utf-8")
+        command = "audit" if audit else "check"
         code = run(
-            ["check", "--allow-private", "-q", "--format", "html", "--format", "json", "notes.txt"]
+            [command, "--allow-private", "-q", "--format", "html", "--format", "json", "notes.txt"]
         )
         assert code == 2, "findings, and an invalid (javascript:) record"
 

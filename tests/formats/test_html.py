@@ -10,15 +10,22 @@ import pytest
 from bs4 import BeautifulSoup
 
 from provenance.formats import html
-from tests.formats.hostile import EVIL_PASSAGE, hostile_audit, hostile_report
+from tests.formats.hostile import (
+    EVIL_PASSAGE,
+    HOSTILE_QUOTE,
+    hostile_audit,
+    hostile_audit_run,
+    hostile_report,
+)
 
 
 def _soup(text: str) -> BeautifulSoup:
     return BeautifulSoup(text, "html.parser")
 
 
-def test_page_is_self_contained_and_accessible(mixed_report):
-    page = html.render(mixed_report)
+@pytest.mark.parametrize("which", ["mixed_report", "audit_report"])
+def test_page_is_self_contained_and_accessible(which, request):
+    page = html.render(request.getfixturevalue(which))
     soup = _soup(page)
     assert soup.html["lang"] == "en"
     assert soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"].startswith(
@@ -232,3 +239,19 @@ def test_hostile_input_is_shown_as_text_and_nothing_can_run(hostile_page):
     # What the fetched page said reached the report (evidence), escaped like the rest.
     evidence = [s["evidence"] for s in report["sources"] if s["evidence"]]
     assert evidence and all(e in text for e in evidence)
+
+
+def test_a_real_audit_of_hostile_pages_quotes_them_as_text(tmp_path):
+    page = hostile_audit_run(tmp_path)
+    soup = _soup(page.read_text(encoding="utf-8"))
+    _assert_inert(soup)
+    report = json.loads((page.parent / "audit.json").read_text(encoding="utf-8"))
+    [claim] = [c for d in report["documents"] for c in d["claims"] if c.get("support")]
+    passage = claim["support"][0]["passage"]
+    assert "<script>" in passage  # the page's hostile title, as text the scorer matched
+    quoted = [q.get_text() for q in soup.find_all("blockquote")]
+    assert passage in quoted  # in the claim's support and in the source's card
+    assert HOSTILE_QUOTE in quoted  # the record's quote, missing from the page
+    [audited] = [s for s in report["sources"] if s["id"] == "notes.txt#1"]
+    closest = audited["audit"]["quotes"][0]["passage"]
+    assert "<script>" in closest and closest in quoted

@@ -14,7 +14,7 @@ import pytest
 
 from provenance.formats import html
 from tests.conftest import REPO
-from tests.formats.hostile import hostile_audit, hostile_report
+from tests.formats.hostile import hostile_audit, hostile_audit_run, hostile_report
 from tests.support.chromium import CHROMIUM, Browser
 
 pytestmark = pytest.mark.skipif(
@@ -111,3 +111,11 @@ def test_no_injected_script_runs_from_audit_passages(browser, audit_report, tmp_
     assert page.evaluate("document.body.dataset.pwned ?? null") is None
     assert page.dialogs == [] and page.exceptions == [] and page.console_errors == []
     assert page.evaluate("document.querySelectorAll('script, iframe, img').length") == 0
+
+
+def test_no_script_runs_from_a_real_audit_of_hostile_pages(browser, tmp_path):
+    page = browser.open(hostile_audit_run(tmp_path).as_uri())
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert page.evaluate("document.body.dataset.pwned ?? null") is None
+    assert page.dialogs == [] and page.exceptions == [] and page.console_errors == []
+    assert page.evaluate("document.querySelectorAll('blockquote').length") >= 3
