@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import gc
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_json
 
 from provenance import __version__
 from provenance.config import IgnoreRule, Settings
@@ -31,9 +33,6 @@ from provenance.extract.view import IgnoreDirective, ReferenceEntry
 from provenance.fetch.models import Verdict
 from provenance.models import (
     CitationKind,
-    CitationReport,
-    ClaimReport,
-    DocumentReport,
     Finding,
     Report,
     SourceReport,
@@ -41,6 +40,7 @@ from provenance.models import (
 )
 from provenance.rules import RULES, RuleId
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+from provenance.spool import DocumentSpool, RunSpool
 from provenance.verdicts import (
     fetch_summary,
     rule_for,
@@ -88,17 +88,37 @@ def display_path(path: Path, root: Path) -> str:
 
 @dataclass(slots=True)
 class _Run:
-    """What a run accumulates, one document at a time."""
+    """What a run accumulates, one document at a time: spooled, and a tally for the summary."""
 
     errors: list[InputError]
-    findings: list[Finding] = field(default_factory=list)
-    documents: list[DocumentReport] = field(default_factory=list)
+    documents: DocumentSpool = field(default_factory=DocumentSpool)
+    findings: RunSpool[Finding] = field(
+        default_factory=lambda: RunSpool(_finding_key, _load_finding)
+    )
+    sources: RunSpool[SourceReport] = field(
+        default_factory=lambda: RunSpool(_source_key, _load_source)
+    )
+    claims: int = 0
+    cited_claims: int = 0
+    citations: int = 0
+    per_rule: Counter[str] = field(default_factory=Counter)
+
+    def add_findings(self, findings: list[Finding]) -> None:
+        """Spool ``findings`` as one run (sorted here) and count them."""
+        if not findings:
+            return
+        rows = [(f.path, f.line or 0, f.column or 0, f.rule.value, f.__dict__) for f in findings]
+        rows.sort(key=_finding_key)
+        self.findings.add_run(rows)
+        self.per_rule.update(row[3] for row in rows)
 
 
 @dataclass(slots=True)
 class _Usage:
-    """Which records were cited, how often and where."""
+    """Which records were cited, how often and where (for a document's own records, only
+    while that document is checked, unless the run fetches)."""
 
+    spool_local: bool  # a document's own records go to the report with it (no fetching)
     counts: Counter[str] = field(default_factory=Counter)
     records: dict[str, SourceRecord] = field(default_factory=dict)
     places: dict[str, list[tuple[str, int, int, str]]] = field(default_factory=dict)
@@ -140,37 +160,45 @@ class Checker:
         that nothing cites are reported as unused.
         """
         state = _Run(errors=list(self.catalog.errors))
-        usage = _Usage()
+        # Without fetching, a document's own sources are final when the document is:
+        # they go to the report's spool with it. A fetch needs them all at the end.
+        usage = _Usage(spool_local=self.evidence.mode is FetchMode.NONE)
         paths = list(expand_paths(specs, base=self.root))
-        # What the run keeps (the report) only grows; freezing it after each document
-        # keeps the garbage collector from rescanning it again and again.
-        gc.freeze()
-        try:
-            for done, item in enumerate(paths, start=1):
-                self._one(item, state, usage)
-                if self.on_event is not None:
-                    self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
-                gc.freeze()
-        finally:
-            gc.unfreeze()
-        errors, findings, documents = state.errors, state.findings, state.documents
-        findings.extend(self._catalog_findings(usage, whole_project))
+        for done, item in enumerate(paths, start=1):
+            self._one(item, state, usage)
+            if self.on_event is not None:
+                self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+        findings = self._catalog_findings(usage, whole_project)
         run = self._gather(usage)
+        documents = state.documents
         if run is not None:
             findings.extend(self._source_findings(usage, run))
-            documents = with_verdicts(documents, _verdicts(usage, run))
-        findings.sort(key=Finding.sort_key)
-        sources = self._source_reports(usage, run)
-        full_report = Report(
+            documents = _with_verdicts(documents, _verdicts(usage, run))
+        state.add_findings(findings)  # the last run: after every document's, as before
+        sources = state.sources
+        sources.add_run([_source_row(r) for r in self._source_reports(usage, run)])
+        summary = Summary(
+            documents=len(documents),
+            claims=state.claims,
+            cited_claims=state.cited_claims,
+            uncited_claims=state.claims - state.cited_claims,
+            coverage=state.cited_claims / state.claims if state.claims else None,
+            citations=state.citations,
+            sources=len(sources),
+            findings=dict(sorted(state.per_rule.items())),
+            errors=len(state.errors),
+        )
+        # model_construct: the parts are spooled sequences, built and typed here.
+        full_report = Report.model_construct(
             tool_version=__version__,
             generated_at=self.clock(),
-            summary=_summary(documents, findings, sources, len(errors)),
+            summary=summary,
             documents=documents,
             sources=sources,
-            findings=findings,
-            fetch=fetch_summary(self.evidence.mode, run, sources),
+            findings=state.findings,
+            fetch=fetch_summary(self.evidence.mode, run, list(sources) if run else []),
         )
-        return CheckResult(report=full_report, errors=errors, catalog=self.catalog, fetch=run)
+        return CheckResult(report=full_report, errors=state.errors, catalog=self.catalog, fetch=run)
 
     # -- one document ------------------------------------------------------------------
 
@@ -178,79 +206,96 @@ class Checker:
         """Load and check one document, or record why it could not be read."""
         if isinstance(item, DocumentError):
             state.errors.append(item)
-            state.findings.append(self._error_finding(item))
+            state.add_findings([self._error_finding(item)])
             return
         display = display_path(item, self.root)
         try:
             document = load_document(item, display)
         except DocumentError as exc:
             state.errors.append(exc)
-            state.findings.append(self._error_finding(exc))
+            state.add_findings([self._error_finding(exc)])
             return
-        report, doc_findings = self._check_document(document, usage)
-        state.documents.append(report)
-        state.findings.extend(doc_findings)
+        self._check_document(document, state, usage)
 
-    def _check_document(
-        self, document: Document, usage: _Usage
-    ) -> tuple[DocumentReport, list[Finding]]:
+    def _check_document(self, document: Document, state: _Run, usage: _Usage) -> None:
+        """Check one document and spool what the report says about it."""
         extraction = extract(document, self.options)
         own = self._own_records(document, extraction.references)
         toml_records = self.catalog.for_document(document.display)
+        display = document.display
+        local_prefix = f"{display}#"
+        shared = self.catalog.shared
         findings: list[Finding] = []
         cited_here: set[str] = set()
-        citation_reports: list[CitationReport] = []
-        resolved: dict[int, SourceRecord | None] = {}
+        local_counts: Counter[str] = Counter()
+        local_records: dict[str, SourceRecord] = {}
+        citation_rows: list[dict[str, object]] = []
+        resolved: dict[int, str | None] = {}
+        keep_places = not usage.spool_local
         for citation in extraction.citations:
             record = self._resolve(citation, toml_records, own)
-            resolved[id(citation)] = record
-            # model_construct: these values were built here, typed; validating them again
-            # cost a fifth of a --no-fetch run.
-            citation_reports.append(
-                CitationReport.model_construct(
-                    id=citation.key,
-                    kind=citation.kind,
-                    marker=citation.marker,
-                    line=citation.line,
-                    column=citation.column,
-                    source=record.id if record else None,
-                    locator=citation.locator,
-                )
+            record_id = record.id if record is not None else None
+            resolved[id(citation)] = record_id
+            # Plain dicts in the report's field order, serialised once per document:
+            # building a pydantic model per citation cost a fifth of a --no-fetch run.
+            citation_rows.append(
+                {
+                    "id": citation.key,
+                    "kind": citation.kind,
+                    "marker": citation.marker,
+                    "line": citation.line,
+                    "column": citation.column,
+                    "source": record_id,
+                    "locator": citation.locator,
+                }
             )
             if record is None:
                 findings.append(self._unknown(document, citation))
-            else:
-                usage.counts[record.id] += 1
-                usage.records[record.id] = record
+                continue
+            cited_here.add(record.id)
+            if usage.spool_local and record.id.startswith(local_prefix) and record.id not in shared:
+                local_counts[record.id] += 1
+                local_records[record.id] = record
+                continue
+            usage.counts[record.id] += 1
+            usage.records[record.id] = record
+            if keep_places:
                 usage.places.setdefault(record.id, []).append(
-                    (document.display, citation.line, citation.column, citation.marker)
+                    (display, citation.line, citation.column, citation.marker)
                 )
-                cited_here.add(record.id)
-        claims = []
+        claim_rows: list[dict[str, object]] = []
+        cited_count = 0
         # A sentence with a stripped marker, [] or [citation needed] already has a more
         # specific finding; "uncited-claim" would say the same thing twice.
         diagnosed = {d.sentence for d in extraction.defects}
         for sentence in extraction.claims:
-            keys = list(dict.fromkeys(c.key for c in sentence.citations))
-            sources = [r.id for c in sentence.citations if (r := resolved[id(c)]) is not None]
-            claims.append(
-                ClaimReport.model_construct(
-                    text=sentence.text,
-                    line=sentence.line,
-                    column=sentence.column,
-                    end_line=sentence.end_line,
-                    end_column=sentence.end_column,
-                    citations=keys,
-                    cited=sentence.cited,
-                    sources=list(dict.fromkeys(sources)),
-                    verdicts={},
+            citations = sentence.citations
+            if citations:
+                cited_count += 1
+                keys = list(dict.fromkeys(c.key for c in citations))
+                sources = list(
+                    dict.fromkeys(r for c in citations if (r := resolved[id(c)]) is not None)
                 )
+            else:
+                keys, sources = [], []
+            claim_rows.append(
+                {
+                    "text": sentence.text,
+                    "line": sentence.line,
+                    "column": sentence.column,
+                    "end_line": sentence.end_line,
+                    "end_column": sentence.end_column,
+                    "citations": keys,
+                    "cited": bool(citations),
+                    "sources": sources,
+                    "verdicts": {},
+                }
             )
-            if not sentence.cited and sentence.text not in diagnosed:
+            if not citations and sentence.text not in diagnosed:
                 findings.append(
                     self._finding(
                         RuleId.UNCITED_CLAIM,
-                        document.display,
+                        display,
                         sentence.line,
                         sentence.column,
                         "claim cites no source",
@@ -259,20 +304,34 @@ class Checker:
                 )
         findings.extend(self._defect_findings(document, extraction))
         findings.extend(self._record_findings(document, own, toml_records, cited_here))
-        findings = self._apply_ignores(findings, extraction.ignores, document.display)
-        if extraction.ignores:
-            usage.ignores[document.display] = extraction.ignores
-        cited_count = sum(1 for c in claims if c.cited)
-        report = DocumentReport(
-            path=document.display,
-            format=document.format,
-            sha256=document.sha256,
-            date=_document_date(extraction),
-            claims=claims,
-            citations=citation_reports,
-            coverage=cited_count / len(claims) if claims else None,
+        findings = self._apply_ignores(findings, extraction.ignores, display)
+        if extraction.ignores and keep_places:
+            usage.ignores[display] = extraction.ignores
+        claims = len(claim_rows)
+        state.documents.append_json(
+            _document_json(
+                {
+                    "path": display,
+                    "format": document.format,
+                    "sha256": document.sha256,
+                    "date": _document_date(extraction),
+                    "claims": claim_rows,
+                    "citations": citation_rows,
+                    "coverage": cited_count / claims if claims else None,
+                }
+            )
         )
-        return report, findings
+        state.claims += claims
+        state.cited_claims += cited_count
+        state.citations += len(citation_rows)
+        state.add_findings(findings)
+        if local_records:
+            state.sources.add_run(
+                [
+                    _local_source_row(record, local_counts[record_id])
+                    for record_id, record in sorted(local_records.items())
+                ]
+            )
 
     def _own_records(
         self, document: Document, references: list[ReferenceEntry]
@@ -534,26 +593,73 @@ def _document_date(extraction: Extraction) -> dt.date | None:
     return None
 
 
-def _summary(
-    documents: list[DocumentReport],
-    findings: list[Finding],
-    sources: list[SourceReport],
-    errors: int,
-) -> Summary:
-    claims = sum(len(d.claims) for d in documents)
-    cited = sum(1 for d in documents for c in d.claims if c.cited)
-    per_rule = Counter(f.rule.value for f in findings)
-    return Summary(
-        documents=len(documents),
-        claims=claims,
-        cited_claims=cited,
-        uncited_claims=claims - cited,
-        coverage=cited / claims if claims else None,
-        citations=sum(len(d.citations) for d in documents),
-        sources=len(sources),
-        findings=dict(sorted(per_rule.items())),
-        errors=errors,
-    )
+def _document_json(document: dict[str, object]) -> bytes:
+    """A document's JSON as the report's ``documents`` array holds it (indented by 4).
+
+    pydantic's own serialiser, given plain values in the model's field order, writes
+    exactly what ``DocumentReport.model_dump_json`` would; strings hold no raw line
+    break, so every line break starts a line of the structure.
+    """
+    return b"    " + to_json(document, indent=2).replace(b"\n", b"\n    ")
+
+
+def _with_verdicts(documents: DocumentSpool, verdicts: dict[str, Verdict | None]) -> DocumentSpool:
+    """The documents again, every claim with the verdicts of the sources it cites."""
+    updated = DocumentSpool()
+    for document in documents:
+        (with_verdict,) = with_verdicts([document], verdicts)
+        raw = with_verdict.model_dump_json(indent=2).encode("utf-8")
+        updated.append_json(b"    " + raw.replace(b"\n", b"\n    "))
+    return updated
+
+
+def _finding_key(row: tuple[Any, ...]) -> tuple[str, int, int, str]:
+    """Rows are ``(path, line or 0, column or 0, rule, fields)``: ``Finding.sort_key``."""
+    return row[0], row[1], row[2], row[3]
+
+
+def _load_finding(row: tuple[Any, ...]) -> Finding:
+    return Finding.model_construct(**row[4])
+
+
+def _source_row(source: SourceReport) -> tuple[Any, ...]:
+    return (source.id, source)
+
+
+def _local_source_row(record: SourceRecord, cited_by: int) -> tuple[Any, ...]:
+    """A document's own record, unfetched: what ``source_report`` gives, as plain fields."""
+    fields = {
+        "id": record.id,
+        "url": record.url,
+        "title": record.title,
+        "origin": record.origin,
+        "cited_by": cited_by,
+        "valid": record.valid,
+    }
+    return (record.id, fields)
+
+
+def _source_key(row: tuple[Any, ...]) -> str:
+    return str(row[0])
+
+
+def _load_source(row: tuple[Any, ...]) -> SourceReport:
+    value = row[1]
+    if isinstance(value, SourceReport):
+        return value
+    # Every field given: model_construct would otherwise look at each default factory's
+    # signature again for every record.
+    return SourceReport.model_construct(**{**_source_defaults(), **value})
+
+
+@functools.cache
+def _source_defaults() -> dict[str, Any]:
+    """The default of every optional field of ``SourceReport`` (shared: the model is frozen)."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in SourceReport.model_fields.items()
+        if not info.is_required()
+    }
 
 
 def run_check(

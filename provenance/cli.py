@@ -14,7 +14,7 @@ import enum
 import json
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -380,11 +380,12 @@ def _write_outputs(
 ) -> None:
     if output is not None:
         chosen = formats or ("text",)
-        text = "".join(FORMATS[name](report) for name in chosen)
+        chunks = (chunk for name in chosen for chunk in FORMATS[name](report))
         if output == "-":
-            click.echo(text, nl=False)
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
         else:
-            _write_file(Path(output), text)
+            _write_file(Path(output), chunks)
         return
     directory = reports_dir if reports_dir is not None else root / settings.reports
     chosen = formats or tuple(REPORT_FILES)
@@ -393,7 +394,8 @@ def _write_outputs(
         filename = REPORT_FILES.get(name, f"coverage.{name}")
         _write_file(directory / filename, FORMATS[name](report))
         written.append(_shown(directory / filename, root))
-    click.echo(FORMATS["text"](report), nl=False)
+    for chunk in FORMATS["text"](report):
+        click.echo(chunk, nl=False)
     if not quiet:
         click.echo(f"Reports: {', '.join(written)}", err=True)
 
@@ -405,10 +407,11 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _write_file(path: Path, text: str) -> None:
+def _write_file(path: Path, chunks: Iterable[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
     except OSError as exc:
         raise InputError(
             f"cannot write the report: {exc.strerror or exc}", path=str(path)

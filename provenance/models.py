@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
@@ -189,9 +190,10 @@ class Report(_Frozen):
     tool_version: str
     generated_at: dt.datetime
     summary: Summary
-    documents: list[DocumentReport]
-    sources: list[SourceReport]
-    findings: list[Finding]
+    # Sequences, not lists: a run's report reads these back from its spool (see spool.py).
+    documents: Sequence[DocumentReport]
+    sources: Sequence[SourceReport]
+    findings: Sequence[Finding]
     fetch: FetchSummary = Field(default_factory=lambda: FetchSummary(mode="none"))
 
     def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:

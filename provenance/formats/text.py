@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from provenance.models import Report, Summary
 
 __all__ = ["render", "summary_line"]
+
+_CHUNK_LINES = 2000
 
 
 def summary_line(summary: Summary) -> str:
@@ -23,8 +27,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def render(report: Report) -> str:
-    """Findings in reading order, then the summary line."""
+def render(report: Report) -> Iterator[str]:
+    """Findings in reading order, then the summary line, in chunks."""
     lines = []
     for finding in report.findings:
         where = finding.path
@@ -32,6 +36,10 @@ def render(report: Report) -> str:
             where += f":{finding.line}"
             if finding.column is not None:
                 where += f":{finding.column}"
-        lines.append(f"{where}: {finding.severity.label}: {finding.rule.value}: {finding.message}")
-    lines.append(summary_line(report.summary))
-    return "\n".join(lines) + "\n"
+        label, rule = finding.severity.label, finding.rule.value
+        lines.append(f"{where}: {label}: {rule}: {finding.message}\n")
+        if len(lines) >= _CHUNK_LINES:
+            yield "".join(lines)
+            lines = []
+    lines.append(summary_line(report.summary) + "\n")
+    yield "".join(lines)

@@ -1,0 +1,217 @@
+"""The report's per-document parts, kept on disk while a run goes on.
+
+A run over a large corpus must not hold every claim, citation and finding in
+memory: the report would grow with the corpus. Each finished document is
+written out at once, as the JSON the report will hold, to an anonymous
+temporary file, and read back only when a format renders it. Findings and
+source entries are kept as *sorted runs* (one per document, each sorted by the
+report's order) and merged when read, so reading them back in report order
+needs one run per out-of-order stretch in memory, not the whole list.
+
+The spools are read-only sequences once the run is done: formats iterate them
+as they would a list (``len``, iteration and indexing work), and the JSON
+format copies the spooled document JSON straight to its output.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import pickle
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, Generic, TypeVar, overload
+
+from provenance.models import DocumentReport
+
+__all__ = ["DocumentSpool", "RunSpool"]
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+# Bytes (documents) or rows (runs) held in memory before they go to the file.
+_FLUSH_BYTES = 1 << 20
+_FLUSH_ROWS = 4096
+_SEPARATOR = b",\n"
+
+
+def _temporary_file(owner: object) -> IO[bytes]:
+    """An anonymous file that lives as long as ``owner`` (gone when closed, even on a crash)."""
+    file = tempfile.TemporaryFile(prefix="provenance-report-")  # noqa: SIM115
+    weakref.finalize(owner, file.close)
+    return file
+
+
+class DocumentSpool(Sequence[DocumentReport]):
+    """Documents' JSON, in the order they were checked, in a temporary file.
+
+    Each entry is the document exactly as it stands in the report's
+    ``documents`` array (indented for it, and after the first one preceded by the
+    ``",\n"`` that separates it from the one before), so the JSON format copies the
+    whole array's contents as they are.
+    """
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._buffer = bytearray()
+        self._offsets: list[int] = [0]
+
+    def append_json(self, data: bytes) -> None:
+        """Add one document, given as its JSON in the report (without a separator)."""
+        if len(self._offsets) > 1:
+            data = _SEPARATOR + data
+        self._buffer += data
+        self._offsets.append(self._offsets[-1] + len(data))
+        if len(self._buffer) >= _FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._file is None:
+            self._file = _temporary_file(self)
+        self._file.seek(0, 2)
+        self._file.write(self._buffer)
+        self._buffer.clear()
+
+    def _stored(self) -> int:
+        """How many bytes are in the file (the rest is in the buffer)."""
+        return self._offsets[-1] - len(self._buffer)
+
+    def raw(self, index: int) -> bytes:
+        """The JSON of document ``index`` as the report holds it."""
+        start, end = self._offsets[index], self._offsets[index + 1]
+        if index:
+            start += len(_SEPARATOR)
+        stored = self._stored()
+        if start >= stored:
+            return bytes(self._buffer[start - stored : end - stored])
+        assert self._file is not None
+        self._file.seek(start)
+        return self._file.read(end - start)
+
+    def raw_chunks(self, size: int = _FLUSH_BYTES) -> Iterator[bytes]:
+        """The contents of the report's ``documents`` array, in chunks of about ``size``."""
+        stored = self._stored()
+        if self._file is not None:
+            done = 0
+            while done < stored:
+                self._file.seek(done)  # the file is shared with ``raw``
+                chunk = self._file.read(min(size, stored - done))
+                if not chunk:
+                    break
+                done += len(chunk)
+                yield chunk
+        if self._buffer:
+            yield bytes(self._buffer)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> DocumentReport: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DocumentReport]: ...
+
+    def __getitem__(self, index: int | slice) -> DocumentReport | Sequence[DocumentReport]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("document index out of range")
+        return DocumentReport.model_validate_json(self.raw(index))
+
+    def __iter__(self) -> Iterator[DocumentReport]:
+        for index in range(len(self)):
+            yield self[index]
+
+
+class RunSpool(Sequence[T], Generic[T]):
+    """Rows added in sorted runs, read back merged into one sorted sequence.
+
+    ``key`` orders rows; ``load`` turns a row into the item the sequence holds.
+    Ties keep the order the rows were added in, as a stable sort of all of them
+    would. Runs that follow on from the run before (the usual case: documents
+    are checked in path order) are chained, so a merge only has as many inputs
+    as there are stretches out of order.
+    """
+
+    def __init__(self, key: Callable[[Row], Any], load: Callable[[Row], T]) -> None:
+        self._key = key
+        self._load = load
+        self._file: IO[bytes] | None = None
+        # Each chain: its parts (an offset and length in the file, or rows in memory)
+        # and the key of its last row.
+        self._chains: list[list[tuple[int, int] | list[Row]]] = []
+        self._last: list[Any] = []
+        self._count = 0
+
+    def add_run(self, rows: list[Row]) -> None:
+        """Add rows already sorted by ``key``."""
+        if not rows:
+            return
+        self._count += len(rows)
+        first = self._key(rows[0])
+        if not self._chains or first < self._last[-1]:
+            self._chains.append([])
+            self._last.append(first)
+        chain = self._chains[-1]
+        if chain and isinstance(chain[-1], list):
+            chain[-1].extend(rows)
+        else:
+            chain.append(list(rows))
+        self._last[-1] = self._key(rows[-1])
+        pending = chain[-1]
+        assert isinstance(pending, list)
+        if len(pending) >= _FLUSH_ROWS:
+            chain[-1] = self._store(pending)
+
+    def _store(self, rows: list[Row]) -> tuple[int, int]:
+        if self._file is None:
+            self._file = _temporary_file(self)
+        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.seek(0, 2)
+        offset = self._file.tell()
+        self._file.write(data)
+        return offset, len(data)
+
+    def _chain_rows(self, chain: list[tuple[int, int] | list[Row]]) -> Iterator[Row]:
+        for part in chain:
+            if isinstance(part, list):
+                yield from part
+                continue
+            assert self._file is not None
+            offset, length = part
+            self._file.seek(offset)
+            rows: list[Row] = pickle.loads(self._file.read(length))  # our own file
+            yield from rows
+
+    def rows(self) -> Iterator[Row]:
+        """Every row, in ``key`` order."""
+        if len(self._chains) == 1:
+            return self._chain_rows(self._chains[0])
+        return heapq.merge(*(self._chain_rows(c) for c in self._chains), key=self._key)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return list(itertools.islice(self, *index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("index out of range")
+        return next(itertools.islice(self, index, None))
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._load, self.rows())
