@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic_core import to_json
 
@@ -38,7 +38,7 @@ from provenance.models import (
     SourceReport,
     Summary,
 )
-from provenance.rules import RULES, RuleId
+from provenance.rules import RULES, RuleId, Severity
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
 from provenance.spool import DocumentSpool, RunSpool
 from provenance.verdicts import (
@@ -86,6 +86,23 @@ def display_path(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
+class _Draft(NamedTuple):
+    """A finding as the run builds and spools it: ``Finding``'s fields, in its order.
+
+    A plain tuple is cheap to make, sort and spool; the report turns it into a
+    ``Finding`` only when one is read.
+    """
+
+    rule: RuleId
+    severity: Severity
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    text: str | None = None
+    source: str | None = None
+
+
 @dataclass(slots=True)
 class _Run:
     """What a run accumulates, one document at a time: spooled, and a tally for the summary."""
@@ -93,21 +110,21 @@ class _Run:
     errors: list[InputError]
     documents: DocumentSpool = field(default_factory=DocumentSpool)
     findings: RunSpool[Finding] = field(
-        default_factory=lambda: RunSpool(_finding_key, _load_finding)
+        default_factory=lambda: RunSpool(_finding_key, _load_finding, _finding_json)
     )
     sources: RunSpool[SourceReport] = field(
-        default_factory=lambda: RunSpool(_source_key, _load_source)
+        default_factory=lambda: RunSpool(_source_key, _load_source, _source_json)
     )
     claims: int = 0
     cited_claims: int = 0
     citations: int = 0
     per_rule: Counter[str] = field(default_factory=Counter)
 
-    def add_findings(self, findings: list[Finding]) -> None:
+    def add_findings(self, findings: list[_Draft]) -> None:
         """Spool ``findings`` as one run (sorted here) and count them."""
         if not findings:
             return
-        rows = [(f.path, f.line or 0, f.column or 0, f.rule.value, f.__dict__) for f in findings]
+        rows = [(f.path, f.line or 0, f.column or 0, f.rule.value, f) for f in findings]
         rows.sort(key=_finding_key)
         self.findings.add_run(rows)
         self.per_rule.update(row[3] for row in rows)
@@ -225,7 +242,7 @@ class Checker:
         display = document.display
         local_prefix = f"{display}#"
         shared = self.catalog.shared
-        findings: list[Finding] = []
+        findings: list[_Draft] = []
         cited_here: set[str] = set()
         local_counts: Counter[str] = Counter()
         local_records: dict[str, SourceRecord] = {}
@@ -377,25 +394,16 @@ class Checker:
         message: str,
         text: str | None = None,
         source: str | None = None,
-    ) -> Finding:
+    ) -> _Draft:
         severity = self.settings.severity_of(rule, RULES[rule].severity)
-        return Finding.model_construct(
-            rule=rule,
-            severity=severity,
-            path=path,
-            line=line,
-            column=column,
-            message=message,
-            text=text,
-            source=source,
-        )
+        return _Draft(rule, severity, path, line, column, message, text, source)
 
-    def _error_finding(self, error: InputError) -> Finding:
+    def _error_finding(self, error: InputError) -> _Draft:
         return self._finding(
             RuleId.UNREADABLE_DOCUMENT, error.path or "", error.line, None, error.message
         )
 
-    def _unknown(self, document: Document, citation: Citation) -> Finding:
+    def _unknown(self, document: Document, citation: Citation) -> _Draft:
         where = "sources.toml or the document's reference list"
         if citation.kind is CitationKind.KEY:
             where = "sources.toml [sources]"
@@ -410,7 +418,7 @@ class Checker:
             citation.marker,
         )
 
-    def _defect_findings(self, document: Document, extraction: Extraction) -> list[Finding]:
+    def _defect_findings(self, document: Document, extraction: Extraction) -> list[_Draft]:
         findings = []
         for defect in extraction.defects:
             if defect.rule is RuleId.STRIPPED_MARKER:
@@ -437,7 +445,7 @@ class Checker:
         own: dict[str, SourceRecord],
         toml_records: dict[str, SourceRecord],
         cited_here: set[str],
-    ) -> list[Finding]:
+    ) -> list[_Draft]:
         findings = [
             self._finding(
                 RuleId.INVALID_SOURCE,
@@ -466,7 +474,7 @@ class Checker:
             )
         return findings
 
-    def _catalog_findings(self, usage: _Usage, whole_project: bool) -> list[Finding]:
+    def _catalog_findings(self, usage: _Usage, whole_project: bool) -> list[_Draft]:
         findings = []
         for error in self.catalog.errors:
             findings.append(
@@ -488,8 +496,8 @@ class Checker:
         return findings
 
     def _apply_ignores(
-        self, findings: list[Finding], directives: list[IgnoreDirective], path: str
-    ) -> list[Finding]:
+        self, findings: list[_Draft], directives: list[IgnoreDirective], path: str
+    ) -> list[_Draft]:
         kept = []
         for finding in findings:
             if any(_silences(d, finding) for d in directives):
@@ -512,7 +520,7 @@ class Checker:
         )
         return gather_evidence(urls, self.evidence, now=self.clock())
 
-    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[Finding]:
+    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[_Draft]:
         """A finding at every marker that cites a dead, moved or unverifiable source."""
         findings = []
         for record in usage.records.values():
@@ -565,14 +573,14 @@ def _verdicts(usage: _Usage, run: FetchRun) -> dict[str, Verdict | None]:
     return verdicts
 
 
-def _silences(directive: IgnoreDirective, finding: Finding) -> bool:
+def _silences(directive: IgnoreDirective, finding: _Draft) -> bool:
     if directive.rules and finding.rule.value not in directive.rules:
         return False
     return directive.whole_file or directive.line == finding.line
 
 
 def _config_silences(
-    rule: IgnoreRule, pattern: re.Pattern[str] | None, finding: Finding, path: str
+    rule: IgnoreRule, pattern: re.Pattern[str] | None, finding: _Draft, path: str
 ) -> bool:
     if rule.rule is not None and rule.rule is not finding.rule:
         return False
@@ -619,7 +627,15 @@ def _finding_key(row: tuple[Any, ...]) -> tuple[str, int, int, str]:
 
 
 def _load_finding(row: tuple[Any, ...]) -> Finding:
-    return Finding.model_construct(**row[4])
+    return Finding.model_construct(**row[4]._asdict())
+
+
+def _finding_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    """What ``Finding`` serialises to (its severity by name), from the row."""
+    draft: _Draft = row[4]
+    fields = draft._asdict()
+    fields["severity"] = draft.severity.label
+    return fields
 
 
 def _source_row(source: SourceReport) -> tuple[Any, ...]:
@@ -643,6 +659,14 @@ def _source_key(row: tuple[Any, ...]) -> str:
     return str(row[0])
 
 
+def _source_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    """What ``SourceReport`` serialises to, from the row."""
+    value = row[1]
+    if isinstance(value, SourceReport):
+        return value.model_dump(mode="json")
+    return {**_source_defaults(), **value}
+
+
 def _load_source(row: tuple[Any, ...]) -> SourceReport:
     value = row[1]
     if isinstance(value, SourceReport):
@@ -654,11 +678,11 @@ def _load_source(row: tuple[Any, ...]) -> SourceReport:
 
 @functools.cache
 def _source_defaults() -> dict[str, Any]:
-    """The default of every optional field of ``SourceReport`` (shared: the model is frozen)."""
+    """Every field of ``SourceReport`` in order, optional ones at their default (shared: the
+    model is frozen), required ones None until given."""
     return {
-        name: info.get_default(call_default_factory=True)
+        name: None if info.is_required() else info.get_default(call_default_factory=True)
         for name, info in SourceReport.model_fields.items()
-        if not info.is_required()
     }
 
 

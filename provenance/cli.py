@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import gc
 import json
 import sys
 import traceback
@@ -311,17 +312,18 @@ def check(
             cache_dir=cache_dir or root / settings.cache,
             on_progress=progress.fetched if progress else None,
         )
-        result = run_check(
-            list(paths),
-            root=root,
-            settings=settings,
-            sources=sources,
-            on_event=progress.checked if progress else None,
-            evidence=evidence,
-        )
-        if progress is not None:
-            progress.stop()
-        _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
+        with _tuned_gc():
+            result = run_check(
+                list(paths),
+                root=root,
+                settings=settings,
+                sources=sources,
+                on_event=progress.checked if progress else None,
+                evidence=evidence,
+            )
+            if progress is not None:
+                progress.stop()
+            _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
         _report_errors(result)
         if result.report.fetch.offline and mode is FetchMode.LIVE and not quiet:
             click.echo(
@@ -330,6 +332,25 @@ def check(
                 err=True,
             )
         raise _Failure(_exit_code(result, gate, threshold, quiet))
+
+
+@contextlib.contextmanager
+def _tuned_gc() -> Iterator[None]:
+    """A check makes many short-lived objects and keeps few: let the collector look less.
+
+    What start-up imported lives to the end, so it is frozen out of every collection;
+    the youngest generation is collected every 10,000 allocations instead of 700. This
+    cut about a tenth of a --no-fetch run's CPU time. The CLI owns the process, so it
+    sets this (and puts it back: tests run the CLI in-process); the library does not.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _progress() -> _Progress | None:

@@ -132,16 +132,24 @@ class DocumentSpool(Sequence[DocumentReport]):
 class RunSpool(Sequence[T], Generic[T]):
     """Rows added in sorted runs, read back merged into one sorted sequence.
 
-    ``key`` orders rows; ``load`` turns a row into the item the sequence holds.
+    ``key`` orders rows; ``load`` turns a row into the item the sequence holds, and
+    ``dump`` (optional) into the plain values the item serialises to, in its fields'
+    order, for a format that writes JSON without building the item.
     Ties keep the order the rows were added in, as a stable sort of all of them
     would. Runs that follow on from the run before (the usual case: documents
     are checked in path order) are chained, so a merge only has as many inputs
     as there are stretches out of order.
     """
 
-    def __init__(self, key: Callable[[Row], Any], load: Callable[[Row], T]) -> None:
+    def __init__(
+        self,
+        key: Callable[[Row], Any],
+        load: Callable[[Row], T],
+        dump: Callable[[Row], dict[str, Any]] | None = None,
+    ) -> None:
         self._key = key
         self._load = load
+        self.dump = dump
         self._file: IO[bytes] | None = None
         # Each chain: its parts (an offset and length in the file, or rows in memory)
         # and the key of its last row.

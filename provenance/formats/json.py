@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import to_json
 
 from provenance.models import Report
-from provenance.spool import DocumentSpool
+from provenance.spool import DocumentSpool, RunSpool
 
 __all__ = ["render"]
 
@@ -53,14 +54,23 @@ def _items(items: Sequence[Any]) -> Iterator[str]:
         for chunk in items.raw_chunks():
             yield chunk.decode("utf-8")
         return
+    if isinstance(items, RunSpool) and items.dump is not None:
+        # Plain values in the model's field order, serialised as the model would be.
+        plain = map(items.dump, items.rows())
+        for index, batch in enumerate(_batches(plain)):
+            yield ("" if index == 0 else ",\n") + _shifted(to_json(batch, indent=2))
+        return
     first = True
     for batch in _batches(items):
         adapter = _adapter(type(batch[0]))
-        text = adapter.dump_json(batch, indent=2).decode("utf-8")
-        # "[\n  {...},\n  {...}\n]": the items, indented by 2 here and by 4 in the report.
-        inner = "  " + text[2:-2].replace("\n", "\n  ")
+        inner = _shifted(adapter.dump_json(batch, indent=2))
         yield inner if first else ",\n" + inner
         first = False
+
+
+def _shifted(array: bytes) -> str:
+    """``[\n  {...},\n  {...}\n]``: its items, indented by 2 there and by 4 in the report."""
+    return "  " + array[2:-2].decode("utf-8").replace("\n", "\n  ")
 
 
 def _batches(items: Iterable[Any]) -> Iterator[list[Any]]:
