@@ -287,7 +287,12 @@ class Checker:
         diagnosed = {d.sentence for d in extraction.defects}
         for sentence in extraction.claims:
             citations = sentence.citations
-            if citations:
+            if len(citations) == 1:  # the usual case: nothing to deduplicate
+                cited_count += 1
+                keys = [citations[0].key]
+                only = resolved[id(citations[0])]
+                sources = [] if only is None else [only]
+            elif citations:
                 cited_count += 1
                 keys = list(dict.fromkeys(c.key for c in citations))
                 sources = list(

@@ -20,6 +20,7 @@ __all__ = [
     "DATELINE_RE",
     "DEFAULT_BOILERPLATE",
     "SentenceRole",
+    "classify_role",
     "classify_sentence",
     "find_stripped_markers",
 ]
@@ -111,6 +112,20 @@ def classify_sentence(
     min_words: int,
 ) -> SentenceRole:
     """Decide the role of one sentence (``text`` with its markers blanked out)."""
+    return classify_role(
+        text, block_kind.holds_claims, cited, boilerplate, block_is_boilerplate, min_words
+    )
+
+
+def classify_role(
+    text: str,
+    holds_claims: bool,
+    cited: bool,
+    boilerplate: tuple[re.Pattern[str], ...],
+    block_is_boilerplate: bool,
+    min_words: int,
+) -> SentenceRole:
+    """``classify_sentence`` with its arguments by position: called for every sentence."""
     head = text.lstrip()[:2]
     # A non-ASCII head may still start a dateline: the regex ignores case the Unicode way
     # ("ſ" is an "s" to it).
@@ -118,7 +133,7 @@ def classify_sentence(
         DATELINE_RE.match(text.strip())
     ):
         return SentenceRole.DATELINE
-    if not block_kind.holds_claims:
+    if not holds_claims:
         return SentenceRole.HEADING
     stripped = text.rstrip().rstrip(_CLOSERS)
     if stripped.endswith("?"):
