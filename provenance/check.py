@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic_core import to_json
-
 from provenance import __version__
 from provenance.config import IgnoreRule, Settings
 from provenance.dates import parse_date
@@ -40,7 +38,7 @@ from provenance.models import (
 )
 from provenance.rules import RULES, RuleId, Severity
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
-from provenance.spool import DocumentSpool, RunSpool
+from provenance.spool import CitationRow, ClaimRow, DocumentSpool, RunSpool, document_json
 from provenance.verdicts import (
     fetch_summary,
     rule_for,
@@ -246,7 +244,7 @@ class Checker:
         cited_here: set[str] = set()
         local_counts: Counter[str] = Counter()
         local_records: dict[str, SourceRecord] = {}
-        citation_rows: list[dict[str, object]] = []
+        citation_rows: list[CitationRow] = []
         resolved: dict[int, str | None] = {}
         keep_places = not usage.spool_local
         for citation in extraction.citations:
@@ -256,15 +254,15 @@ class Checker:
             # Plain dicts in the report's field order, serialised once per document:
             # building a pydantic model per citation cost a fifth of a --no-fetch run.
             citation_rows.append(
-                {
-                    "id": citation.key,
-                    "kind": citation.kind,
-                    "marker": citation.marker,
-                    "line": citation.line,
-                    "column": citation.column,
-                    "source": record_id,
-                    "locator": citation.locator,
-                }
+                (
+                    citation.key,
+                    citation.kind.value,
+                    citation.marker,
+                    citation.line,
+                    citation.column,
+                    record_id,
+                    citation.locator,
+                )
             )
             if record is None:
                 findings.append(self._unknown(document, citation))
@@ -280,7 +278,7 @@ class Checker:
                 usage.places.setdefault(record.id, []).append(
                     (display, citation.line, citation.column, citation.marker)
                 )
-        claim_rows: list[dict[str, object]] = []
+        claim_rows: list[ClaimRow] = []
         cited_count = 0
         # A sentence with a stripped marker, [] or [citation needed] already has a more
         # specific finding; "uncited-claim" would say the same thing twice.
@@ -301,17 +299,16 @@ class Checker:
             else:
                 keys, sources = [], []
             claim_rows.append(
-                {
-                    "text": sentence.text,
-                    "line": sentence.line,
-                    "column": sentence.column,
-                    "end_line": sentence.end_line,
-                    "end_column": sentence.end_column,
-                    "citations": keys,
-                    "cited": bool(citations),
-                    "sources": sources,
-                    "verdicts": {},
-                }
+                (
+                    sentence.text,
+                    sentence.line,
+                    sentence.column,
+                    sentence.end_line,
+                    sentence.end_column,
+                    keys,
+                    bool(citations),
+                    sources,
+                )
             )
             if not citations and sentence.text not in diagnosed:
                 findings.append(
@@ -331,16 +328,14 @@ class Checker:
             usage.ignores[display] = extraction.ignores
         claims = len(claim_rows)
         state.documents.append_json(
-            _document_json(
-                {
-                    "path": display,
-                    "format": document.format,
-                    "sha256": document.sha256,
-                    "date": _document_date(extraction),
-                    "claims": claim_rows,
-                    "citations": citation_rows,
-                    "coverage": cited_count / claims if claims else None,
-                }
+            document_json(
+                path=display,
+                format=document.format.value,
+                sha256=document.sha256,
+                date=_document_date(extraction),
+                claims=claim_rows,
+                citations=citation_rows,
+                coverage=cited_count / claims if claims else None,
             )
         )
         state.claims += claims
@@ -606,21 +601,12 @@ def _document_date(extraction: Extraction) -> dt.date | None:
     return None
 
 
-def _document_json(document: dict[str, object]) -> bytes:
-    """A document's JSON as the report's ``documents`` array holds it (indented by 4).
-
-    pydantic's own serialiser, given plain values in the model's field order, writes
-    exactly what ``DocumentReport.model_dump_json`` would; strings hold no raw line
-    break, so every line break starts a line of the structure.
-    """
-    return b"    " + to_json(document, indent=2).replace(b"\n", b"\n    ")
-
-
 def _with_verdicts(documents: DocumentSpool, verdicts: dict[str, Verdict | None]) -> DocumentSpool:
     """The documents again, every claim with the verdicts of the sources it cites."""
     updated = DocumentSpool()
     for document in documents:
         (with_verdict,) = with_verdicts([document], verdicts)
+        # Strings hold no raw line break: every one starts a line of the structure.
         raw = with_verdict.model_dump_json(indent=2).encode("utf-8")
         updated.append_json(b"    " + raw.replace(b"\n", b"\n    "))
     return updated

@@ -7,6 +7,7 @@ held in memory gives: the same JSON byte for byte, the same order, the same mode
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from provenance import spool
 from provenance.check import run_check
 from provenance.config import load_settings
 from provenance.formats import FORMATS
-from provenance.models import Report
+from provenance.models import DocumentReport, Report
 from provenance.spool import DocumentSpool, RunSpool
 
 
@@ -104,3 +105,35 @@ def test_documents_past_the_buffer_go_to_disk_and_come_back(
         documents.append_json(raw)
     assert [documents.raw(i) for i in range(5)] == raws
     assert b"".join(documents.raw_chunks(size=7)) == b",\n".join(raws)
+
+
+@pytest.mark.parametrize("coverage", [None, 0.0, 1.0, 1 / 3, 2 / 3, 0.5, 1e-5, 3e-7])
+def test_document_json_is_what_the_model_serialises(coverage: float | None):
+    """Escapes, Unicode, empty and full lists, nulls and every kind of coverage figure."""
+    text = 'Quotes " and \\ back\x01slash\x1f, \x7f, é, \u2028, 🎉 and </script>.'
+    claims = [
+        (text, 3, 1, 4, 9, ["1", "@k"], True, ["a.md#1"]),
+        ("Nothing cited here at all.", 5, 2, 5, 30, [], False, []),
+    ]
+    citations = [
+        ("1", "numeric", "[1, 2]", 3, 40, "a.md#1", None),
+        ("doi:10.1/x", "identifier", '[@doi:10.1/x, "p." 4]', 4, 2, None, '"p." 4'),
+    ]
+    raw = spool.document_json(
+        path="dir/ä b.md",
+        format="markdown",
+        sha256="ab" * 32,
+        date=dt.date(2024, 3, 5),
+        claims=claims,
+        citations=citations,
+        coverage=coverage,
+    )
+    model = DocumentReport.model_validate_json(raw)
+    expected = "    " + model.model_dump_json(indent=2).replace("\n", "\n    ")
+    assert raw.decode("utf-8") == expected
+    assert model.claims[0].text == text
+    empty = spool.document_json(
+        path="e.md", format="text", sha256="0", date=None, claims=[], citations=[], coverage=None
+    )
+    model = DocumentReport.model_validate_json(empty)
+    assert empty.decode("utf-8") == "    " + model.model_dump_json(indent=2).replace("\n", "\n    ")

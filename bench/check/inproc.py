@@ -47,12 +47,14 @@ def _check_and_render(root: Path) -> tuple[float, float, float, float]:
     started, cpu_started = time.perf_counter(), time.process_time()
     result = run_check(["articles"], root=root, settings=settings)
     checked, cpu_checked = time.perf_counter(), time.process_time()
-    for _chunk in FORMATS["json"](result.report):
-        pass  # streamed, as the CLI writes it
-    rendered, cpu_rendered = time.perf_counter(), time.process_time()
+    rendered = FORMATS["json"](result.report)
+    if not isinstance(rendered, str):  # older code (--provenance-src) gave one string
+        for _chunk in rendered:
+            pass  # streamed, as the CLI writes it
+    done, cpu_rendered = time.perf_counter(), time.process_time()
     return (
         checked - started,
-        rendered - checked,
+        done - checked,
         cpu_checked - cpu_started,
         cpu_rendered - cpu_checked,
     )

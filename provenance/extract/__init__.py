@@ -21,7 +21,6 @@ from provenance.extract.claims import (
     classify_role,
     find_stripped_markers,
 )
-from provenance.extract.html import read_html
 from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
@@ -144,10 +143,18 @@ class Extraction:
         self.claims = [s for s in self.sentences if s.is_claim]
 
 
-_READERS = {
+def _read_html(text: str) -> ProseView:
+    # Imported on first use: html.parser and the HTML reader are start-up time that a
+    # run over Markdown or plain text never needs.
+    from provenance.extract.html import read_html
+
+    return read_html(text)
+
+
+_READERS: dict[DocFormat, Callable[[str], ProseView]] = {
     DocFormat.TEXT: read_plaintext,
     DocFormat.MARKDOWN: read_markdown,
-    DocFormat.HTML: read_html,
+    DocFormat.HTML: _read_html,
 }
 
 
