@@ -9,6 +9,7 @@ spool rather than built into one string.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import encode_basestring as _escape
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -58,7 +59,7 @@ def _items(items: Sequence[Any]) -> Iterator[str]:
         # Plain values in the model's field order, serialised as the model would be.
         plain = map(items.dump, items.rows())
         for index, batch in enumerate(_batches(plain)):
-            yield ("" if index == 0 else ",\n") + _shifted(to_json(batch, indent=2))
+            yield ("" if index == 0 else ",\n") + ",\n".join(map(_plain_object, batch))
         return
     first = True
     for batch in _batches(items):
@@ -66,6 +67,33 @@ def _items(items: Sequence[Any]) -> Iterator[str]:
         inner = _shifted(adapter.dump_json(batch, indent=2))
         yield inner if first else ",\n" + inner
         first = False
+
+
+_PAD = "      "  # the fields of an item of a top-level array
+
+
+def _plain_object(fields: dict[str, Any]) -> str:
+    """An item of a top-level array, as pydantic writes it, from its plain values.
+
+    Strings, numbers, booleans and nulls are written here (strings escaped as
+    serde_json escapes them); anything else (a list, a date) by pydantic_core.
+    """
+    lines = []
+    for name, value in fields.items():
+        if isinstance(value, str):
+            text = _escape(value)
+        elif value is None:
+            text = "null"
+        elif value is True:
+            text = "true"
+        elif value is False:
+            text = "false"
+        elif type(value) is int:
+            text = str(value)
+        else:
+            text = to_json(value, indent=2).decode("utf-8").replace("\n", "\n" + _PAD)
+        lines.append(f'{_PAD}"{name}": {text}')
+    return "    {\n" + ",\n".join(lines) + "\n    }"
 
 
 def _shifted(array: bytes) -> str:
