@@ -164,6 +164,10 @@ class Checker:
             citation_needed=tuple(settings.citation_needed) if settings.citation_needed else None,
             min_claim_words=settings.min_claim_words,
         )
+        # Looked up for every finding: once per rule here.
+        self._severities = {
+            rule: settings.severity_of(rule, RULES[rule].severity) for rule in RuleId
+        }
         self._ignore_patterns = [
             (rule, re.compile(rule.text) if rule.text else None) for rule in settings.ignore
         ]
@@ -395,8 +399,7 @@ class Checker:
         text: str | None = None,
         source: str | None = None,
     ) -> _Draft:
-        severity = self.settings.severity_of(rule, RULES[rule].severity)
-        return _Draft(rule, severity, path, line, column, message, text, source)
+        return _Draft(rule, self._severities[rule], path, line, column, message, text, source)
 
     def _error_finding(self, error: InputError) -> _Draft:
         return self._finding(
