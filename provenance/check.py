@@ -157,6 +157,7 @@ class Checker:
         self.evidence = evidence or EvidenceOptions(mode=FetchMode.NONE)
         self.catalog = catalog
         self.root = root
+        self._resolved_root = root.resolve()
         self.clock = clock
         self.on_event = on_event
         self.options = ExtractOptions(
@@ -221,13 +222,21 @@ class Checker:
 
     # -- one document ------------------------------------------------------------------
 
+    def _display(self, path: Path) -> str:
+        """``display_path(path, self.root)``, the root resolved once for the run."""
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self._resolved_root).as_posix()
+        except ValueError:
+            return resolved.as_posix()
+
     def _one(self, item: Path | DocumentError, state: _Run, usage: _Usage) -> None:
         """Load and check one document, or record why it could not be read."""
         if isinstance(item, DocumentError):
             state.errors.append(item)
             state.add_findings([self._error_finding(item)])
             return
-        display = display_path(item, self.root)
+        display = self._display(item)
         try:
             document = load_document(item, display)
         except DocumentError as exc:
@@ -360,7 +369,7 @@ class Checker:
         records = {}
         for entry in references:
             line, _ = document.lines.position(entry.offset)
-            problem = validate_url(entry.url)
+            problem = _url_problem(entry.url)
             records[entry.key] = SourceRecord(
                 id=f"{document.display}#{entry.key}",
                 url=entry.url,
@@ -613,6 +622,21 @@ def _with_verdicts(documents: DocumentSpool, verdicts: dict[str, Verdict | None]
         raw = with_verdict.model_dump_json(indent=2).encode("utf-8")
         updated.append_json(b"    " + raw.replace(b"\n", b"\n    "))
     return updated
+
+
+def _url_problem(url: str | None) -> str | None:
+    """``validate_url``, with the common case ("https://host/...") decided without parsing.
+
+    A plain ASCII http(s) URL whose host starts with a letter or digit has a scheme
+    and a host; anything else goes through ``validate_url``.
+    """
+    if url is not None and url.isascii() and "[" not in url and "]" not in url:
+        for scheme in ("https://", "http://"):
+            if url.startswith(scheme):
+                if url[len(scheme) : len(scheme) + 1].isalnum():
+                    return None
+                break
+    return validate_url(url)
 
 
 def _finding_key(row: tuple[Any, ...]) -> tuple[str, int, int, str]:

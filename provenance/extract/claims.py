@@ -81,6 +81,19 @@ def _words_regex(count: int) -> re.Pattern[str]:
     return re.compile(rf"\b\w++(?:\W++\w++){{{count - 1}}}")
 
 
+# A pattern that is nothing but words between word boundaries: "\\bcan make mistakes\\b".
+_WORDS_ONLY_RE = re.compile(r"\\b([a-z]+(?: [a-z]+)*)\\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _required_words(pattern: re.Pattern[str]) -> str | None:
+    """The words every match of a case-insensitive ``\\bwords\\b`` pattern holds, else None."""
+    if not pattern.flags & re.IGNORECASE:
+        return None
+    match = _WORDS_ONLY_RE.fullmatch(pattern.pattern)
+    return None if match is None else match.group(1)
+
+
 def _has_words(text: str, count: int) -> bool:
     """Whether ``text`` holds at least ``count`` words (runs of ``\\w``), counting no further."""
     return count <= 0 or _words_regex(count).search(text) is not None
@@ -140,7 +153,16 @@ def classify_role(
         return SentenceRole.QUESTION
     if block_is_boilerplate:
         return SentenceRole.BOILERPLATE
+    lowered = None
     for pattern in boilerplate:
+        words = _required_words(pattern)
+        if words is not None and text.isascii():
+            # An ASCII sentence without the words cannot match; most do not hold them,
+            # and finding that out this way is cheaper than the case-insensitive search.
+            if lowered is None:
+                lowered = text.lower()
+            if words not in lowered:
+                continue
         if pattern.search(text):
             return SentenceRole.BOILERPLATE
     if not cited and not stripped.endswith((".", "!", "…", ";", ":")):
