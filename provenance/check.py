@@ -14,7 +14,7 @@ import fnmatch
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -38,7 +38,14 @@ from provenance.models import (
 )
 from provenance.rules import RULES, RuleId, Severity
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
-from provenance.spool import CitationRow, ClaimRow, DocumentSpool, RunSpool, document_json
+from provenance.spool import (
+    CitationRow,
+    ClaimRow,
+    CountSpool,
+    DocumentSpool,
+    RunSpool,
+    document_json,
+)
 from provenance.verdicts import (
     fetch_summary,
     rule_for,
@@ -113,6 +120,7 @@ class _Run:
     sources: RunSpool[SourceReport] = field(
         default_factory=lambda: RunSpool(_source_key, _load_source, _source_json)
     )
+    identifiers: CountSpool = field(default_factory=CountSpool)  # [@doi:...] citations
     claims: int = 0
     cited_claims: int = 0
     citations: int = 0
@@ -197,6 +205,8 @@ class Checker:
         state.add_findings(findings)  # the last run: after every document's, as before
         sources = state.sources
         sources.add_run([_source_row(r) for r in self._source_reports(usage, run)])
+        identifiers = state.identifiers
+        sources.add_sorted(len(identifiers), lambda: _identifier_rows(identifiers))
         summary = Summary(
             documents=len(documents),
             claims=state.claims,
@@ -257,6 +267,7 @@ class Checker:
         cited_here: set[str] = set()
         local_counts: Counter[str] = Counter()
         local_records: dict[str, SourceRecord] = {}
+        identifiers: list[str] = []
         citation_rows: list[CitationRow] = []
         resolved: dict[int, str | None] = {}
         keep_places = not usage.spool_local
@@ -284,6 +295,9 @@ class Checker:
             if usage.spool_local and record.id.startswith(local_prefix) and record.id not in shared:
                 local_counts[record.id] += 1
                 local_records[record.id] = record
+                continue
+            if usage.spool_local and record.origin == _IDENTIFIER:
+                identifiers.append(record.id)  # counted on disk: one per distinct identifier
                 continue
             usage.counts[record.id] += 1
             usage.records[record.id] = record
@@ -355,6 +369,7 @@ class Checker:
         state.cited_claims += cited_count
         state.citations += len(citation_rows)
         state.add_findings(findings)
+        state.identifiers.add(identifiers)
         if local_records:
             state.sources.add_run(
                 [
@@ -393,7 +408,7 @@ class Checker:
             record = toml_records.get(key) or self.catalog.shared.get(key)
             if record is not None:
                 return record
-            return SourceRecord(id=key, url=identifier_url(key), origin="identifier")
+            return SourceRecord(id=key, url=identifier_url(key), origin=_IDENTIFIER)
         return toml_records.get(key) or own.get(key)
 
     # -- findings ----------------------------------------------------------------------
@@ -658,6 +673,23 @@ def _finding_json(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def _source_row(source: SourceReport) -> tuple[Any, ...]:
     return (source.id, source)
+
+
+_IDENTIFIER = "identifier"  # the origin of a record an identifier key names by itself
+
+
+def _identifier_rows(identifiers: CountSpool) -> Iterator[tuple[Any, ...]]:
+    """The sources' rows of the identifiers cited, by id: what ``_local_source_row`` gives."""
+    for key, count in identifiers.items():
+        fields = {
+            "id": key,
+            "url": identifier_url(key),
+            "title": None,
+            "origin": _IDENTIFIER,
+            "cited_by": count,
+            "valid": True,
+        }
+        yield (key, fields)
 
 
 def _local_source_row(record: SourceRecord, cited_by: int) -> tuple[Any, ...]:

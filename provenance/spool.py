@@ -19,6 +19,7 @@ import datetime as dt
 import heapq
 import itertools
 import pickle
+import sqlite3
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +30,7 @@ from pydantic_core import to_json
 
 from provenance.models import DocumentReport
 
-__all__ = ["CitationRow", "ClaimRow", "DocumentSpool", "RunSpool", "document_json"]
+__all__ = ["CitationRow", "ClaimRow", "CountSpool", "DocumentSpool", "RunSpool", "document_json"]
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -160,6 +161,7 @@ class RunSpool(Sequence[T], Generic[T]):
         self._chains: list[list[tuple[int, int] | list[Row]]] = []
         self._last: list[Any] = []
         self._count = 0
+        self._sorted: list[Callable[[], Iterator[Row]]] = []
 
     def add_run(self, rows: list[Row]) -> None:
         """Add rows already sorted by ``key``."""
@@ -180,6 +182,12 @@ class RunSpool(Sequence[T], Generic[T]):
         assert isinstance(pending, list)
         if len(pending) >= _FLUSH_ROWS:
             chain[-1] = self._store(pending)
+
+    def add_sorted(self, count: int, rows: Callable[[], Iterator[Row]]) -> None:
+        """Add ``count`` rows that ``rows()`` yields sorted by ``key``, read only when needed."""
+        if count:
+            self._count += count
+            self._sorted.append(rows)
 
     def _store(self, rows: list[Row]) -> tuple[int, int]:
         if self._file is None:
@@ -203,9 +211,10 @@ class RunSpool(Sequence[T], Generic[T]):
 
     def rows(self) -> Iterator[Row]:
         """Every row, in ``key`` order."""
-        if len(self._chains) == 1:
-            return self._chain_rows(self._chains[0])
-        return heapq.merge(*(self._chain_rows(c) for c in self._chains), key=self._key)
+        sources = [self._chain_rows(c) for c in self._chains] + [rows() for rows in self._sorted]
+        if len(sources) == 1:
+            return sources[0]
+        return heapq.merge(*sources, key=self._key)
 
     def __len__(self) -> int:
         return self._count
@@ -227,6 +236,46 @@ class RunSpool(Sequence[T], Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return map(self._load, self.rows())
+
+
+class CountSpool:
+    """How often each key was counted, in a temporary SQLite database; read back by key.
+
+    For tallies that grow with the corpus and are needed only at the end (how often
+    each self-naming identifier, ``[@doi:...]``, was cited).
+    """
+
+    def __init__(self) -> None:
+        self._db: sqlite3.Connection | None = None
+
+    def add(self, keys: list[str]) -> None:
+        """Count each of ``keys`` once more."""
+        if not keys:
+            return
+        if self._db is None:
+            self._db = sqlite3.connect("", isolation_level=None)  # "": a private temp file
+            self._db.execute("PRAGMA journal_mode = OFF")
+            self._db.execute("PRAGMA synchronous = OFF")
+            self._db.execute("CREATE TABLE counts (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
+            weakref.finalize(self, self._db.close)
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT INTO counts VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1",
+            [(key,) for key in keys],
+        )
+        self._db.execute("COMMIT")
+
+    def __len__(self) -> int:
+        if self._db is None:
+            return 0
+        (count,) = self._db.execute("SELECT COUNT(*) FROM counts").fetchone()
+        return int(count)
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        """``(key, count)`` in key order (SQLite's order of UTF-8 text is Python's of str)."""
+        if self._db is None:
+            return iter(())
+        return iter(self._db.execute("SELECT key, n FROM counts ORDER BY key"))
 
 
 # -- a document's JSON, written directly ------------------------------------------------

@@ -137,3 +137,24 @@ def test_document_json_is_what_the_model_serialises(coverage: float | None):
     )
     model = DocumentReport.model_validate_json(empty)
     assert empty.decode("utf-8") == "    " + model.model_dump_json(indent=2).replace("\n", "\n    ")
+
+
+def test_identifier_sources_are_counted_across_documents(project: Path):
+    docs = project / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text(
+        "The dam held in 1999 [@doi:10.1/b]. The river rose in 2001 [@pmid:42].\n",
+        encoding="utf-8",
+    )
+    (docs / "b.md").write_text(
+        "The dam was rebuilt in 2003 [@doi:10.1/b; @doi:10.1/a].\n", encoding="utf-8"
+    )
+    settings, _ = load_settings(project)
+    report = run_check(["docs"], root=project, settings=settings).report
+    cited = [(s.id, s.url, s.cited_by, s.origin) for s in report.sources]
+    assert cited == [
+        ("doi:10.1/a", "https://doi.org/10.1/a", 1, "identifier"),
+        ("doi:10.1/b", "https://doi.org/10.1/b", 2, "identifier"),
+        ("pmid:42", "https://pubmed.ncbi.nlm.nih.gov/42/", 1, "identifier"),
+    ]
+    assert report.summary.sources == 3
