@@ -90,6 +90,8 @@ def _plain_object(fields: dict[str, Any]) -> str:
             text = "false"
         elif type(value) is int:
             text = str(value)
+        elif type(value) in (list, dict) and not value:
+            text = "[]" if type(value) is list else "{}"
         else:
             text = to_json(value, indent=2).decode("utf-8").replace("\n", "\n" + _PAD)
         lines.append(f'{_PAD}"{name}": {text}')
