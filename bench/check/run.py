@@ -432,9 +432,10 @@ def render_tables(
             f"Memory, peak RSS in MiB (import floor {floor.get('peak_rss_mib', float('nan')):.0f})."
             " Each column adds one thing to the one before: per-document = checking one"
             " document at a time with nothing kept (`bare` probe − floor); source tally = the"
-            " run-wide `_Usage` of every cited `SourceRecord` (`stream` − `bare`); report ="
-            " the `Report` with every claim, citation and finding (`run_check` − `stream`);"
-            " JSON = rendering it (render peak − `run_check` peak). CLI = the real command."
+            " run-wide `_Usage` of cited shared records and the report's spool with its"
+            " buffers (`stream` − `bare`); report = what `run_check` keeps besides"
+            " (`run_check` − `stream`); JSON = rendering it, streamed (render peak −"
+            " `run_check` peak). CLI = the real command."
         )
         add("")
         add(
