@@ -138,8 +138,12 @@ class _Run:
 
 @dataclass(slots=True)
 class _Usage:
-    """Which records were cited, how often and where (for a document's own records, only
-    while that document is checked, unless the run fetches)."""
+    """Which records were cited, how often and where.
+
+    Without fetching, a document's own records and self-naming identifiers are not
+    kept here: the former go to the report's spool with their document, the latter
+    to a tally on disk. This holds the shared records of sources.toml.
+    """
 
     spool_local: bool  # a document's own records go to the report with it (no fetching)
     counts: Counter[str] = field(default_factory=Counter)
@@ -275,8 +279,8 @@ class Checker:
             record = self._resolve(citation, toml_records, own)
             record_id = record.id if record is not None else None
             resolved[id(citation)] = record_id
-            # Plain dicts in the report's field order, serialised once per document:
-            # building a pydantic model per citation cost a fifth of a --no-fetch run.
+            # Plain tuples in the report's field order, written once per document (see
+            # spool.document_json): a pydantic model per citation cost a fifth of a run.
             citation_rows.append(
                 (
                     citation.key,

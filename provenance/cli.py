@@ -452,7 +452,7 @@ def _exit_code(
 ) -> ExitCode:
     if result.errors:
         return ExitCode.INPUT_ERROR
-    failing = result.report.failing(gate)
+    failing = sum(1 for _ in result.report.iter_failing(gate))
     coverage = result.report.summary.coverage
     under = threshold is not None and coverage is not None and coverage * 100 < threshold
     if not quiet and under:
@@ -460,7 +460,7 @@ def _exit_code(
             f"provenance: coverage {coverage:.1%} is under --fail-under {threshold:g}%", err=True
         )
     if not quiet and failing:
-        click.echo(f"provenance: {len(failing)} findings fail the gate (--fail-on)", err=True)
+        click.echo(f"provenance: {failing} findings fail the gate (--fail-on)", err=True)
     return ExitCode.GATE_FAILED if failing or under else ExitCode.OK
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
@@ -198,8 +198,12 @@ class Report(_Frozen):
 
     def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:
         """The findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""
+        return list(self.iter_failing(fail_on))
+
+    def iter_failing(self, fail_on: frozenset[RuleId] | Severity | None) -> Iterator[Finding]:
+        """``failing``, one at a time (a large run's findings are read from its spool)."""
         if fail_on is None:
-            return []
+            return iter(())
         if isinstance(fail_on, Severity):
-            return [f for f in self.findings if f.severity >= fail_on]
-        return [f for f in self.findings if f.rule in fail_on]
+            return (f for f in self.findings if f.severity >= fail_on)
+        return (f for f in self.findings if f.rule in fail_on)
