@@ -26,11 +26,14 @@ from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as _escape
 from typing import IO, Any, Generic, TypeVar, overload
 
-from pydantic_core import to_json
+from pydantic import TypeAdapter
 
 from provenance.models import DocumentReport
 
 __all__ = ["CitationRow", "ClaimRow", "CountSpool", "DocumentSpool", "RunSpool", "document_json"]
+
+# Serialises any value as pydantic does (for what is not written by hand here).
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -306,7 +309,7 @@ def _float(value: float | None) -> str:
         return "null"
     if value == 0 or 1e-4 <= abs(value) < 1e16:
         return repr(value)  # shortest round trip, as serde_json writes it in this range
-    return to_json(value).decode("ascii")
+    return _ANY.dump_json(value).decode("ascii")
 
 
 def document_json(

@@ -13,12 +13,14 @@ from json.encoder import encode_basestring as _escape
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import to_json
 
 from provenance.models import Report
 from provenance.spool import DocumentSpool, RunSpool
 
 __all__ = ["render"]
+
+# Serialises any value as pydantic does (for what is not written by hand here).
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
 # Items of a top-level array, serialised this many at a time.
 _BATCH = 1000
@@ -93,7 +95,7 @@ def _plain_object(fields: dict[str, Any]) -> str:
         elif type(value) in (list, dict) and not value:
             text = "[]" if type(value) is list else "{}"
         else:
-            text = to_json(value, indent=2).decode("utf-8").replace("\n", "\n" + _PAD)
+            text = _ANY.dump_json(value, indent=2).decode("utf-8").replace("\n", "\n" + _PAD)
         lines.append(f'{_PAD}"{name}": {text}')
     return "    {\n" + ",\n".join(lines) + "\n    }"
 
