@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import gc
+import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from provenance import __version__
 from provenance.config import IgnoreRule, Settings
@@ -31,16 +31,22 @@ from provenance.extract.view import IgnoreDirective, ReferenceEntry
 from provenance.fetch.models import Verdict
 from provenance.models import (
     CitationKind,
-    CitationReport,
-    ClaimReport,
     DocumentReport,
     Finding,
     Report,
     SourceReport,
     Summary,
 )
-from provenance.rules import RULES, RuleId
+from provenance.rules import RULES, RuleId, Severity
 from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+from provenance.spool import (
+    CitationRow,
+    ClaimRow,
+    CountSpool,
+    DocumentSpool,
+    RunSpool,
+    document_json,
+)
 from provenance.verdicts import (
     fetch_summary,
     rule_for,
@@ -86,19 +92,62 @@ def display_path(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
+class _Draft(NamedTuple):
+    """A finding as the run builds and spools it: ``Finding``'s fields, in its order.
+
+    A plain tuple is cheap to make, sort and spool; the report turns it into a
+    ``Finding`` only when one is read.
+    """
+
+    rule: RuleId
+    severity: Severity
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    text: str | None = None
+    source: str | None = None
+    baselined: bool = False
+
+
 @dataclass(slots=True)
 class _Run:
-    """What a run accumulates, one document at a time."""
+    """What a run accumulates, one document at a time: spooled, and a tally for the summary."""
 
     errors: list[InputError]
-    findings: list[Finding] = field(default_factory=list)
-    documents: list[DocumentReport] = field(default_factory=list)
+    documents: DocumentSpool = field(default_factory=DocumentSpool)
+    findings: RunSpool[Finding] = field(
+        default_factory=lambda: RunSpool(_finding_key, _load_finding, _finding_json)
+    )
+    sources: RunSpool[SourceReport] = field(
+        default_factory=lambda: RunSpool(_source_key, _load_source, _source_json)
+    )
+    identifiers: CountSpool = field(default_factory=CountSpool)  # [@doi:...] citations
+    claims: int = 0
+    cited_claims: int = 0
+    citations: int = 0
+    per_rule: Counter[str] = field(default_factory=Counter)
+
+    def add_findings(self, findings: list[_Draft]) -> None:
+        """Spool ``findings`` as one run (sorted here) and count them."""
+        if not findings:
+            return
+        rows = [(f.path, f.line or 0, f.column or 0, f.rule.value, f) for f in findings]
+        rows.sort(key=_finding_key)
+        self.findings.add_run(rows)
+        self.per_rule.update(row[3] for row in rows)
 
 
 @dataclass(slots=True)
 class _Usage:
-    """Which records were cited, how often and where."""
+    """Which records were cited, how often and where.
 
+    Without fetching, a document's own records and self-naming identifiers are not
+    kept here: the former go to the report's spool with their document, the latter
+    to a tally on disk. This holds the shared records of sources.toml.
+    """
+
+    spool_local: bool  # a document's own records go to the report with it (no fetching)
     counts: Counter[str] = field(default_factory=Counter)
     records: dict[str, SourceRecord] = field(default_factory=dict)
     places: dict[str, list[tuple[str, int, int, str]]] = field(default_factory=dict)
@@ -122,6 +171,7 @@ class Checker:
         self.evidence = evidence or EvidenceOptions(mode=FetchMode.NONE)
         self.catalog = catalog
         self.root = root
+        self._resolved_root = root.resolve()
         self.clock = clock
         self.on_event = on_event
         self.options = ExtractOptions(
@@ -129,6 +179,10 @@ class Checker:
             citation_needed=tuple(settings.citation_needed) if settings.citation_needed else None,
             min_claim_words=settings.min_claim_words,
         )
+        # Looked up for every finding: once per rule here.
+        self._severities = {
+            rule: settings.severity_of(rule, RULES[rule].severity) for rule in RuleId
+        }
         self._ignore_patterns = [
             (rule, re.compile(rule.text) if rule.text else None) for rule in settings.ignore
         ]
@@ -147,121 +201,162 @@ class Checker:
         display path, picks the documents to check (e.g. those changed in git).
         """
         state = _Run(errors=list(self.catalog.errors))
-        usage = _Usage()
+        # Without fetching, a document's own sources are final when the document is:
+        # they go to the report's spool with it. A fetch needs them all at the end.
+        usage = _Usage(spool_local=self.evidence.mode is FetchMode.NONE)
         paths = list(expand_paths(specs, base=self.root))
         if only is not None:
-            paths = [
-                p for p in paths if isinstance(p, DocumentError) or only(display_path(p, self.root))
-            ]
-        # What the run keeps (the report) only grows; freezing it after each document
-        # keeps the garbage collector from rescanning it again and again.
-        gc.freeze()
-        try:
-            for done, item in enumerate(paths, start=1):
-                self._one(item, state, usage)
-                if self.on_event is not None:
-                    self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
-                gc.freeze()
-        finally:
-            gc.unfreeze()
-        errors, findings, documents = state.errors, state.findings, state.documents
-        findings.extend(self._catalog_findings(usage, whole_project))
+            paths = [p for p in paths if isinstance(p, DocumentError) or only(self._display(p))]
+        for done, item in enumerate(paths, start=1):
+            self._one(item, state, usage)
+            if self.on_event is not None:
+                self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+        findings = self._catalog_findings(usage, whole_project)
         run = self._gather(usage)
+        documents = state.documents
         if run is not None:
             findings.extend(self._source_findings(usage, run))
-            documents = with_verdicts(documents, _verdicts(usage, run))
-        findings.sort(key=Finding.sort_key)
-        sources = self._source_reports(usage, run)
-        full_report = Report(
+            documents = _with_verdicts(documents, _verdicts(usage, run))
+        state.add_findings(findings)  # the last run: after every document's, as before
+        sources = state.sources
+        sources.add_run([_source_row(r) for r in self._source_reports(usage, run)])
+        identifiers = state.identifiers
+        sources.add_sorted(len(identifiers), lambda: _identifier_rows(identifiers))
+        summary = Summary(
+            documents=len(documents),
+            claims=state.claims,
+            cited_claims=state.cited_claims,
+            uncited_claims=state.claims - state.cited_claims,
+            coverage=state.cited_claims / state.claims if state.claims else None,
+            citations=state.citations,
+            sources=len(sources),
+            findings=dict(sorted(state.per_rule.items())),
+            errors=len(state.errors),
+        )
+        # model_construct: the parts are spooled sequences, built and typed here.
+        full_report = Report.model_construct(
             tool_version=__version__,
             generated_at=self.clock(),
-            summary=_summary(documents, findings, sources, len(errors)),
+            summary=summary,
             documents=documents,
             sources=sources,
-            findings=findings,
-            fetch=fetch_summary(self.evidence.mode, run, sources),
+            findings=state.findings,
+            fetch=fetch_summary(self.evidence.mode, run, list(sources) if run else []),
         )
-        return CheckResult(report=full_report, errors=errors, catalog=self.catalog, fetch=run)
+        return CheckResult(report=full_report, errors=state.errors, catalog=self.catalog, fetch=run)
 
     # -- one document ------------------------------------------------------------------
+
+    def _display(self, path: Path) -> str:
+        """``display_path(path, self.root)``, the root resolved once for the run."""
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self._resolved_root).as_posix()
+        except ValueError:
+            return resolved.as_posix()
 
     def _one(self, item: Path | DocumentError, state: _Run, usage: _Usage) -> None:
         """Load and check one document, or record why it could not be read."""
         if isinstance(item, DocumentError):
             state.errors.append(item)
-            state.findings.append(self._error_finding(item))
+            state.add_findings([self._error_finding(item)])
             return
-        display = display_path(item, self.root)
+        display = self._display(item)
         try:
             document = load_document(item, display)
         except DocumentError as exc:
             state.errors.append(exc)
-            state.findings.append(self._error_finding(exc))
+            state.add_findings([self._error_finding(exc)])
             return
-        report, doc_findings = self._check_document(document, usage)
-        state.documents.append(report)
-        state.findings.extend(doc_findings)
+        self._check_document(document, state, usage)
 
-    def _check_document(
-        self, document: Document, usage: _Usage
-    ) -> tuple[DocumentReport, list[Finding]]:
+    def _check_document(self, document: Document, state: _Run, usage: _Usage) -> None:
+        """Check one document and spool what the report says about it."""
         extraction = extract(document, self.options)
         own = self._own_records(document, extraction.references)
         toml_records = self.catalog.for_document(document.display)
-        findings: list[Finding] = []
+        display = document.display
+        local_prefix = f"{display}#"
+        shared = self.catalog.shared
+        findings: list[_Draft] = []
         cited_here: set[str] = set()
-        citation_reports: list[CitationReport] = []
-        resolved: dict[int, SourceRecord | None] = {}
+        local_counts: Counter[str] = Counter()
+        local_records: dict[str, SourceRecord] = {}
+        identifiers: list[str] = []
+        citation_rows: list[CitationRow] = []
+        resolved: dict[int, str | None] = {}
+        keep_places = not usage.spool_local
         for citation in extraction.citations:
             record = self._resolve(citation, toml_records, own)
-            resolved[id(citation)] = record
-            # model_construct: these values were built here, typed; validating them again
-            # cost a fifth of a --no-fetch run.
-            citation_reports.append(
-                CitationReport.model_construct(
-                    id=citation.key,
-                    kind=citation.kind,
-                    marker=citation.marker,
-                    line=citation.line,
-                    column=citation.column,
-                    source=record.id if record else None,
-                    locator=citation.locator,
+            record_id = record.id if record is not None else None
+            resolved[id(citation)] = record_id
+            # Plain tuples in the report's field order, written once per document (see
+            # spool.document_json): a pydantic model per citation cost a fifth of a run.
+            citation_rows.append(
+                (
+                    citation.key,
+                    citation.kind.value,
+                    citation.marker,
+                    citation.line,
+                    citation.column,
+                    record_id,
+                    citation.locator,
                 )
             )
             if record is None:
                 findings.append(self._unknown(document, citation))
-            else:
-                usage.counts[record.id] += 1
-                usage.records[record.id] = record
+                continue
+            cited_here.add(record.id)
+            if usage.spool_local and record.id.startswith(local_prefix) and record.id not in shared:
+                local_counts[record.id] += 1
+                local_records[record.id] = record
+                continue
+            if usage.spool_local and record.origin == _IDENTIFIER:
+                identifiers.append(record.id)  # counted on disk: one per distinct identifier
+                continue
+            usage.counts[record.id] += 1
+            usage.records[record.id] = record
+            if keep_places:
                 usage.places.setdefault(record.id, []).append(
-                    (document.display, citation.line, citation.column, citation.marker)
+                    (display, citation.line, citation.column, citation.marker)
                 )
-                cited_here.add(record.id)
-        claims = []
+        claim_rows: list[ClaimRow] = []
+        cited_count = 0
         # A sentence with a stripped marker, [] or [citation needed] already has a more
         # specific finding; "uncited-claim" would say the same thing twice.
         diagnosed = {d.sentence for d in extraction.defects}
         for sentence in extraction.claims:
-            keys = list(dict.fromkeys(c.key for c in sentence.citations))
-            sources = [r.id for c in sentence.citations if (r := resolved[id(c)]) is not None]
-            claims.append(
-                ClaimReport.model_construct(
-                    text=sentence.text,
-                    line=sentence.line,
-                    column=sentence.column,
-                    end_line=sentence.end_line,
-                    end_column=sentence.end_column,
-                    citations=keys,
-                    cited=sentence.cited,
-                    sources=list(dict.fromkeys(sources)),
-                    verdicts={},
+            citations = sentence.citations
+            if len(citations) == 1:  # the usual case: nothing to deduplicate
+                cited_count += 1
+                keys = [citations[0].key]
+                only = resolved[id(citations[0])]
+                sources = [] if only is None else [only]
+            elif citations:
+                cited_count += 1
+                keys = list(dict.fromkeys(c.key for c in citations))
+                sources = list(
+                    dict.fromkeys(r for c in citations if (r := resolved[id(c)]) is not None)
+                )
+            else:
+                keys, sources = [], []
+            claim_rows.append(
+                (
+                    sentence.text,
+                    sentence.line,
+                    sentence.column,
+                    sentence.end_line,
+                    sentence.end_column,
+                    keys,
+                    bool(citations),
+                    sources,
                 )
             )
-            if not sentence.cited and sentence.text not in diagnosed:
+            if not citations and sentence.text not in diagnosed:
                 findings.append(
                     self._finding(
                         RuleId.UNCITED_CLAIM,
-                        document.display,
+                        display,
                         sentence.line,
                         sentence.column,
                         "claim cites no source",
@@ -270,20 +365,33 @@ class Checker:
                 )
         findings.extend(self._defect_findings(document, extraction))
         findings.extend(self._record_findings(document, own, toml_records, cited_here))
-        findings = self._apply_ignores(findings, extraction.ignores, document.display)
-        if extraction.ignores:
-            usage.ignores[document.display] = extraction.ignores
-        cited_count = sum(1 for c in claims if c.cited)
-        report = DocumentReport(
-            path=document.display,
-            format=document.format,
-            sha256=document.sha256,
-            date=_document_date(extraction),
-            claims=claims,
-            citations=citation_reports,
-            coverage=cited_count / len(claims) if claims else None,
+        findings = self._apply_ignores(findings, extraction.ignores, display)
+        if extraction.ignores and keep_places:
+            usage.ignores[display] = extraction.ignores
+        claims = len(claim_rows)
+        state.documents.append_json(
+            document_json(
+                path=display,
+                format=document.format.value,
+                sha256=document.sha256,
+                date=_document_date(extraction),
+                claims=claim_rows,
+                citations=citation_rows,
+                coverage=cited_count / claims if claims else None,
+            )
         )
-        return report, findings
+        state.claims += claims
+        state.cited_claims += cited_count
+        state.citations += len(citation_rows)
+        state.add_findings(findings)
+        state.identifiers.add(identifiers)
+        if local_records:
+            state.sources.add_run(
+                [
+                    _local_source_row(record, local_counts[record_id])
+                    for record_id, record in sorted(local_records.items())
+                ]
+            )
 
     def _own_records(
         self, document: Document, references: list[ReferenceEntry]
@@ -291,7 +399,7 @@ class Checker:
         records = {}
         for entry in references:
             line, _ = document.lines.position(entry.offset)
-            problem = validate_url(entry.url)
+            problem = _url_problem(entry.url)
             records[entry.key] = SourceRecord(
                 id=f"{document.display}#{entry.key}",
                 url=entry.url,
@@ -315,7 +423,7 @@ class Checker:
             record = toml_records.get(key) or self.catalog.shared.get(key)
             if record is not None:
                 return record
-            return SourceRecord(id=key, url=identifier_url(key), origin="identifier")
+            return SourceRecord(id=key, url=identifier_url(key), origin=_IDENTIFIER)
         return toml_records.get(key) or own.get(key)
 
     # -- findings ----------------------------------------------------------------------
@@ -329,25 +437,15 @@ class Checker:
         message: str,
         text: str | None = None,
         source: str | None = None,
-    ) -> Finding:
-        severity = self.settings.severity_of(rule, RULES[rule].severity)
-        return Finding.model_construct(
-            rule=rule,
-            severity=severity,
-            path=path,
-            line=line,
-            column=column,
-            message=message,
-            text=text,
-            source=source,
-        )
+    ) -> _Draft:
+        return _Draft(rule, self._severities[rule], path, line, column, message, text, source)
 
-    def _error_finding(self, error: InputError) -> Finding:
+    def _error_finding(self, error: InputError) -> _Draft:
         return self._finding(
             RuleId.UNREADABLE_DOCUMENT, error.path or "", error.line, None, error.message
         )
 
-    def _unknown(self, document: Document, citation: Citation) -> Finding:
+    def _unknown(self, document: Document, citation: Citation) -> _Draft:
         where = "sources.toml or the document's reference list"
         if citation.kind is CitationKind.KEY:
             where = "sources.toml [sources]"
@@ -362,7 +460,7 @@ class Checker:
             citation.marker,
         )
 
-    def _defect_findings(self, document: Document, extraction: Extraction) -> list[Finding]:
+    def _defect_findings(self, document: Document, extraction: Extraction) -> list[_Draft]:
         findings = []
         for defect in extraction.defects:
             if defect.rule is RuleId.STRIPPED_MARKER:
@@ -389,7 +487,7 @@ class Checker:
         own: dict[str, SourceRecord],
         toml_records: dict[str, SourceRecord],
         cited_here: set[str],
-    ) -> list[Finding]:
+    ) -> list[_Draft]:
         findings = [
             self._finding(
                 RuleId.INVALID_SOURCE,
@@ -418,7 +516,7 @@ class Checker:
             )
         return findings
 
-    def _catalog_findings(self, usage: _Usage, whole_project: bool) -> list[Finding]:
+    def _catalog_findings(self, usage: _Usage, whole_project: bool) -> list[_Draft]:
         findings = []
         for error in self.catalog.errors:
             findings.append(
@@ -440,8 +538,8 @@ class Checker:
         return findings
 
     def _apply_ignores(
-        self, findings: list[Finding], directives: list[IgnoreDirective], path: str
-    ) -> list[Finding]:
+        self, findings: list[_Draft], directives: list[IgnoreDirective], path: str
+    ) -> list[_Draft]:
         kept = []
         for finding in findings:
             if any(_silences(d, finding) for d in directives):
@@ -464,7 +562,7 @@ class Checker:
         )
         return gather_evidence(urls, self.evidence, now=self.clock())
 
-    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[Finding]:
+    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[_Draft]:
         """A finding at every marker that cites a dead, moved or unverifiable source."""
         findings = []
         for record in usage.records.values():
@@ -517,14 +615,14 @@ def _verdicts(usage: _Usage, run: FetchRun) -> dict[str, Verdict | None]:
     return verdicts
 
 
-def _silences(directive: IgnoreDirective, finding: Finding) -> bool:
+def _silences(directive: IgnoreDirective, finding: _Draft) -> bool:
     if directive.rules and finding.rule.value not in directive.rules:
         return False
     return directive.whole_file or directive.line == finding.line
 
 
 def _config_silences(
-    rule: IgnoreRule, pattern: re.Pattern[str] | None, finding: Finding, path: str
+    rule: IgnoreRule, pattern: re.Pattern[str] | None, finding: _Draft, path: str
 ) -> bool:
     if rule.rule is not None and rule.rule is not finding.rule:
         return False
@@ -545,12 +643,133 @@ def _document_date(extraction: Extraction) -> dt.date | None:
     return None
 
 
+def _with_verdicts(documents: DocumentSpool, verdicts: dict[str, Verdict | None]) -> DocumentSpool:
+    """The documents again, every claim with the verdicts of the sources it cites."""
+    updated = DocumentSpool()
+    for document in documents:
+        (with_verdict,) = with_verdicts([document], verdicts)
+        # Strings hold no raw line break: every one starts a line of the structure.
+        raw = with_verdict.model_dump_json(indent=2).encode("utf-8")
+        updated.append_json(b"    " + raw.replace(b"\n", b"\n    "))
+    return updated
+
+
+def _url_problem(url: str | None) -> str | None:
+    """``validate_url``, with the common case ("https://host/...") decided without parsing.
+
+    A plain ASCII http(s) URL whose host starts with a letter or digit has a scheme
+    and a host; anything else goes through ``validate_url``.
+    """
+    if url is not None and url.isascii() and "[" not in url and "]" not in url:
+        for scheme in ("https://", "http://"):
+            if url.startswith(scheme):
+                if url[len(scheme) : len(scheme) + 1].isalnum():
+                    return None
+                break
+    return validate_url(url)
+
+
+def _finding_key(row: tuple[Any, ...]) -> tuple[str, int, int, str]:
+    """Rows are ``(path, line or 0, column or 0, rule, fields)``: ``Finding.sort_key``."""
+    return row[0], row[1], row[2], row[3]
+
+
+def _load_finding(row: tuple[Any, ...]) -> Finding:
+    return Finding.model_construct(**row[4]._asdict())
+
+
+def _finding_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    """What ``Finding`` serialises to (its severity by name), from the row."""
+    draft: _Draft = row[4]
+    fields = draft._asdict()
+    fields["severity"] = draft.severity.label
+    return fields
+
+
+def _source_row(source: SourceReport) -> tuple[Any, ...]:
+    return (source.id, source)
+
+
+_IDENTIFIER = "identifier"  # the origin of a record an identifier key names by itself
+
+
+def _identifier_rows(identifiers: CountSpool) -> Iterator[tuple[Any, ...]]:
+    """The sources' rows of the identifiers cited, by id: what ``_local_source_row`` gives."""
+    for key, count in identifiers.items():
+        fields = {
+            "id": key,
+            "url": identifier_url(key),
+            "title": None,
+            "origin": _IDENTIFIER,
+            "cited_by": count,
+            "valid": True,
+        }
+        yield (key, fields)
+
+
+def _local_source_row(record: SourceRecord, cited_by: int) -> tuple[Any, ...]:
+    """A document's own record, unfetched: what ``source_report`` gives, as plain fields."""
+    fields = {
+        "id": record.id,
+        "url": record.url,
+        "title": record.title,
+        "origin": record.origin,
+        "cited_by": cited_by,
+        "valid": record.valid,
+    }
+    return (record.id, fields)
+
+
+def _source_key(row: tuple[Any, ...]) -> str:
+    return str(row[0])
+
+
+def _source_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    """What ``SourceReport`` serialises to, from the row."""
+    value = row[1]
+    if isinstance(value, SourceReport):
+        return value.model_dump(mode="json")
+    fields = {**_source_defaults(), **value}
+    for name in _source_omitted():
+        if fields[name] is None:
+            del fields[name]
+    return fields
+
+
+def _load_source(row: tuple[Any, ...]) -> SourceReport:
+    value = row[1]
+    if isinstance(value, SourceReport):
+        return value
+    # Every field given: model_construct would otherwise look at each default factory's
+    # signature again for every record.
+    return SourceReport.model_construct(**{**_source_defaults(), **value})
+
+
+@functools.cache
+def _source_defaults() -> dict[str, Any]:
+    """Every field of ``SourceReport`` in order, optional ones at their default (shared: the
+    model is frozen), required ones None until given."""
+    return {
+        name: None if info.is_required() else info.get_default(call_default_factory=True)
+        for name, info in SourceReport.model_fields.items()
+    }
+
+
+@functools.cache
+def _source_omitted() -> tuple[str, ...]:
+    """The fields of ``SourceReport`` its JSON leaves out when they are absent (the audit's)."""
+    return tuple(
+        name for name, info in SourceReport.model_fields.items() if info.exclude_if is not None
+    )
+
+
 def _summary(
-    documents: list[DocumentReport],
-    findings: list[Finding],
-    sources: list[SourceReport],
+    documents: Sequence[DocumentReport],
+    findings: Sequence[Finding],
+    sources: Sequence[SourceReport],
     errors: int,
 ) -> Summary:
+    """The summary of a report's parts, counted from them (a run tallies its own as it goes)."""
     claims = sum(len(d.claims) for d in documents)
     cited = sum(1 for d in documents for c in d.claims if c.cited)
     per_rule = Counter(f.rule.value for f in findings)

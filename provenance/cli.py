@@ -13,11 +13,12 @@ import contextlib
 import datetime as dt
 import enum
 import functools
+import gc
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -388,20 +389,21 @@ def check(
             from provenance.changes import check_changed
 
             checker = functools.partial(check_changed, ref=changed_since)
-        result = checker(
-            list(paths),
-            root=root,
-            settings=settings,
-            sources=sources,
-            on_event=progress.checked if progress else None,
-            evidence=evidence,
-        )
-        if progress is not None:
-            progress.stop()
-        if accepted is not None:
-            result.report = apply_baseline(result.report, accepted)
-        _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
-        _annotate(result.report, formats)
+        with _tuned_gc():
+            result = checker(
+                list(paths),
+                root=root,
+                settings=settings,
+                sources=sources,
+                on_event=progress.checked if progress else None,
+                evidence=evidence,
+            )
+            if progress is not None:
+                progress.stop()
+            if accepted is not None:
+                result.report = apply_baseline(result.report, accepted)
+            _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
+            _annotate(result.report, formats)
         _report_errors(result)
         if result.report.fetch.offline and mode is FetchMode.LIVE and not quiet:
             click.echo(
@@ -597,6 +599,25 @@ def _first(*values: float | None) -> float:
     return next(v for v in values if v is not None)
 
 
+@contextlib.contextmanager
+def _tuned_gc() -> Iterator[None]:
+    """A check makes many short-lived objects and keeps few: let the collector look less.
+
+    What start-up imported lives to the end, so it is frozen out of every collection;
+    the youngest generation is collected every 10,000 allocations instead of 700. This
+    cut about a tenth of a --no-fetch run's CPU time. The CLI owns the process, so it
+    sets this (and puts it back: tests run the CLI in-process); the library does not.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _progress() -> _Progress | None:
     return _Progress() if sys.stderr.isatty() else None
 
@@ -646,15 +667,17 @@ def _write_outputs(
 ) -> None:
     if output is not None:
         chosen = formats or ("text",)
-        text = "".join(FORMATS[name](report) for name in chosen)
+        chunks = (chunk for name in chosen for chunk in FORMATS[name](report))
         if output == "-":
-            click.echo(text, nl=False)
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
         else:
-            _write_file(Path(output), text)
+            _write_file(Path(output), chunks)
         return
     directory = reports_dir if reports_dir is not None else root / settings.reports
     written = _write_reports(report, formats or DEFAULT_REPORTS, directory, root, files)
-    click.echo(FORMATS["text"](report), nl=False)
+    for chunk in FORMATS["text"](report):
+        click.echo(chunk, nl=False)
     if not quiet:
         click.echo(f"Reports: {', '.join(written)}", err=True)
 
@@ -678,7 +701,8 @@ def _write_reports(
 def _annotate(report: Report, formats: tuple[str, ...]) -> None:
     """In GitHub Actions, annotate the new findings (on stderr: stdout may carry a report)."""
     if os.environ.get("GITHUB_ACTIONS") == "true" and "github" not in formats:
-        click.echo(FORMATS["github"](report), nl=False, err=True)
+        for chunk in FORMATS["github"](report):
+            click.echo(chunk, nl=False, err=True)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -688,10 +712,11 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _write_file(path: Path, text: str) -> None:
+def _write_file(path: Path, chunks: Iterable[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
     except OSError as exc:
         raise InputError(
             f"cannot write the report: {exc.strerror or exc}", path=str(path)
@@ -711,7 +736,7 @@ def _exit_code(
 ) -> ExitCode:
     if result.errors:
         return ExitCode.INPUT_ERROR
-    failing = result.report.failing(gate)
+    failing = sum(1 for _ in result.report.iter_failing(gate))
     coverage = result.report.summary.coverage
     under = threshold is not None and coverage is not None and coverage * 100 < threshold
     if not quiet and under:
@@ -719,7 +744,7 @@ def _exit_code(
             f"provenance: coverage {coverage:.1%} is under --fail-under {threshold:g}%", err=True
         )
     if not quiet and failing:
-        click.echo(f"provenance: {len(failing)} findings fail the gate (--fail-on)", err=True)
+        click.echo(f"provenance: {failing} findings fail the gate (--fail-on)", err=True)
     return ExitCode.GATE_FAILED if failing or under else ExitCode.OK
 
 
@@ -801,7 +826,7 @@ def baseline_(
         )
         target = output or root / (settings.baseline or DEFAULT_BASELINE)
         recorded = make_baseline(result.report)
-        _write_file(target, render_baseline(recorded))
+        _write_file(target, [render_baseline(recorded)])
         _report_errors(result)
         if not quiet:
             click.echo(
@@ -868,11 +893,12 @@ def render(
             written = _write_reports(loaded, chosen, reports_dir, Path.cwd())
             click.echo(f"Reports: {', '.join(written)}", err=True)
         else:
-            text = "".join(FORMATS[name](loaded) for name in chosen)
+            chunks = (chunk for name in chosen for chunk in FORMATS[name](loaded))
             if output == "-":
-                click.echo(text, nl=False)
+                for chunk in chunks:
+                    click.echo(chunk, nl=False)
             else:
-                _write_file(Path(output), text)
+                _write_file(Path(output), chunks)
 
 
 @cli.group()

@@ -59,6 +59,11 @@ class LineIndex:
         line = bisect.bisect_right(self._starts, offset) - 1
         return line + 1, offset - self._starts[line] + 1
 
+    @property
+    def starts(self) -> list[int]:
+        """The offset at which each line starts, in order (for bisecting many offsets)."""
+        return self._starts
+
     def line_start(self, line: int) -> int:
         """Offset of the first character of 1-based ``line``."""
         return self._starts[line - 1]

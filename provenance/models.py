@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -349,20 +350,27 @@ class Report(_Frozen):
     tool_version: str
     generated_at: dt.datetime
     summary: Summary
-    documents: list[DocumentReport]
-    sources: list[SourceReport]
-    findings: list[Finding]
+    # Sequences, not lists: a run's report reads these back from its spool (see spool.py).
+    documents: Sequence[DocumentReport]
+    sources: Sequence[SourceReport]
+    findings: Sequence[Finding]
     fetch: FetchSummary = Field(default_factory=lambda: FetchSummary(mode="none"))
     audit: AuditSummary | None = Field(None, exclude_if=_absent)
 
     def failing(self, fail_on: frozenset[RuleId] | Severity | None) -> list[Finding]:
         """The new findings that fail the gate ``fail_on`` (rule ids, or a severity and up)."""
+        return list(self.iter_failing(fail_on))
+
+    def iter_failing(self, fail_on: frozenset[RuleId] | Severity | None) -> Iterator[Finding]:
+        """``failing``, one at a time (a large run's findings are read from its spool).
+
+        Baselined findings fail no gate.
+        """
         if fail_on is None:
-            return []
-        new = [f for f in self.findings if not f.baselined]
+            return iter(())
         if isinstance(fail_on, Severity):
-            return [f for f in new if f.severity >= fail_on]
-        return [f for f in new if f.rule in fail_on]
+            return (f for f in self.findings if not f.baselined and f.severity >= fail_on)
+        return (f for f in self.findings if not f.baselined and f.rule in fail_on)
 
 
 def load_report(path: Path) -> Report:

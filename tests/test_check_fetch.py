@@ -18,6 +18,7 @@ from provenance.cli import ExitCode
 from provenance.config import Settings
 from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.fetch import FetchSettings
+from provenance.models import Report
 from tests.support.loopback import LoopbackServer, respond
 
 pytestmark = pytest.mark.integration
@@ -177,6 +178,8 @@ def test_cli_check_snapshots_show_and_verify(project, server, cli):
     assert result.code == ExitCode.GATE_FAILED  # dead-source is an error
     report = json.loads(result.out)
     assert [s["verdict"] for s in report["sources"]] == ["alive", "dead"]
+    # Streamed from the report's spool, it is what the models serialise, verdicts and all.
+    assert Report.model_validate_json(result.out).model_dump_json(indent=2) + "\n" == result.out
     ok_url = server.url("/ok", host="127.0.0.1")
     history = cli("snapshots", ok_url)
     assert history.code == ExitCode.OK

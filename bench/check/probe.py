@@ -16,20 +16,18 @@ Each prints one JSON object on stdout. The four modes split the peak RSS of
 ``bare``
     Check every document of ``CORPUS_ROOT/articles`` the way ``Checker.run``
     does (load, extract, resolve, findings, the document's report), but drop
-    each document's results, and its tally of cited sources, before the next
-    one. Its peak is the floor plus the per-document working set: flat in
-    corpus size if documents are really processed one at a time.
+    each document's results, its tally of cited sources and its spool, before
+    the next one. Its peak is the floor plus the per-document working set: flat
+    in corpus size if documents are really processed one at a time.
 ``stream``
-    The same, but with one run-wide tally of cited sources, as ``Checker.run``
-    keeps it (``_Usage``: every cited ``SourceRecord``, for the report's
-    sources section). What it adds to ``bare`` grows with the number of
-    distinct cited sources: each document's own ``[n]:`` records are distinct.
+    The same, but with one run-wide tally of cited sources and one report
+    spool, as ``Checker.run`` keeps them (``_Usage``: the cited shared and
+    identifier ``SourceRecord``s; ``_Run``: the spooled documents, findings and
+    each document's own sources, on disk but for small buffers).
 ``retain``
-    ``run_check`` as the CLI calls it, keeping the ``Report`` (every claim's
-    text, every citation, every finding): peak after checking, then peak after
-    rendering the report as JSON, and the JSON's size. What grows between
-    ``stream`` and ``retain`` is the report, which is proportional to the
-    corpus by design.
+    ``run_check`` as the CLI calls it, keeping the ``Report`` (its spool):
+    peak after checking, then peak after rendering the report as JSON
+    (streamed, its chunks counted and dropped), and the JSON's size.
 """
 
 from __future__ import annotations
@@ -88,7 +86,9 @@ def _stream(root: Path, *, run_wide_usage: bool) -> dict[str, Any]:
     catalog = load_sources(root / settings.sources, display=settings.sources)
     checker = Checker(settings, catalog, root=root)
     check_document = checker._check_document  # the per-document step of Checker.run
-    usage = check._Usage()  # the run-wide tally of cited sources, kept as Checker.run keeps it
+    # The run-wide tally of cited sources and the report's spool, kept as Checker.run keeps them.
+    usage = check._Usage(spool_local=True)
+    state = check._Run(errors=[])
     floor = peak_rss_mib()
     documents = claims = 0
     largest = 0
@@ -99,11 +99,12 @@ def _stream(root: Path, *, run_wide_usage: bool) -> dict[str, Any]:
         document = load_document(item, display_path(item, root))
         largest = max(largest, len(document.text))
         if not run_wide_usage:
-            usage = check._Usage()
-        report, _findings = check_document(document, usage)
+            usage = check._Usage(spool_local=True)
+            state = check._Run(errors=[])
+        check_document(document, state, usage)
         documents += 1
-        claims += len(report.claims)
-        del report, _findings, document  # nothing of this document outlives it
+        claims = claims + state.claims if not run_wide_usage else state.claims
+        del document  # nothing of this document outlives it but what Checker.run keeps
     return {
         "mode": "stream" if run_wide_usage else "bare",
         "documents": documents,
@@ -132,7 +133,7 @@ def _retain(root: Path) -> dict[str, Any]:
     after_check_peak = peak_rss_mib()
     after_check_current = current_rss_mib()
     started = time.perf_counter()
-    rendered = FORMATS["json"](result.report)
+    json_bytes = sum(len(chunk.encode("utf-8")) for chunk in FORMATS["json"](result.report))
     render_seconds = time.perf_counter() - started
     summary = result.report.summary
     return {
@@ -142,7 +143,7 @@ def _retain(root: Path) -> dict[str, Any]:
         "citations": summary.citations,
         "sources": summary.sources,
         "findings": sum(summary.findings.values()),
-        "json_bytes": len(rendered.encode("utf-8")),
+        "json_bytes": json_bytes,
         "seconds": checked,
         "cpu_seconds": checked_cpu,
         "render_seconds": render_seconds,

@@ -46,7 +46,6 @@ from provenance.fetch.urls import normalize_url
 from provenance.models import (
     AuditSummary,
     DriftReport,
-    Finding,
     QuoteReport,
     QuoteState,
     ReplacementReport,
@@ -62,7 +61,7 @@ from provenance.verdicts import rule_for, source_message
 
 if TYPE_CHECKING:
     from provenance.archive import AuditCheck, Snapshot, SnapshotStore
-    from provenance.check import _Run, _Usage
+    from provenance.check import _Draft, _Run, _Usage
     from provenance.fetch import FetchRun
 
 __all__ = ["AuditOptions", "AuditResult", "run_audit"]
@@ -192,9 +191,9 @@ class _AuditChecker(Checker):
                 due.append(url)
         return due, remembered
 
-    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[Finding]:
+    def _source_findings(self, usage: _Usage, run: FetchRun) -> list[_Draft]:
         """Findings at every marker of a failing, moved or drifted source, and the rest."""
-        findings: list[Finding] = []
+        findings: list[_Draft] = []
         for record in usage.records.values():
             judged = self.judged.get(record.id)
             result = run.result_for(record.url) if record.url else None
@@ -428,7 +427,7 @@ class _AuditChecker(Checker):
             found.append((RuleId.DRIFTED_SOURCE, _drift_message(record, audit)))
         return found
 
-    def _quote_findings(self, record: SourceRecord, audit: SourceAudit) -> list[Finding]:
+    def _quote_findings(self, record: SourceRecord, audit: SourceAudit) -> list[_Draft]:
         findings = []
         for quote in audit.quotes:
             rule: RuleId | None = None
@@ -449,7 +448,7 @@ class _AuditChecker(Checker):
             findings += self._apply_ignores([finding], [], path)  # [[ignore]] in the config
         return findings
 
-    def _support_findings(self, usage: _Usage) -> list[Finding]:
+    def _support_findings(self, usage: _Usage) -> list[_Draft]:
         if self._state is None:
             return []
         findings = []

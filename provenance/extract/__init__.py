@@ -8,17 +8,18 @@ so the same sentence is judged the same way in every format.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from provenance.documents import Document
 from provenance.extract.claims import (
     DEFAULT_BOILERPLATE,
     SentenceRole,
-    classify_sentence,
+    classify_role,
     find_stripped_markers,
 )
-from provenance.extract.html import read_html
 from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
@@ -58,13 +59,15 @@ _COMPILED: dict[tuple[str, ...], tuple[re.Pattern[str], ...]] = {}
 
 
 def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    # Kept apart, not joined into one alternation: an anchored pattern ("^\\s*disclaimer")
+    # is tried at the start only, but inside an alternation at every position (twice
+    # the cost per sentence, measured).
     if patterns not in _COMPILED:
         _COMPILED[patterns] = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
     return _COMPILED[patterns]
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(NamedTuple):
     """One cited id at one place of the original document (unresolved)."""
 
     key: str
@@ -76,8 +79,7 @@ class Citation:
     locator: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence, where it is in the original document, what it is and what it cites."""
 
     text: str
@@ -100,8 +102,7 @@ class Sentence:
         return bool(self.citations)
 
 
-@dataclass(frozen=True, slots=True)
-class Defect:
+class Defect(NamedTuple):
     """A problem extraction itself sees: stripped marker, empty brackets, citation needed."""
 
     rule: RuleId
@@ -129,10 +130,18 @@ class Extraction:
         self.claims = [s for s in self.sentences if s.is_claim]
 
 
-_READERS = {
+def _read_html(text: str) -> ProseView:
+    # Imported on first use: html.parser and the HTML reader are start-up time that a
+    # run over Markdown or plain text never needs.
+    from provenance.extract.html import read_html
+
+    return read_html(text)
+
+
+_READERS: dict[DocFormat, Callable[[str], ProseView]] = {
     DocFormat.TEXT: read_plaintext,
     DocFormat.MARKDOWN: read_markdown,
-    DocFormat.HTML: read_html,
+    DocFormat.HTML: _read_html,
 }
 
 
@@ -157,29 +166,41 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
     citations: list[Citation] = []
     defects: list[Defect] = []
     position = document.lines.position
+    line_starts = document.lines.starts
     original = view.original
+    identity = view.origin is None  # Markdown and plain text: view offsets are the file's
     for block in view.blocks:
-        block_text = text[block.start : block.end].lstrip()
+        block_start, block_end = block.start, block.end
+        block_text = text[block_start:block_end].lstrip()
         block_is_boilerplate = any(p.match(block_text) for p in boilerplate)
+        holds_claims = block.kind.holds_claims
         # Where a claim may have lost its marker; looked for once per block (most have
         # none) rather than per claim: a match never spans two sentences.
-        gaps = list(find_stripped_markers(text, block.start, block.end))
-        for raw in split_sentences(text, block.start, block.end, markers, marker_starts):
-            sentence_markers = raw.markers
-            flat = _citations(sentence_markers, original, position) if sentence_markers else ()
-            plain = _plain_text(text, raw.start, raw.end, sentence_markers)
-            role = classify_sentence(
-                plain,
-                block_kind=block.kind,
-                cited=bool(flat),
-                boilerplate=boilerplate,
-                block_is_boilerplate=block_is_boilerplate,
-                min_words=min_words,
+        gaps = list(find_stripped_markers(text, block_start, block_end))
+        for raw_start, raw_end, sentence_markers in split_sentences(
+            text, block_start, block_end, markers, marker_starts
+        ):
+            if sentence_markers:
+                flat = _citations(sentence_markers, original, position)
+                plain = _plain_text(text, raw_start, raw_end, sentence_markers)
+            else:
+                flat = ()
+                plain = text[raw_start:raw_end]
+            role = classify_role(
+                plain, holds_claims, bool(flat), boilerplate, block_is_boilerplate, min_words
             )
-            start = original(raw.start)
-            line, column = position(start)
-            end_line, end_column = position(max(start, original(raw.end - 1)))
-            sentence_text = text[raw.start : raw.end]
+            if identity:
+                start, last = raw_start, raw_end - 1
+            else:
+                start, last = original(raw_start), original(raw_end - 1)
+            if last < start:
+                last = start
+            # position() for both ends, inlined: two calls per sentence added up.
+            index = bisect_right(line_starts, start) - 1
+            line, column = index + 1, start - line_starts[index] + 1
+            index = bisect_right(line_starts, last, index) - 1
+            end_line, end_column = index + 1, last - line_starts[index] + 1
+            sentence_text = text[raw_start:raw_end]
             # Most sentences are one line with single spaces: nothing to collapse. A
             # printable string holds no white space but " " (tabs, line breaks, no-break
             # and other Unicode spaces are not printable).
@@ -190,13 +211,13 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
                 sentence_text, role, start, line, column, end_line, end_column, flat
             )
             sentences.append(sentence)
-            if flat:
-                citations.extend(flat)
             if sentence_markers:
+                if flat:
+                    citations.extend(flat)
                 defects.extend(_marker_defects(view, sentence, sentence_markers, position))
             if gaps and role is SentenceRole.CLAIM:
                 for gap_start, gap_end in gaps:
-                    if gap_start < raw.start or gap_end > raw.end:
+                    if gap_start < raw_start or gap_end > raw_end:
                         continue
                     offset = _gap_offset(document.text, view, gap_start, gap_end)
                     if offset is None:

@@ -20,6 +20,7 @@ __all__ = [
     "DATELINE_RE",
     "DEFAULT_BOILERPLATE",
     "SentenceRole",
+    "classify_role",
     "classify_sentence",
     "find_stripped_markers",
 ]
@@ -80,6 +81,19 @@ def _words_regex(count: int) -> re.Pattern[str]:
     return re.compile(rf"\b\w++(?:\W++\w++){{{count - 1}}}")
 
 
+# A pattern that is nothing but words between word boundaries: "\\bcan make mistakes\\b".
+_WORDS_ONLY_RE = re.compile(r"\\b([a-z]+(?: [a-z]+)*)\\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _required_words(pattern: re.Pattern[str]) -> str | None:
+    """The words every match of a case-insensitive ``\\bwords\\b`` pattern holds, else None."""
+    if not pattern.flags & re.IGNORECASE:
+        return None
+    match = _WORDS_ONLY_RE.fullmatch(pattern.pattern)
+    return None if match is None else match.group(1)
+
+
 def _has_words(text: str, count: int) -> bool:
     """Whether ``text`` holds at least ``count`` words (runs of ``\\w``), counting no further."""
     return count <= 0 or _words_regex(count).search(text) is not None
@@ -111,6 +125,20 @@ def classify_sentence(
     min_words: int,
 ) -> SentenceRole:
     """Decide the role of one sentence (``text`` with its markers blanked out)."""
+    return classify_role(
+        text, block_kind.holds_claims, cited, boilerplate, block_is_boilerplate, min_words
+    )
+
+
+def classify_role(
+    text: str,
+    holds_claims: bool,
+    cited: bool,
+    boilerplate: tuple[re.Pattern[str], ...],
+    block_is_boilerplate: bool,
+    min_words: int,
+) -> SentenceRole:
+    """``classify_sentence`` with its arguments by position: called for every sentence."""
     head = text.lstrip()[:2]
     # A non-ASCII head may still start a dateline: the regex ignores case the Unicode way
     # ("ſ" is an "s" to it).
@@ -118,14 +146,23 @@ def classify_sentence(
         DATELINE_RE.match(text.strip())
     ):
         return SentenceRole.DATELINE
-    if not block_kind.holds_claims:
+    if not holds_claims:
         return SentenceRole.HEADING
     stripped = text.rstrip().rstrip(_CLOSERS)
     if stripped.endswith("?"):
         return SentenceRole.QUESTION
     if block_is_boilerplate:
         return SentenceRole.BOILERPLATE
+    lowered = None
     for pattern in boilerplate:
+        words = _required_words(pattern)
+        if words is not None and text.isascii():
+            # An ASCII sentence without the words cannot match; most do not hold them,
+            # and finding that out this way is cheaper than the case-insensitive search.
+            if lowered is None:
+                lowered = text.lower()
+            if words not in lowered:
+                continue
         if pattern.search(text):
             return SentenceRole.BOILERPLATE
     if not cited and not stripped.endswith((".", "!", "…", ";", ":")):

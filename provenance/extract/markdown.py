@@ -233,7 +233,29 @@ def _blocks(
             if reference_level is None:
                 entry = None  # a definition's continuation lines follow it directly
             continue
-        indented = line[:1] in (" ", "\t")
+        first = line[:1]
+        if (
+            reference_level is None
+            and first.isascii()
+            and first.isalpha()
+            and "|" not in line
+            and (current or not _loose_heading(masked_lines, index))
+        ):
+            # Most lines: prose starting with a letter, outside a reference list. No
+            # block syntax starts with a letter, so this is what the steps below come
+            # to for such a line, without trying each pattern on it.
+            after_blank = False
+            entry = None
+            if kind is BlockKind.TABLE_ROW:
+                kind = BlockKind.PARAGRAPH
+            if current:
+                current[1] = end
+            else:
+                if kind is not BlockKind.QUOTE:
+                    kind = BlockKind.PARAGRAPH
+                current = [offset, end]
+            continue
+        indented = first in (" ", "\t")
         heading = _ATX_RE.match(line)
         if heading is not None:
             close()

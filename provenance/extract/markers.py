@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provenance.models import CitationKind
 
@@ -99,8 +99,7 @@ class MarkerKind(enum.Enum):
     NEEDED = "needed"
 
 
-@dataclass(frozen=True, slots=True)
-class MarkerItem:
+class MarkerItem(NamedTuple):
     """One cited id inside a marker (``[1, 2]`` has two)."""
 
     key: str
@@ -108,8 +107,7 @@ class MarkerItem:
     locator: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Marker:
+class Marker(NamedTuple):
     """A bracketed marker at ``[start, end)`` of the view."""
 
     start: int

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provenance.extract.markers import Marker
 
@@ -59,8 +59,7 @@ _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([\w’']+)")
 _OPENERS = "\"'“‘«([¿¡*_"
 
 
-@dataclass(frozen=True, slots=True)
-class RawSentence:
+class RawSentence(NamedTuple):
     """A sentence at ``[start, end)`` of the view, with the markers inside it."""
 
     start: int

@@ -14,6 +14,7 @@ import enum
 import re
 from array import array
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "Block",
@@ -46,8 +47,7 @@ class BlockKind(enum.Enum):
 _HOLD_NO_CLAIMS = frozenset({BlockKind.HEADING, BlockKind.TITLE})
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A run of prose in the view, ``[start, end)``."""
 
     start: int

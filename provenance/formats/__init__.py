@@ -1,13 +1,18 @@
 """Output formats: each a pure function from a ``Report`` to text, registered here.
 
-A new format is ``formats/<name>.py`` with ``render(report) -> str`` and one entry
-in ``FORMATS`` (and, if `provenance check` writes it to the reports directory, one
-in ``REPORT_FILES``); ``--format`` takes its choices from this mapping.
+A new format is ``formats/<name>.py`` with ``render(report) -> Iterable[str]`` and
+one entry in ``FORMATS`` (and, if `provenance check` writes it to the reports
+directory, one in ``REPORT_FILES``); ``--format`` takes its choices from this
+mapping. A format gives its text as chunks, which the caller writes one after the
+other (``"".join(render(report))`` is the whole text): a large report is never one
+string in memory, and the report's documents, sources and findings are read from
+its spool one at a time, so a format should iterate them once (or a few times)
+rather than copy them into a list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from provenance.formats import github as _github
 from provenance.formats import html as _html
@@ -21,7 +26,7 @@ from provenance.models import Report
 
 __all__ = ["AUDIT_FILES", "DEFAULT_REPORTS", "FORMATS", "REPORT_FILES", "Formatter"]
 
-Formatter = Callable[[Report], str]
+Formatter = Callable[[Report], Iterable[str]]
 
 FORMATS: dict[str, Formatter] = {
     "github": _github.render,

@@ -7,6 +7,8 @@ out: annotations are for what a pull request should fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from provenance.models import Finding, Report
 from provenance.rules import Severity
 
@@ -35,6 +37,8 @@ def _annotation(finding: Finding) -> str:
     return f"::{_COMMANDS[finding.severity]} {','.join(props)}::{escape_data(finding.message)}"
 
 
-def render(report: Report) -> str:
-    """One annotation line per new finding (an empty string when there are none)."""
-    return "".join(_annotation(f) + "\n" for f in report.findings if not f.baselined)
+def render(report: Report) -> Iterator[str]:
+    """One annotation line per new finding (nothing when there are none)."""
+    for finding in report.findings:
+        if not finding.baselined:
+            yield _annotation(finding) + "\n"

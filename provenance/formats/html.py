@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
@@ -420,7 +420,7 @@ table.history th, table.history td { padding: .1rem .3rem; }
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
-def render(report: Report) -> str:
+def render(report: Report) -> Iterator[str]:
     """The whole report as one HTML page."""
     anchors = {source.id: f"source-{i}" for i, source in enumerate(report.sources, start=1)}
     titles = {source.id: source.title or source.url or source.id for source in report.sources}
@@ -463,7 +463,7 @@ def render(report: Report) -> str:
         "</body>",
         "</html>",
     ]
-    return "\n".join(parts) + "\n"
+    yield "\n".join(parts) + "\n"
 
 
 def _nav(report: Report) -> str:

@@ -8,6 +8,7 @@ Findings already in the baseline do not fail a case; they are listed in its
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
 from provenance.formats._shared import location, worst_first
@@ -46,7 +47,7 @@ def _suite(root: ET.Element, name: str, report: Report) -> ET.Element:
     )
 
 
-def render(report: Report) -> str:
+def render(report: Report) -> Iterator[str]:
     """The report as a JUnit XML document with a ``documents`` and a ``sources`` suite."""
     by_source: dict[str, list[Finding]] = defaultdict(list)
     by_path: dict[str, list[Finding]] = defaultdict(list)
@@ -72,4 +73,4 @@ def render(report: Report) -> str:
     root.set("tests", str(len(totals) + len(totals_src)))
     root.set("failures", str(sum(c[1] for c in (*totals, *totals_src))))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -14,6 +14,7 @@ claim's support score.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -132,7 +133,7 @@ def _result(
     return result
 
 
-def render(report: Report) -> str:
+def render(report: Report) -> Iterator[str]:
     """The report as a SARIF 2.1.0 log with one run."""
     index = {rule: i for i, rule in enumerate(RULES)}
     baseline = any(f.baselined for f in report.findings)
@@ -166,4 +167,4 @@ def render(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    yield json.dumps(log, indent=2, ensure_ascii=False) + "\n"

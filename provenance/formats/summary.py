@@ -8,6 +8,8 @@ exceeds ``MAX_CHARS`` characters however large the report (a PR comment takes
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from provenance.formats._shared import location, worst_first
 from provenance.models import AuditSummary, Finding, Report, SourceAudit, SourceReport
 
@@ -67,7 +69,7 @@ def _problems(audit: SourceAudit) -> list[tuple[int, str]]:
     return out
 
 
-def _rot(audit: AuditSummary, sources: list[SourceReport]) -> list[str]:
+def _rot(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[str]:
     """The audit in a few lines: counts and shares, then the worst sources first (capped)."""
     states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
     out = [
@@ -96,7 +98,7 @@ def _rot(audit: AuditSummary, sources: list[SourceReport]) -> list[str]:
     return [*out, ""]
 
 
-def render(report: Report) -> str:
+def render(report: Report) -> Iterator[str]:
     """The summary: status line, figures, worst findings (capped), and how many were left out."""
     s = report.summary
     new = [f for f in report.findings if not f.baselined]
@@ -115,7 +117,8 @@ def render(report: Report) -> str:
     if report.audit is not None:
         head += _rot(report.audit, report.sources)
     if not new:
-        return "\n".join(head).rstrip("\n") + "\n"
+        yield "\n".join(head).rstrip("\n") + "\n"
+        return
     head += ["| Severity | Rule | Where | Finding |", "|---|---|---|---|"]
     rows = [_row(f) for f in worst_first(new)]
     budget = MAX_CHARS - len("\n".join(head)) - 200  # room for the "more" line
@@ -128,4 +131,4 @@ def render(report: Report) -> str:
     lines = head + shown
     if len(rows) > len(shown):
         lines += ["", f"…and {len(rows) - len(shown)} more (see the full report)."]
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from provenance.models import AuditSummary, Report, SourceReport, Summary
 
 __all__ = ["audit_lines", "render", "summary_line"]
+
+_CHUNK_LINES = 2000
 
 
 def summary_line(summary: Summary) -> str:
@@ -23,8 +27,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def render(report: Report) -> str:
-    """Findings in reading order, then the summary line."""
+def render(report: Report) -> Iterator[str]:
+    """Findings in reading order, then the summary line, in chunks."""
     lines = []
     for finding in report.findings:
         where = finding.path
@@ -32,21 +36,23 @@ def render(report: Report) -> str:
             where += f":{finding.line}"
             if finding.column is not None:
                 where += f":{finding.column}"
+        label, rule = finding.severity.label, finding.rule.value
         mark = " (baselined)" if finding.baselined else ""
-        lines.append(
-            f"{where}: {finding.severity.label}: {finding.rule.value}: {finding.message}{mark}"
-        )
+        lines.append(f"{where}: {label}: {rule}: {finding.message}{mark}\n")
+        if len(lines) >= _CHUNK_LINES:
+            yield "".join(lines)
+            lines = []
     if report.audit is not None:
-        lines += audit_lines(report.audit, report.sources)
-    lines.append(summary_line(report.summary))
-    return "\n".join(lines) + "\n"
+        lines += [f"{line}\n" for line in audit_lines(report.audit, report.sources)]
+    lines.append(summary_line(report.summary) + "\n")
+    yield "".join(lines)
 
 
 def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def audit_lines(audit: AuditSummary, sources: list[SourceReport]) -> list[str]:
+def audit_lines(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[str]:
     """The audit's verdicts: one line per source that needs a look, then the shares."""
     states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
     lines = [

@@ -69,6 +69,10 @@ def test_roles_of_a_typical_answer_page():
         ("Is the river still rising [1]?", QUESTION),
         ("Disclaimer: the figures are estimates only.", BOILERPLATE),
         ("This assistant can make mistakes in its answers.", BOILERPLATE),
+        # Whatever the case, and in a sentence that is not plain ASCII.
+        ("This assistant CAN MAKE MISTAKES in its answers.", BOILERPLATE),
+        ("L’assistant can make mistakes in its answers.", BOILERPLATE),
+        ("This assistant can make no mistakes in its answers.", CLAIM),
         ("Read to learn more about floods.", BOILERPLATE),
         ("Too short.", FRAGMENT),
         ("Also [12] here.", FRAGMENT),  # markers are not words

@@ -20,7 +20,7 @@ def _finding(**changes) -> Finding:
 
 
 def test_annotation_line(mixed_report):
-    lines = github.render(mixed_report).splitlines()
+    lines = "".join(github.render(mixed_report)).splitlines()
     assert len(lines) == len(mixed_report.findings)
     assert lines[0] == (
         "::error file=docs/article.md,line=4,col=29,title=provenance empty-citation::"
@@ -31,7 +31,7 @@ def test_annotation_line(mixed_report):
 
 def test_properties_and_messages_are_escaped(mixed_report):
     finding = _finding(path="we,ird:dir/100%\nname.md", message="50% done\r\nnext: a, b")
-    text = github.render(mixed_report.model_copy(update={"findings": [finding]}))
+    text = "".join(github.render(mixed_report.model_copy(update={"findings": [finding]})))
     assert text == (
         "::warning file=we%2Cird%3Adir/100%25%0Aname.md,line=3,col=7,"
         "title=provenance uncited-claim::50%25 done%0D%0Anext: a, b\n"
@@ -43,7 +43,7 @@ def test_notes_are_notices_and_baselined_findings_are_left_out(mixed_report):
         _finding(severity=Severity.NOTE, line=None, column=None),
         _finding(baselined=True),
     ]
-    text = github.render(mixed_report.model_copy(update={"findings": findings}))
+    text = "".join(github.render(mixed_report.model_copy(update={"findings": findings})))
     assert text == "::notice file=docs/a.md,title=provenance uncited-claim::cites nothing\n"
 
 

@@ -12,12 +12,12 @@ from provenance.formats import FORMATS, REPORT_FILES
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_mixed_report_matches_golden(name, mixed_report, golden):
-    golden(f"formats/mixed/{REPORT_FILES[name]}", FORMATS[name](mixed_report))
+    golden(f"formats/mixed/{REPORT_FILES[name]}", "".join(FORMATS[name](mixed_report)))
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_clean_report_matches_golden(name, clean_report, golden):
-    text = FORMATS[name](clean_report)
+    text = "".join(FORMATS[name](clean_report))
     golden(f"formats/clean/{REPORT_FILES[name]}", text)
     if name == "github":
         assert text == "", "a clean run annotates nothing"

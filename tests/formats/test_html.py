@@ -25,7 +25,7 @@ def _soup(text: str) -> BeautifulSoup:
 
 @pytest.mark.parametrize("which", ["mixed_report", "audit_report"])
 def test_page_is_self_contained_and_accessible(which, request):
-    page = html.render(request.getfixturevalue(which))
+    page = "".join(html.render(request.getfixturevalue(which)))
     soup = _soup(page)
     assert soup.html["lang"] == "en"
     assert soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"].startswith(
@@ -49,7 +49,7 @@ def test_page_is_self_contained_and_accessible(which, request):
 
 
 def test_every_claim_is_marked(mixed_report):
-    soup = _soup(html.render(mixed_report))
+    soup = _soup("".join(html.render(mixed_report)))
     claims = soup.find_all("li", class_="claim")
     assert len(claims) == mixed_report.summary.claims
     kinds = {
@@ -66,7 +66,7 @@ def test_every_claim_is_marked(mixed_report):
 
 
 def test_markers_link_to_source_cards(mixed_report):
-    soup = _soup(html.render(mixed_report))
+    soup = _soup("".join(html.render(mixed_report)))
     marker = soup.find("a", class_="marker", attrs={"aria-label": re.compile("who-2023")})
     card = soup.find(id=marker["href"][1:])
     assert card.name == "article" and "who-2023" in card.get_text()
@@ -90,7 +90,7 @@ def test_source_rows_show_present_fields_only(mixed_report):
 
 
 def test_an_audited_source_card_shows_rot_history_drift_quotes_and_support(audit_report):
-    soup = _soup(html.render(audit_report))
+    soup = _soup("".join(html.render(audit_report)))
     card = soup.find(id=soup.find("a", class_="marker", string="3")["href"][1:])
     rows = {dt.get_text(): dt.find_next_sibling("dd") for dt in card.find_all("dt")}
     assert rows["Rot state"].get_text() == "alive"
@@ -132,7 +132,7 @@ def test_a_dead_source_card_says_since_when_and_how_many_failures(audit_report):
 
 
 def test_quotes_show_their_state_and_the_closest_passage_when_missing(audit_report):
-    soup = _soup(html.render(audit_report))
+    soup = _soup("".join(html.render(audit_report)))
     quotes = [dt.find_next_sibling("dd") for dt in soup.find_all("dt", string="Quote")]
     texts = [q.get_text(" ", strip=True) for q in quotes]
     missing = next(t for t in texts if "the mayor resigned over the plan" in t)
@@ -143,7 +143,7 @@ def test_quotes_show_their_state_and_the_closest_passage_when_missing(audit_repo
 
 
 def test_a_weakly_supported_claim_shows_its_best_passage(audit_report):
-    soup = _soup(html.render(audit_report))
+    soup = _soup("".join(html.render(audit_report)))
     claim = next(li for li in soup.find_all("li", class_="claim") if "line 22" in li.get_text())
     details = claim.find("details", class_="support")
     assert "weak" in details["class"]
@@ -161,11 +161,11 @@ def test_a_weakly_supported_claim_shows_its_best_passage(audit_report):
             ]
         }
     )
-    assert _soup(html.render(plain)).find("details", class_="support") is None
+    assert _soup("".join(html.render(plain))).find("details", class_="support") is None
 
 
 def test_the_audit_summary_counts_states_and_shares(audit_report):
-    soup = _soup(html.render(audit_report))
+    soup = _soup("".join(html.render(audit_report)))
     section = soup.find(id="rot").parent
     assert soup.find("nav").find("a", href="#rot") is not None
     text = section.get_text(" ", strip=True)
@@ -184,7 +184,7 @@ def test_the_audit_summary_counts_states_and_shares(audit_report):
 
 
 def test_a_check_report_has_no_audit_section(mixed_report):
-    soup = _soup(html.render(mixed_report))
+    soup = _soup("".join(html.render(mixed_report)))
     assert soup.find(id="rot") is None and soup.find("details") is None
 
 
@@ -205,7 +205,7 @@ def _assert_inert(soup: BeautifulSoup) -> None:
 
 
 def test_hostile_audit_passages_are_shown_as_text(audit_report):
-    page = html.render(hostile_audit(audit_report))
+    page = "".join(html.render(hostile_audit(audit_report)))
     soup = _soup(page)
     _assert_inert(soup)
     # Each hostile passage is there for the reader, whole, as the text of a quote.

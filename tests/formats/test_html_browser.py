@@ -37,7 +37,7 @@ def _png_size(path):
 
 def test_report_renders_without_console_errors(browser, mixed_report, tmp_path, request):
     target = tmp_path / "coverage.html"
-    target.write_text(html.render(mixed_report), encoding="utf-8")
+    target.write_text("".join(html.render(mixed_report)), encoding="utf-8")
     page = browser.open(target.as_uri())
     assert page.console_errors == [] and page.exceptions == []
     assert page.evaluate("document.documentElement.lang") == "en"
@@ -83,7 +83,7 @@ def test_no_injected_script_runs(browser, tmp_path):
 
 def test_audit_report_renders_without_console_errors(browser, audit_report, tmp_path):
     target = tmp_path / "audit.html"
-    target.write_text(html.render(audit_report), encoding="utf-8")
+    target.write_text("".join(html.render(audit_report)), encoding="utf-8")
     page = browser.open(target.as_uri())
     assert page.console_errors == [] and page.exceptions == []
     # Support is collapsed: a reader opens it (no script needed) and sees the passage.
@@ -105,7 +105,7 @@ def test_audit_report_renders_without_console_errors(browser, audit_report, tmp_
 
 def test_no_injected_script_runs_from_audit_passages(browser, audit_report, tmp_path):
     target = tmp_path / "hostile-audit.html"
-    target.write_text(html.render(hostile_audit(audit_report)), encoding="utf-8")
+    target.write_text("".join(html.render(hostile_audit(audit_report))), encoding="utf-8")
     page = browser.open(target.as_uri())
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert page.evaluate("document.body.dataset.pwned ?? null") is None

@@ -14,7 +14,7 @@ def _cases(xml: str) -> dict[tuple[str, str], ET.Element]:
 
 
 def test_one_case_per_document_and_per_source(mixed_report):
-    cases = _cases(junit.render(mixed_report))
+    cases = _cases("".join(junit.render(mixed_report)))
     documents = {name for cls, name in cases if cls == "documents"}
     sources = {name for cls, name in cases if cls == "sources"}
     assert documents == {d.path for d in mixed_report.documents}
@@ -22,7 +22,7 @@ def test_one_case_per_document_and_per_source(mixed_report):
 
 
 def test_failures_carry_the_findings(mixed_report):
-    xml = junit.render(mixed_report)
+    xml = "".join(junit.render(mixed_report))
     cases = _cases(xml)
     article = cases[("documents", "docs/article.md")].find("failure")
     assert article is not None
@@ -43,14 +43,14 @@ def test_failures_carry_the_findings(mixed_report):
 
 def test_baselined_findings_do_not_fail(mixed_report):
     findings = [f.model_copy(update={"baselined": True}) for f in mixed_report.findings]
-    cases = _cases(junit.render(mixed_report.model_copy(update={"findings": findings})))
+    cases = _cases("".join(junit.render(mixed_report.model_copy(update={"findings": findings}))))
     assert all(c.find("failure") is None for c in cases.values())
     out = cases[("documents", "docs/article.md")].find("system-out")
     assert out is not None and "empty-citation" in out.text
 
 
 def test_a_source_case_fails_for_each_audit_finding(audit_report):
-    cases = _cases(junit.render(audit_report))
+    cases = _cases("".join(junit.render(audit_report)))
     expected = {
         "articles/health.md#5": "1 finding: 1 dead-source",
         "articles/health.md#3": "1 finding: 1 drifted-source",

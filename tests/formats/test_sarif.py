@@ -25,19 +25,19 @@ def validator():
 
 @pytest.mark.parametrize("which", ["mixed_report", "clean_report"])
 def test_output_is_valid_sarif_2_1_0(which, validator, request):
-    log = json.loads(sarif.render(request.getfixturevalue(which)))
+    log = json.loads("".join(sarif.render(request.getfixturevalue(which))))
     errors = sorted(validator.iter_errors(log), key=str)
     assert not errors, errors[0].message
 
 
 def test_schema_validation_catches_a_broken_log(mixed_report, validator):
-    log = json.loads(sarif.render(mixed_report))
+    log = json.loads("".join(sarif.render(mixed_report)))
     log["runs"][0]["results"][0]["level"] = "fatal"
     assert list(validator.iter_errors(log)), "the schema check must be able to fail"
 
 
 def test_rules_and_results(mixed_report):
-    log = json.loads(sarif.render(mixed_report))
+    log = json.loads("".join(sarif.render(mixed_report)))
     run = log["runs"][0]
     driver = run["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("provenance", mixed_report.tool_version)
@@ -64,7 +64,7 @@ def test_baselined_findings_are_marked_unchanged(mixed_report):
     findings = [
         f.model_copy(update={"baselined": i % 2 == 0}) for i, f in enumerate(mixed_report.findings)
     ]
-    log = json.loads(sarif.render(mixed_report.model_copy(update={"findings": findings})))
+    log = json.loads("".join(sarif.render(mixed_report.model_copy(update={"findings": findings}))))
     states = [r["baselineState"] for r in log["runs"][0]["results"]]
     assert states == ["unchanged" if i % 2 == 0 else "new" for i in range(len(findings))]
 
@@ -82,7 +82,7 @@ def test_configured_severity_sets_the_result_level(copy_project, cli):
 
 
 def test_an_audit_report_is_valid_sarif_with_the_audit_rules(audit_report, validator):
-    log = json.loads(sarif.render(audit_report))
+    log = json.loads("".join(sarif.render(audit_report)))
     errors = sorted(validator.iter_errors(log), key=str)
     assert not errors, errors[0].message
     rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
@@ -96,7 +96,7 @@ def test_an_audit_report_is_valid_sarif_with_the_audit_rules(audit_report, valid
 
 
 def test_audit_results_carry_the_audit_figures(audit_report):
-    results = json.loads(sarif.render(audit_report))["runs"][0]["results"]
+    results = json.loads("".join(sarif.render(audit_report)))["runs"][0]["results"]
     by_rule: dict[str, list[dict]] = {}
     for result in results:
         by_rule.setdefault(result["ruleId"], []).append(result)
@@ -127,7 +127,7 @@ def test_audit_results_carry_the_audit_figures(audit_report):
     assert not_found["properties"]["similarity"] == pytest.approx(0.51, abs=0.005)
     # Without the audit, a source finding names its source and nothing more.
     sources = [s.model_copy(update={"audit": None}) for s in audit_report.sources]
-    plain = json.loads(sarif.render(audit_report.model_copy(update={"sources": sources})))
+    plain = json.loads("".join(sarif.render(audit_report.model_copy(update={"sources": sources}))))
     assert {json.dumps(r["properties"]) for r in plain["runs"][0]["results"]} == {
         json.dumps({"source": s}) for s in {f.source for f in audit_report.findings}
     }

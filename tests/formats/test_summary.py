@@ -8,7 +8,7 @@ from provenance.rules import RuleId, Severity
 
 
 def test_worst_first(mixed_report):
-    text = summary.render(mixed_report)
+    text = "".join(summary.render(mixed_report))
     assert text.startswith("### provenance: 7 findings\n")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
     severities = [row.split("|")[1].strip() for row in rows]
@@ -29,7 +29,7 @@ def test_a_huge_report_is_capped_with_and_n_more(mixed_report):
         )
         for i in range(5000)
     ]
-    text = summary.render(mixed_report.model_copy(update={"findings": many}))
+    text = "".join(summary.render(mixed_report.model_copy(update={"findings": many})))
     assert len(text) <= summary.MAX_CHARS
     assert f"…and {5000 - summary.MAX_ROWS} more" in text or "more (see the full report)" in text
     rows = [line for line in text.splitlines() if line.startswith("| error") or "| warning" in line]
@@ -39,7 +39,7 @@ def test_a_huge_report_is_capped_with_and_n_more(mixed_report):
 
 def test_baselined_only_is_no_new_findings(mixed_report):
     findings = [f.model_copy(update={"baselined": True}) for f in mixed_report.findings]
-    text = summary.render(mixed_report.model_copy(update={"findings": findings}))
+    text = "".join(summary.render(mixed_report.model_copy(update={"findings": findings})))
     assert text.startswith("### provenance: No new findings (7 baselined)\n")
     assert "| Severity |" not in text
 
@@ -50,7 +50,7 @@ def _rot_rows(text: str) -> list[str]:
 
 
 def test_the_audit_adds_a_rot_section_worst_sources_first(audit_report):
-    text = summary.render(audit_report)
+    text = "".join(summary.render(audit_report))
     assert "**Source rot** (audit of 2026-01-11): 7 sources — 5 alive, 1 dead, 1 suspect;" in text
     assert "Dead **12.5%** and drifted **25.0%** of 8 citations" in text
     rows = _rot_rows(text)
@@ -64,7 +64,9 @@ def test_the_audit_adds_a_rot_section_worst_sources_first(audit_report):
     assert "**dead** since 2026-01-05 (3/3)" in rows[0]
     # The rot section comes before the findings table.
     assert text.index("**Source rot**") < text.index("| Severity |")
-    assert "**Source rot**" not in summary.render(audit_report.model_copy(update={"audit": None}))
+    assert "**Source rot**" not in "".join(
+        summary.render(audit_report.model_copy(update={"audit": None}))
+    )
 
 
 def test_the_rot_section_is_capped_and_shown_with_no_new_findings(audit_report):
@@ -74,7 +76,9 @@ def test_the_rot_section_is_capped_and_shown_with_no_new_findings(audit_report):
         for i in range(500)
     ]
     findings = [f.model_copy(update={"baselined": True}) for f in audit_report.findings]
-    text = summary.render(audit_report.model_copy(update={"sources": many, "findings": findings}))
+    text = "".join(
+        summary.render(audit_report.model_copy(update={"sources": many, "findings": findings}))
+    )
     assert text.startswith("### provenance: No new findings (8 baselined)\n")
     assert len(_rot_rows(text)) == summary.MAX_SOURCES
     assert f"…and {500 - summary.MAX_SOURCES} more sources" in text
