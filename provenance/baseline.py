@@ -19,13 +19,14 @@ the diff of the file.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -38,6 +39,7 @@ __all__ = [
     "BaselineEntry",
     "apply_baseline",
     "fingerprints",
+    "iter_fingerprints",
     "load_baseline",
     "make_baseline",
     "render_baseline",
@@ -66,15 +68,18 @@ def _key(finding: Finding) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
 
 
-def fingerprints(findings: Sequence[Finding]) -> list[str]:
-    """One stable fingerprint per finding, in the same order (``<hash>:<occurrence>``)."""
+def iter_fingerprints(findings: Iterable[Finding]) -> Iterator[str]:
+    """``fingerprints``, one at a time (a large run's findings are read from its spool)."""
     seen: Counter[str] = Counter()
-    out = []
     for finding in findings:
         key = _key(finding)
-        out.append(f"{key}:{seen[key]}")
+        yield f"{key}:{seen[key]}"
         seen[key] += 1
-    return out
+
+
+def fingerprints(findings: Iterable[Finding]) -> list[str]:
+    """One stable fingerprint per finding, in the same order (``<hash>:<occurrence>``)."""
+    return list(iter_fingerprints(findings))
 
 
 class BaselineEntry(BaseModel):
@@ -112,7 +117,7 @@ def make_baseline(report: Report) -> Baseline:
             line=finding.line,
             text=finding.text or finding.message,
         )
-        for finding, fp in zip(report.findings, fingerprints(report.findings), strict=True)
+        for finding, fp in zip(report.findings, iter_fingerprints(report.findings), strict=True)
     ]
     return Baseline(findings=entries)
 
@@ -147,9 +152,42 @@ def load_baseline(path: Path, display: str | None = None) -> Baseline:
 
 def apply_baseline(report: Report, baseline: Baseline) -> Report:
     """``report`` with each finding recorded in ``baseline`` marked ``baselined``."""
-    known = baseline.known()
-    findings = [
-        finding.model_copy(update={"baselined": fp in known})
-        for finding, fp in zip(report.findings, fingerprints(report.findings), strict=True)
-    ]
-    return report.model_copy(update={"findings": findings})
+    return report.model_copy(update={"findings": _Baselined(report.findings, baseline.known())})
+
+
+class _Baselined(Sequence[Finding]):
+    """A report's findings, each marked as it is read: they are not copied into a list.
+
+    A large run's findings stay in its spool; the fingerprints are worked out on
+    every pass over them, in the same single pass.
+    """
+
+    def __init__(self, findings: Sequence[Finding], known: frozenset[str]) -> None:
+        self._findings = findings
+        self._known = known
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        seen: Counter[str] = Counter()
+        for finding in self._findings:
+            key = _key(finding)
+            baselined = f"{key}:{seen[key]}" in self._known
+            seen[key] += 1
+            yield finding.model_copy(update={"baselined": baselined})
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Finding]: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | Sequence[Finding]:
+        if isinstance(index, slice):
+            return list(itertools.islice(self, *index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("finding index out of range")
+        return next(itertools.islice(self, index, None))

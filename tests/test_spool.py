@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from provenance import spool
+from provenance.baseline import Baseline, apply_baseline, make_baseline
 from provenance.check import run_check
 from provenance.config import load_settings
 from provenance.formats import FORMATS
 from provenance.models import DocumentReport, Report
+from provenance.rules import Severity
 from provenance.spool import DocumentSpool, RunSpool
 
 
@@ -60,13 +62,31 @@ def test_spooled_report_reads_like_lists(copy_project):
     assert len(report.findings) == sum(report.summary.findings.values())
 
 
-def test_markdown_and_text_are_the_same_from_a_spool_and_from_lists(copy_project):
+def test_every_format_is_the_same_from_a_spool_and_from_lists(copy_project):
     root = copy_project("mixed")
     settings, _ = load_settings(root)
     report = run_check(["docs"], root=root, settings=settings).report
     in_memory = Report.model_validate_json(_render(report, "json"))
-    for name in ("markdown", "text"):
-        assert _render(report, name) == _render(in_memory, name)
+    for name in FORMATS:
+        assert _render(report, name) == _render(in_memory, name), name
+
+
+def test_a_baseline_marks_the_spooled_findings_as_they_are_read(copy_project):
+    root = copy_project("mixed")
+    settings, _ = load_settings(root)
+    report = run_check(["docs"], root=root, settings=settings).report
+    first = make_baseline(report).findings[:1]
+    marked = apply_baseline(report, Baseline(findings=first))
+    assert not isinstance(marked.findings, list)  # still read from the spool
+    data = json.loads(_render(marked, "json"))
+    assert [f["baselined"] for f in data["findings"]] == [True] + [False] * (
+        len(data["findings"]) - 1
+    )
+    assert marked.findings[0].baselined and not marked.findings[-1].baselined
+    assert len(marked.failing(Severity.NOTE)) == len(report.findings) - 1
+    in_memory = Report.model_validate_json(_render(marked, "json"))
+    for name in FORMATS:
+        assert _render(marked, name) == _render(in_memory, name), name
 
 
 def test_findings_merge_out_of_order_runs_like_a_stable_sort():

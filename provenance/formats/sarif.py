@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from provenance.baseline import fingerprints
+from provenance.baseline import iter_fingerprints
 from provenance.models import Finding, Report, SourceReport, Support
 from provenance.rules import RULES, RuleId, Severity
 
@@ -140,7 +140,7 @@ def render(report: Report) -> Iterator[str]:
     audited = _Audited(report)
     results = [
         _result(finding, fp, index, baseline, audited.properties(finding))
-        for finding, fp in zip(report.findings, fingerprints(report.findings), strict=True)
+        for finding, fp in zip(report.findings, iter_fingerprints(report.findings), strict=True)
     ]
     log = {
         "$schema": SCHEMA,
