@@ -510,3 +510,14 @@ def test_a_self_signed_certificate_is_a_tls_error(
         assert result.verdict is Verdict.UNVERIFIABLE
         assert "certificate" in (result.error or "").lower()
         assert tls.hits == {}
+
+
+@pytest.mark.parametrize("value", ["²", "³", "-5", "1e9", "Thu, 99 Foo 2024"])
+def test_a_retry_after_that_is_not_a_number_does_not_crash(
+    server: LoopbackServer, fetch: Fetch, value: str
+) -> None:
+    # "²".isdigit() is True but float("²") raises: this crashed the whole run once.
+    path = f"/retry-after-{abs(hash(value))}"
+    server.route(path, respond(429, headers=[("Retry-After", value)]))
+    fetched = fetch(path, max_retries=1)
+    assert fetched.result.reason is Reason.RATE_LIMITED
