@@ -279,6 +279,8 @@ def html_text(markup: str) -> tuple[str, str | None]:
     if not markup.strip():
         return "", None
     parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+    # libxml2 drops whatever follows </body> or </html>; browsers show it, so must we.
+    markup = _DOCUMENT_END.sub("", markup)
     try:
         root = lxml.html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError):
@@ -295,6 +297,7 @@ def html_text(markup: str) -> tuple[str, str | None]:
     return "\n".join(lines), title
 
 
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _DROPPED_XPATH = "|".join(f"//{tag}" for tag in (*_DROPPED_TAGS, "title")) + "|//*[@hidden]"
 _BREAK_TAGS = _BLOCK_TAGS | {"br"}
 

@@ -249,3 +249,9 @@ def test_a_snapshot_without_text_has_none(store: SnapshotStore) -> None:
     assert snapshot.text_status is TextStatus.UNSUPPORTED_TYPE
     assert snapshot.text_path is None
     assert store.text(snapshot) is None
+
+
+def test_text_after_the_closing_html_tag_is_kept() -> None:
+    page = "<html><body><p>Inside the page.</p></body></html>\n<p>After the end.</p>\nTrailing"
+    text, _title = html_text(page)
+    assert text.split("\n") == ["Inside the page.", "After the end.", "Trailing"]
