@@ -49,9 +49,10 @@ def normalize_url(url: str) -> str:
         return text
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
+        # Stripped again: whitespace before a dropped fragment must not make a second key.
         if not scheme:
-            return text.partition("#")[0]
-        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+            return text.partition("#")[0].strip()
+        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")).strip()
     host = parts.hostname
     if host is None:
         return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))

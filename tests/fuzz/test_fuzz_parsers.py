@@ -127,7 +127,7 @@ def test_reading_any_config(text: str) -> None:
 @given(_mixed(_URL_PIECES))
 def test_urls_and_hosts_of_any_text(text: str) -> None:
     normalized = normalize_url(text)
-    assert normalize_url(normalized) == normalized or "\x00" in text or " " in text
+    assert normalize_url(normalized) == normalized  # one key per URL, however often applied
     host_of(text)
     literal_address(text)
     blocked_host_reason(text)
