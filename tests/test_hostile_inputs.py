@@ -332,3 +332,33 @@ def test_hostile_sources_and_config(
     else:
         assert error.fullmatch(message), message
     assert not (project / "reports").exists() or kind == "sources"
+
+
+# --- nobody let in, end to end -------------------------------------------------------
+
+DISGUISED = [
+    "http://2130706433/",
+    "http://0177.0.0.1/",
+    "http://0x7f.0.0.1/",
+    "http://127.1/",
+    "http://[::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[fd00::1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://localhost:8080/admin",
+    "http://10.0.0.1/",
+]
+
+
+def test_a_document_citing_internal_addresses_gets_no_request_out(project: Path, cli: Cli) -> None:
+    claims = [f"Internal claim number {n} is made here [{n}]." for n in range(1, 13)]
+    references = [f"[{n}]: {url}" for n, url in enumerate(DISGUISED, start=1)]
+    (project / "internal.md").write_text("\n".join([*claims, "", *references]) + "\n")
+    result = cli("check", "--format", "json", "-o", "-", "internal.md")
+    _assert_clean(result)
+    report = json.loads(result.out)
+    assert report["fetch"]["requests"] == 0
+    assert {source["reason"] for source in report["sources"]} == {"blocked-by-policy"}
+    assert len(report["sources"]) == len(DISGUISED)
