@@ -16,6 +16,7 @@ served by mocks (``test_fetch_soft404``).
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import ssl
 import struct
@@ -24,6 +25,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -521,3 +523,81 @@ def test_a_retry_after_that_is_not_a_number_does_not_crash(
     server.route(path, respond(429, headers=[("Retry-After", value)]))
     fetched = fetch(path, max_retries=1)
     assert fetched.result.reason is Reason.RATE_LIMITED
+
+
+def test_a_server_trickling_its_headers_hits_the_total_timeout(
+    server: LoopbackServer, fetch: Fetch
+) -> None:
+    async def trickle(writer: asyncio.StreamWriter) -> None:
+        for byte in head("200 OK", "Content-Length: 0", *[f"X-{n}: {n}" for n in range(500)]):
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(0.01)
+
+    raw(server, "/slow-headers", trickle)
+    fetched = fetch("/slow-headers", read_timeout_s=1, total_timeout_s=0.3)
+    assert fetched.result.reason is Reason.TIMEOUT
+
+
+def test_provenance_check_over_a_hostile_web_reports_every_source(
+    server: LoopbackServer, project: Path, cli: Callable[..., Any]
+) -> None:
+    """The whole command line against a mix of hostile answers: a report, no traceback."""
+
+    async def slow(writer: asyncio.StreamWriter) -> None:
+        writer.write(head("200 OK", "Content-Length: 1000"))
+        for _ in range(200):
+            writer.write(b"x")
+            await writer.drain()
+            await asyncio.sleep(0.02)
+
+    async def endless(writer: asyncio.StreamWriter) -> None:
+        writer.write(head("200 OK", "Content-Type: text/html"))
+        while True:
+            writer.write(b"<p>more</p>" * 4096)
+            await writer.drain()
+
+    raw(server, "/cli/slow", slow)
+    raw(server, "/cli/endless", endless)
+    raw(server, "/cli/noise", sends(b"\x00\x01\x02\xff" * 64))
+    raw(server, "/cli/reset", sends(head("200 OK", "Content-Length: 999"), b"partial"))
+    raw(
+        server,
+        "/cli/odd",
+        sends(b"HTTP/1.1 200 OK\r\nX-Odd: \x1b[31m\xe9\r\nContent-Length: 2\r\n\r\nok"),
+    )
+    server.route("/cli/429", respond(429, headers=[("Retry-After", "²")]))
+    server.route(
+        "/cli/binary", respond(200, bytes(range(256)) * 64, [("Content-Type", "text/html")])
+    )
+    server.route("/cli/loop", respond(302, headers=[("Location", "/cli/loop")]))
+    server.route(
+        "/cli/bomb",
+        respond(200, _deflate_bomb(8 << 20, 16 + zlib.MAX_WBITS), [("Content-Encoding", "gzip")]),
+    )
+    server.route("/cli/br", respond(200, b"\x1b\x00garbage", [("Content-Encoding", "br")]))
+    paths = ["slow", "endless", "noise", "reset", "odd", "429", "binary", "loop", "bomb", "br"]
+    claims = [
+        f"Claim {n} about the {name} page is made here [{n}]." for n, name in enumerate(paths, 1)
+    ]
+    refs = [f"[{n}]: {server.url(f'/cli/{name}')}" for n, name in enumerate(paths, 1)]
+    (project / "claims.md").write_text("\n".join([*claims, "", *refs]) + "\n")
+    (project / "provenance.toml").write_text(
+        "[fetch]\nmax_body_bytes = 262144\nmax_decoded_bytes = 1048576\nread_timeout_s = 1\n"
+        "total_timeout_s = 1\nmax_retries = 0\nrecheck = false\ntrust_env = false\n"
+    )
+    result = cli("check", "--allow-private", "--format", "json", "-o", "-", "claims.md")
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert result.code in (0, 1), result.err
+    report = json.loads(result.out)
+    reasons = {s["url"].rsplit("/", 1)[1]: s["reason"] for s in report["sources"]}
+    assert reasons["slow"] == "timeout"
+    assert reasons["endless"] == "too-large"
+    assert reasons["bomb"] == "too-large"
+    assert reasons["loop"] == "redirect-loop"
+    assert reasons["429"] == "rate-limited"
+    assert reasons["binary"] == "ok"
+    assert len(reasons) == len(paths)
+    assert (project / ".provenance" / "archive" / "index.sqlite3").exists()
+    verify = cli("archive", "verify")
+    assert verify.code == 0, verify.out + verify.err
