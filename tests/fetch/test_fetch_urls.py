@@ -65,7 +65,9 @@ def test_host_of() -> None:
     assert host_of("not a url") == ""
 
 
-@pytest.mark.parametrize("url", ["0\r#", "ftp://files.example/a \r#x", "x \t#y", "mailto:a@b #c"])
+@pytest.mark.parametrize(
+    "url", ["0\r#", "ftp://files.example/a \r#x", "x \t#y", "mailto:a@b #c", "A:////", "HTTP:////0"]
+)
 def test_normalising_twice_gives_the_same_key(url: str) -> None:
     # Found by the fuzz harness: whitespace before a dropped fragment survived once.
     once = normalize_url(url)
