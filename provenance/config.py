@@ -176,7 +176,7 @@ def _check_patterns(
             raise ConfigError(
                 f"{'.'.join(key)}: {pattern!r} is not a regular expression: {exc}",
                 path=name,
-                line=line_of(lines, (*table, *key)) or line_of(lines, (*table, key[0])),
+                line=line_of(lines, (*table, *key)),
             ) from None
 
 

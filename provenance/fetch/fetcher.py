@@ -306,13 +306,12 @@ class _Run:
         vetted: list[str] = []
         for text in addresses:
             address = literal_address(text)
-            blocked = (
-                f"unparseable address {text!r}"
-                if address is None
-                else None
-                if self._allowed(address)
-                else blocked_address_reason(address)
-            )
+            if address is None:
+                blocked: str | None = f"unparseable address {text!r}"
+            elif self._allowed(address):
+                blocked = None
+            else:
+                blocked = blocked_address_reason(address)
             if blocked is not None:
                 return Reason.BLOCKED_BY_POLICY, f"refused: {host} resolves to {blocked}"
             vetted.append(str(address))
