@@ -117,7 +117,7 @@ class FastConnectionPool:
     async def _release(self, connection: httpcore.AsyncHTTPConnection) -> None:
         """Take a connection back once its response is closed: keep it if reusable."""
         key = self._active.pop(connection, None)
-        if self._closed or key is None or not connection.is_idle():
+        if self._closed or key is None or not connection.is_idle() or _has_unread(connection):
             await connection.aclose()
             return
         stack = self._idle.setdefault(key, [])
@@ -151,6 +151,20 @@ class FastConnectionPool:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _has_unread(connection: httpcore.AsyncHTTPConnection) -> bool:
+    """Whether the server sent bytes past the end of its response, or hung up.
+
+    httpcore would read such bytes as the answer to the next request on the connection
+    (a server answering in advance, or smuggling a response): never reuse it. The bytes
+    sit in h11's buffer, already off the socket, where polling the socket cannot see them.
+    """
+    h11_state = getattr(getattr(connection, "_connection", None), "_h11_state", None)
+    if h11_state is None:  # not an HTTP/1.1 connection (yet): nothing buffered
+        return False
+    data, closed = h11_state.trailing_data
+    return bool(data) or bool(closed)
 
 
 class _ReturningStream:
