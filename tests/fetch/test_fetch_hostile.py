@@ -610,3 +610,17 @@ def test_provenance_check_over_a_hostile_web_reports_every_source(
     assert (project / ".provenance" / "archive" / "index.sqlite3").exists()
     verify = cli("archive", "verify")
     assert verify.code == 0, verify.out + verify.err
+
+
+def test_endless_informational_responses_hit_the_total_timeout(
+    server: LoopbackServer, fetch: Fetch
+) -> None:
+    async def forever_100(writer: asyncio.StreamWriter) -> None:
+        while True:  # "wait for it" without end, never a final answer
+            writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n" * 64)
+            await writer.drain()
+            await asyncio.sleep(0.005)
+
+    raw(server, "/early-hints", forever_100)
+    fetched = fetch("/early-hints", total_timeout_s=0.5)
+    assert fetched.result.reason is Reason.TIMEOUT
