@@ -301,6 +301,9 @@ class _Run:
             return Reason.TIMEOUT, f"DNS lookup of {host} timed out"
         except OSError as exc:
             return Reason.DNS_ERROR, f"DNS lookup of {host} failed: {exc}"
+        except (UnicodeError, ValueError) as exc:
+            # getaddrinfo's IDNA step: an empty or over-long label ("a..b", 64+ letters).
+            return Reason.DNS_ERROR, f"{host} is not a valid host name: {exc}"
         if not addresses:
             return Reason.DNS_ERROR, f"DNS lookup of {host} found no address"
         vetted: list[str] = []
