@@ -30,6 +30,7 @@ from provenance.dates import parse_date
 from provenance.documents import load_document
 from provenance.errors import ConfigError, DocumentError, SourcesError
 from provenance.extract import extract
+from provenance.fetch import Fetcher, FetchSettings
 from provenance.fetch.body import read_body
 from provenance.fetch.classify import bot_challenge_evidence, page_text_parts, soft_404_evidence
 from provenance.fetch.pacing import retry_after_seconds
@@ -173,3 +174,20 @@ def test_dates_and_retry_after_of_any_text(text: str) -> None:
     parse_date(text)
     delay = retry_after_seconds(text, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     assert delay is None or delay >= 0
+
+
+async def _idna_resolver(host: str, port: int) -> list[str]:
+    """What getaddrinfo does before any lookup (IDNA-encode the name), then a public answer."""
+    host.encode("idna")
+    return ["93.184.216.34"]
+
+
+@FUZZ
+@given(st.lists(_mixed(_URL_PIECES), min_size=1, max_size=4))
+def test_fetching_any_url_text_concludes(urls: list[str]) -> None:
+    """The whole fetcher on URL text from documents: a verdict for each, never an error."""
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="page " * 40))
+    settings = FetchSettings(recheck=False, max_retries=0, trust_env=False)
+    fetcher = Fetcher(settings, transport=transport, resolver=_idna_resolver)
+    run = asyncio.run(fetcher.fetch_all(urls))
+    assert set(run.results) == {normalize_url(url) for url in urls}
