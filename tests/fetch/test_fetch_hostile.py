@@ -624,3 +624,16 @@ def test_endless_informational_responses_hit_the_total_timeout(
     raw(server, "/early-hints", forever_100)
     fetched = fetch("/early-hints", total_timeout_s=0.5)
     assert fetched.result.reason is Reason.TIMEOUT
+
+
+def test_control_characters_around_dropped_elements_do_not_crash_the_archive(
+    server: LoopbackServer, fetch: Fetch
+) -> None:
+    # lxml refuses text holding NUL or C0 controls; dropping <title> or <script> joins
+    # their tail to the parent's text, and that raised inside the archive's writer.
+    page = b"\x01<title>T</title>\x00<p>kept \x07text</p><script>x()</script>\x0btail"
+    server.route("/controls", respond(200, page, [("Content-Type", "text/html")]))
+    fetched = fetch("/controls")
+    assert fetched.result.reason is Reason.OK
+    text = fetched.archive.text(fetched.result.digest or "")
+    assert text is not None and "kept" in text and "\x00" not in text
