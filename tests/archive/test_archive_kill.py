@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 # A longer run by hand: PROVENANCE_KILL_RUNS=200 PROVENANCE_KILL_SEED=7 pytest this file.
 SEED = int(os.environ.get("PROVENANCE_KILL_SEED", "20261130"))
 KILLS = int(os.environ.get("PROVENANCE_KILL_RUNS", "20"))
-PAGES = 120
+PAGES = 100
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 
 
