@@ -193,7 +193,9 @@ class Checker:
             return
         display = display_path(item, self.root)
         try:
-            document = load_document(item, display)
+            document = load_document(
+                item, display, max_bytes=self.settings.max_document_bytes, root=self.root
+            )
         except DocumentError as exc:
             state.errors.append(exc)
             state.findings.append(self._error_finding(exc))
