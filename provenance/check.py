@@ -263,7 +263,9 @@ class Checker:
             return
         display = self._display(item)
         try:
-            document = load_document(item, display)
+            document = load_document(
+                item, display, max_bytes=self.settings.max_document_bytes, root=self.root
+            )
         except DocumentError as exc:
             state.errors.append(exc)
             state.add_findings([self._error_finding(exc)])

@@ -962,7 +962,9 @@ def _open_store(archive_dir: Path | None) -> SnapshotStore:
         raise UsageError(
             f"no archive at {directory}; run `provenance check` first (or pass --archive-dir)"
         )
-    return SnapshotStore(directory)
+    # An archive the user cannot write (a CI artefact, another user's) is still readable.
+    writable = os.access(directory, os.W_OK) and os.access(directory / "index.sqlite3", os.W_OK)
+    return SnapshotStore(directory, read_only=not writable)
 
 
 @cli.command()

@@ -14,6 +14,7 @@ errors with a "did you mean" hint, on their line.
     baseline = "provenance-baseline.json"  # findings recorded by `provenance baseline`
     boilerplate = ['^\\s*disclaimer\\b']
     min_claim_words = 3
+    max_document_bytes = 33554432    # larger documents are refused unread (32 MiB)
 
     archive = ".provenance/archive"  # WARC evidence, extracted text, index
     cache = ".provenance/cache"      # last verdict per URL
@@ -43,17 +44,19 @@ errors with a "did you mean" hint, on their line.
 from __future__ import annotations
 
 import difflib
-import tomllib
-from pathlib import Path
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from provenance.documents import DEFAULT_MAX_DOCUMENT_BYTES
 from provenance.errors import ConfigError
 from provenance.extract.claims import DEFAULT_BOILERPLATE
 from provenance.fetch.settings import FetchSettings
 from provenance.rules import RuleId, Severity
-from provenance.tomlpos import key_lines, line_of
+from provenance.tomlpos import TomlSyntaxError, key_lines, line_of, parse_toml
 
 __all__ = ["AuditSettings", "IgnoreRule", "Settings", "load_settings"]
 
@@ -99,6 +102,7 @@ class Settings(BaseModel):
     boilerplate: list[str] = Field(default_factory=lambda: list(DEFAULT_BOILERPLATE))
     citation_needed: list[str] | None = None
     min_claim_words: int = Field(3, ge=1)
+    max_document_bytes: int = Field(DEFAULT_MAX_DOCUMENT_BYTES, ge=1)
     severity: dict[RuleId, str] = Field(default_factory=dict)
     ignore: list[IgnoreRule] = Field(default_factory=list)
     archive: str = ".provenance/archive"
@@ -120,11 +124,12 @@ def load_settings(root: Path) -> tuple[Settings, str | None]:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
-            data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            data: Any = parse_toml(text)
+        except TomlSyntaxError as exc:
             if name == "pyproject.toml":
                 continue  # not ours to judge unless it holds our table
-            raise ConfigError(f"TOML syntax error: {exc}", path=name) from None
+            message = f"TOML syntax error: {exc.message}"
+            raise ConfigError(message, path=name, line=exc.line) from None
         for part in table:
             data = data.get(part) if isinstance(data, dict) else None
         if data is None:
@@ -136,13 +141,10 @@ def load_settings(root: Path) -> tuple[Settings, str | None]:
 def _validate(data: Any, text: str, name: str, table: tuple[str, ...]) -> Settings:
     lines = key_lines(text)
     if isinstance(data, dict):
-        for key in data:
-            if key not in Settings.model_fields:
-                close = difflib.get_close_matches(key, list(Settings.model_fields), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ConfigError(
-                    f"unknown setting {key!r}{hint}", path=name, line=line_of(lines, (*table, key))
-                )
+        _check_keys(data, Settings.model_fields, (), name, table, lines)
+        fetch = data.get("fetch")
+        if isinstance(fetch, dict):
+            _check_keys(fetch, FetchSettings.model_fields, ("fetch",), name, table, lines)
     try:
         settings = Settings.model_validate(data)
         for value in settings.severity.values():
@@ -157,4 +159,67 @@ def _validate(data: Any, text: str, name: str, table: tuple[str, ...]) -> Settin
         ) from None
     except ValueError as exc:
         raise ConfigError(str(exc), path=name, line=line_of(lines, (*table, "severity"))) from None
+    _check_patterns(settings, name, table, lines)
+    _check_paths(settings, name, table, lines)
     return settings
+
+
+def _check_keys(
+    data: dict[str, Any],
+    allowed: Iterable[str],
+    prefix: tuple[str, ...],
+    name: str,
+    table: tuple[str, ...],
+    lines: dict[tuple[str, ...], int],
+) -> None:
+    known = list(allowed)
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            dotted = ".".join((*prefix, key))
+            raise ConfigError(
+                f"unknown setting {dotted!r}{hint}",
+                path=name,
+                line=line_of(lines, (*table, *prefix, key)),
+            )
+
+
+def _check_patterns(
+    settings: Settings, name: str, table: tuple[str, ...], lines: dict[tuple[str, ...], int]
+) -> None:
+    """Every regular expression in the settings compiles, or the error names its key."""
+    patterns: list[tuple[tuple[str, ...], str]] = [
+        (("boilerplate",), pattern) for pattern in settings.boilerplate
+    ]
+    patterns += [(("citation_needed",), pattern) for pattern in settings.citation_needed or ()]
+    patterns += [(("ignore", "text"), rule.text) for rule in settings.ignore if rule.text]
+    for key, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"{'.'.join(key)}: {pattern!r} is not a regular expression: {exc}",
+                path=name,
+                line=line_of(lines, (*table, *key)),
+            ) from None
+
+
+def _check_paths(
+    settings: Settings, name: str, table: tuple[str, ...], lines: dict[tuple[str, ...], int]
+) -> None:
+    """Paths in the config stay inside the project: a checked-in file cannot point elsewhere.
+
+    The command line (``--archive-dir``, ``--output``, explicit PATHS...) may still.
+    """
+    entries = [("paths", path) for path in settings.paths]
+    entries += [(key, getattr(settings, key)) for key in ("sources", "reports", "archive", "cache")]
+    for key, value in entries:
+        path = PurePath(value)
+        if path.is_absolute() or ".." in path.parts or "\x00" in value or value.startswith("~"):
+            raise ConfigError(
+                f"{key}: {value!r} is outside the project; paths in the config are relative to"
+                " the project root and stay inside it (the command line can point elsewhere)",
+                path=name,
+                line=line_of(lines, (*table, key)),
+            )

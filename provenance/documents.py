@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import glob
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,19 @@ from pathlib import Path
 from provenance.errors import DocumentError
 from provenance.models import DocFormat
 
-__all__ = ["SUFFIXES", "Document", "LineIndex", "document_format", "expand_paths", "load_document"]
+__all__ = [
+    "DEFAULT_MAX_DOCUMENT_BYTES",
+    "SUFFIXES",
+    "Document",
+    "LineIndex",
+    "document_format",
+    "expand_paths",
+    "load_document",
+]
+
+# Larger documents are refused before they are read: checking runs at a few MB/s and
+# the report grows with the text, so a 100 MB file would take minutes and gigabytes.
+DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 
 SUFFIXES: dict[str, DocFormat] = {
     ".txt": DocFormat.TEXT,
@@ -95,8 +108,19 @@ def document_format(path: Path) -> DocFormat | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
-def load_document(path: Path, display: str | None = None) -> Document:
-    """Read and decode ``path``; raise ``DocumentError`` with a one-line reason if it cannot be."""
+def load_document(
+    path: Path,
+    display: str | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    root: Path | None = None,
+) -> Document:
+    """Read and decode ``path``; raise ``DocumentError`` with a one-line reason if it cannot be.
+
+    A file over ``max_bytes`` is refused without being read. With ``root``, a path
+    inside the project that is a symbolic link (or passes through one) to somewhere
+    outside it is refused: a checked-in link must not make CI read the runner's files.
+    """
     display = display or str(path)
     fmt = document_format(path)
     if fmt is None:
@@ -105,8 +129,13 @@ def load_document(path: Path, display: str | None = None) -> Document:
             + ", ".join(sorted(SUFFIXES)),
             path=display,
         )
+    link = _link_outside(path, root) if root is not None else None
+    if link is not None:
+        raise DocumentError("is a symbolic link leading outside the project; not read", path=link)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            # Read one byte past the limit: special files (/dev/zero) have no size.
+            data = file.read(max_bytes + 1)
     except FileNotFoundError:
         raise DocumentError("no such file; check the path", path=display) from None
     except IsADirectoryError:
@@ -115,6 +144,12 @@ def load_document(path: Path, display: str | None = None) -> Document:
         ) from None
     except OSError as exc:
         raise DocumentError(f"cannot read: {exc.strerror or exc}", path=display) from None
+    if len(data) > max_bytes:
+        raise DocumentError(
+            f"is larger than the {max_bytes}-byte limit for a document"
+            " (max_document_bytes in the config); split it or raise the limit",
+            path=display,
+        )
     text, encoding = _decode(data, display)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return Document(
@@ -125,6 +160,20 @@ def load_document(path: Path, display: str | None = None) -> Document:
         sha256=hashlib.sha256(data).hexdigest(),
         encoding=encoding,
     )
+
+
+def _link_outside(path: Path, root: Path) -> str | None:
+    """``path`` as written (relative to ``root``) if it resolves to outside ``root``, else None."""
+    base = root.absolute()
+    # normpath, not resolve: ".." is undone as written, links are left to resolve() below.
+    written = Path(os.path.normpath(path if path.is_absolute() else base / path))
+    if not written.is_relative_to(base):
+        return None  # named outside the project on purpose (command line): not a link trick
+    try:
+        inside = written.resolve().is_relative_to(base.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: refuse rather than guess
+        inside = False
+    return None if inside else written.relative_to(base).as_posix()
 
 
 def _decode(data: bytes, display: str) -> tuple[str, str]:

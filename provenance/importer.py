@@ -8,18 +8,16 @@ it replaces the old file (written to a temporary file, then renamed).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.check import display_path
 from provenance.documents import expand_paths, load_document
-from provenance.errors import DocumentError, InputError, SourcesError
+from provenance.errors import DocumentError, InputError
 from provenance.extract import extract
 from provenance.sources import load_sources
+from provenance.tomlwrite import replace_toml
 
 __all__ = ["ImportResult", "ImportedEntry", "import_references"]
 
@@ -88,20 +86,4 @@ def _append(path: Path, display: str, addition: str) -> None:
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     separator = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
     new = old + separator + addition
-    try:
-        tomllib.loads(new)
-    except tomllib.TOMLDecodeError as exc:  # would be our bug; refuse rather than corrupt
-        raise SourcesError(f"refusing to write invalid TOML ({exc})", path=display) from None
-    directory = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".toml", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            Path(tmp).chmod(path.stat().st_mode & 0o777)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SourcesError(f"cannot write: {exc.strerror or exc}", path=display) from None
+    replace_toml(path, display, new)

@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from provenance.errors import SourcesError
-from provenance.tomlpos import key_lines, line_of
+from provenance.tomlpos import TomlSyntaxError, key_lines, line_of, parse_toml
 
 __all__ = ["SourceCatalog", "SourceFields", "SourceRecord", "load_sources", "validate_url"]
 
@@ -92,7 +91,11 @@ def validate_url(url: str | None) -> str | None:
     """Why ``url`` cannot be fetched as a source, or None if it can."""
     if not url:
         return 'no url; add url = "https://..."'
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- parsing the port is what raises for a bad one
+    except ValueError as exc:
+        return f"url {url!r} does not parse: {exc}"
     if parts.scheme.lower() not in ("http", "https"):
         return f"url {url!r} is not http or https"
     if not parts.netloc:
@@ -145,24 +148,19 @@ def load_sources(
             "not UTF-8; TOML files must be UTF-8", path=display, line=bad_line
         ) from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, error_line = _toml_error(exc)
-        raise SourcesError(f"TOML syntax error: {message}", path=display, line=error_line) from None
+        data = parse_toml(text)
+    except TomlSyntaxError as exc:
+        message = f"TOML syntax error: {exc.message}"
+        raise SourcesError(message, path=display, line=exc.line) from None
     lines = key_lines(text)
     _load(catalog, data, lines)
     return catalog
 
 
-def _toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
-    message = str(exc)
-    line: int | None = getattr(exc, "lineno", None)
-    if line is None and "(at line " in message:
-        try:
-            line = int(message.rsplit("(at line ", 1)[1].split(",")[0])
-        except ValueError:
-            line = None
-    return message.split(" (at line ")[0], line
+def _escapes(relpath: str) -> bool:
+    """Whether a path from sources.toml is absolute or climbs out with ``..``."""
+    path = PurePosixPath(relpath)
+    return path.is_absolute() or ".." in path.parts or "\x00" in relpath or ":" in relpath[:2]
 
 
 def _hint(key: str, allowed: tuple[str, ...] | list[str]) -> str:
@@ -200,6 +198,13 @@ def _load(catalog: SourceCatalog, data: dict[str, Any], lines: dict[tuple[str, .
                     line=line_of(lines, (*where, key)),
                 )
         relpath = Path(doc_path).as_posix().removeprefix("./")
+        if _escapes(relpath):
+            raise SourcesError(
+                f"document {doc_path!r} is outside the project; document paths are"
+                " relative to the project root and stay inside it",
+                path=catalog.display,
+                line=line_of(lines, where),
+            )
         if "date" in doc_table:
             _document_date(catalog, relpath, doc_table["date"], line_of(lines, (*where, "date")))
         records: dict[str, SourceRecord] = {}

@@ -8,8 +8,10 @@ that defines it. It only has to be right for files that ``tomllib`` accepted.
 from __future__ import annotations
 
 import re
+import tomllib
+from typing import Any
 
-__all__ = ["key_lines", "line_of"]
+__all__ = ["TomlSyntaxError", "key_lines", "line_of", "parse_toml"]
 
 _BARE = r"[A-Za-z0-9_-]+"
 _BASIC = r'"(?:[^"\\\n]|\\.)*"'
@@ -77,3 +79,36 @@ def line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | N
             return lines[path]
         path = path[:-1]
     return None
+
+
+class TomlSyntaxError(ValueError):
+    """Text that is not TOML provenance can read: ``message`` (no position) and ``line``."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, with every way it can fail as one ``TomlSyntaxError``.
+
+    Arrays or inline tables nested thousands deep exhaust Python's recursion limit
+    inside tomllib; that is reported as a syntax error on its line too, not a crash.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line: int | None = getattr(exc, "lineno", None)
+        if line is None and "(at line " in message:
+            try:
+                line = int(message.rsplit("(at line ", 1)[1].split(",")[0])
+            except ValueError:
+                line = None
+        raise TomlSyntaxError(message.split(" (at line ")[0], line) from None
+    except RecursionError:
+        # Name the line that opens the most brackets: that is where the nesting is.
+        lines = text.splitlines() or [""]
+        deepest = max(range(len(lines)), key=lambda n: lines[n].count("[") + lines[n].count("{"))
+        raise TomlSyntaxError("arrays or inline tables nested too deep", deepest + 1) from None

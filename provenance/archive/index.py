@@ -263,6 +263,43 @@ class ArchiveIndex:
             raise
         return index
 
+    @classmethod
+    def open_read_only(cls, path: Path) -> ArchiveIndex:
+        """Open the index at ``path`` for reading only: no lock, no migration, no writes.
+
+        For an archive whose files or directory the user cannot write. SQLite needs to
+        create a shared-memory file beside a WAL database even to read it; where it
+        cannot, the database is opened as immutable (nobody can be writing to a
+        directory that nobody may write to). An index at another schema version than
+        this build's is refused: upgrading it would need to write.
+        """
+        uri = path.absolute().as_uri()
+        failure = sqlite3.Error("not opened")
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                connection = sqlite3.connect(
+                    f"{uri}?{options}", uri=True, isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                failure = exc
+                continue
+            index = cls(path, connection)
+            try:
+                version = index._schema_version()
+            except sqlite3.Error as exc:
+                connection.close()
+                failure = exc
+                continue
+            if version != SCHEMA_VERSION:
+                connection.close()
+                newer = "a newer" if version > SCHEMA_VERSION else "an older"
+                raise ArchiveError(
+                    f"{path}: index schema {version} was written by {newer} provenance and"
+                    f" cannot be read without write access (this one reads {SCHEMA_VERSION})"
+                )
+            return index
+        raise archive_error("open the archive index", path, failure) from failure
+
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()

@@ -156,6 +156,10 @@ class SnapshotStore:
     before raising ``ArchiveLockedError``; a WARC file is closed and a new one
     begun once it would grow past ``max_warc_bytes``; payloads that decode to
     more than ``max_decoded_bytes`` get no text.
+
+    ``read_only`` opens an archive for reading alone (``snapshots``, ``show``,
+    ``verify`` on a directory the user cannot write): no lock, no recovery, no text
+    file rewritten, and ``record`` raises ``ArchiveError``.
     """
 
     def __init__(
@@ -167,6 +171,7 @@ class SnapshotStore:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         max_warc_bytes: int = DEFAULT_MAX_WARC_BYTES,
         max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+        read_only: bool = False,
     ) -> None:
         run = run_id if run_id is not None else str(os.getpid())
         warc_file_name(date(2000, 1, 1), run, 0)  # validates the run id early
@@ -176,6 +181,7 @@ class SnapshotStore:
         self._lock_timeout = lock_timeout
         self._max_warc_bytes = max_warc_bytes
         self._max_decoded_bytes = max_decoded_bytes
+        self.read_only = read_only
         self._mutex = threading.RLock()
         self._lock: ArchiveLock | None = None
         self._index: ArchiveIndex | None = None
@@ -200,6 +206,9 @@ class SnapshotStore:
         """Create or open the archive and recover from any killed run; idempotent."""
         with self._mutex:
             if self._index is not None:
+                return
+            if self.read_only:
+                self._index = ArchiveIndex.open_read_only(self.root / _INDEX_NAME)
                 return
             make_dirs(self.root, self.root / _WARC_DIR, self.root / _TEXT_DIR)
             lock = ArchiveLock(self.root / _LOCK_NAME, timeout=self._lock_timeout)
@@ -239,7 +248,8 @@ class SnapshotStore:
     def _writing(self) -> Iterator[ArchiveIndex]:
         with self._mutex:
             index = self._require_index()
-            assert self._lock is not None  # open() sets both
+            if self._lock is None:
+                raise ArchiveError(f"{self.root}: the archive is open read-only")
             with self._lock.held():
                 yield index
 
@@ -699,6 +709,8 @@ class SnapshotStore:
         data = extraction.text.encode("utf-8")
         # A readable file that matches neither may be another snapshot's (an older
         # extractor's text of the same payload): leave it, return this one's.
+        if self.read_only:
+            return extraction.text
         if found is None or snapshot.text_digest in (None, sha256_hex(data)):
             with self._mutex, contextlib.suppress(ArchiveError):
                 # Best effort: the text is returned even from an archive we cannot write.

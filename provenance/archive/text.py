@@ -279,6 +279,10 @@ def html_text(markup: str) -> tuple[str, str | None]:
     if not markup.strip():
         return "", None
     parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+    # libxml2 drops whatever follows </body> or </html>; browsers show it, so must we.
+    # Characters XML forbids (NUL, C0 controls, lone surrogates) become spaces: lxml
+    # refuses to build text nodes holding them, which dropping an element can do.
+    markup = _XML_FORBIDDEN.sub(" ", _DOCUMENT_END.sub("", markup))
     try:
         root = lxml.html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError):
@@ -295,6 +299,8 @@ def html_text(markup: str) -> tuple[str, str | None]:
     return "\n".join(lines), title
 
 
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DROPPED_XPATH = "|".join(f"//{tag}" for tag in (*_DROPPED_TAGS, "title")) + "|//*[@hidden]"
 _BREAK_TAGS = _BLOCK_TAGS | {"br"}
 

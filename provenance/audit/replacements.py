@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import tempfile
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from provenance.errors import SourcesError
 from provenance.sources import SourceRecord
+from provenance.tomlwrite import replace_toml
 
 if TYPE_CHECKING:
     import httpx
@@ -176,7 +174,7 @@ def write_archive_urls(
         table["archived_at"] = copy.captured_at
         outcome.written.append(record.id)
     if outcome.written:
-        _replace(path, display, tomlkit.dumps(document))
+        replace_toml(path, display, tomlkit.dumps(document))
     return outcome
 
 
@@ -200,23 +198,3 @@ def _table_of(document: Any, record: SourceRecord, display: str) -> Any:
     if table is None or isinstance(table, str) or not hasattr(table, "get"):
         return f"not found in {display}"
     return table
-
-
-def _replace(path: Path, display: str, new: str) -> None:
-    """Replace ``path`` with ``new`` atomically (temporary file, fsync, rename)."""
-    try:
-        tomllib.loads(new)
-    except tomllib.TOMLDecodeError as exc:  # would be our bug; refuse rather than corrupt
-        raise SourcesError(f"refusing to write invalid TOML ({exc})", path=display) from None
-    directory = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=".sources-", suffix=".toml", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(new)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(path.stat().st_mode & 0o777)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SourcesError(f"cannot write: {exc.strerror or exc}", path=display) from None

@@ -106,8 +106,11 @@ _IGNORE_RE = re.compile(
 # A URL may hold balanced parentheses ("https://en.wikipedia.org/wiki/Mercury_(planet)"),
 # but a closing one of its own ends it ("(see https://example.com/a)").
 _URL_CHARS = r"(?:[^\s<>\"'()\]]|\([^\s<>\"'()\]]*\)?)+"
+# "]" ends a URL ("[1] https://x.org/a]"), except around an IPv6 host: http://[::1]:8080/.
+_IPV6_HOST = r"\[[0-9A-Fa-f:.]+(?:%25[\w.~-]+)?\]"
 _URL_RE = re.compile(
-    rf"https?://{_URL_CHARS}|(?<![\w@/])(?:ftp|file|mailto|javascript|data):{_URL_CHARS}"
+    rf"https?://(?:{_IPV6_HOST}(?:{_URL_CHARS})?|{_URL_CHARS})"
+    rf"|(?<![\w@/])(?:ftp|file|mailto|javascript|data):{_URL_CHARS}"
 )
 
 

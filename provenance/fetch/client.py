@@ -14,11 +14,13 @@ a proxy, httpx's default transport is used instead, so its proxy mounts apply.
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Mapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
 from provenance.fetch.body import ACCEPT_ENCODING
+from provenance.fetch.pinning import PinnedBackend
 from provenance.fetch.pool import FastHTTPTransport
 from provenance.fetch.settings import FetchSettings
 
@@ -36,9 +38,17 @@ def _environment_names_a_proxy() -> bool:
 
 
 def make_client(
-    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+    settings: FetchSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    pins: Mapping[str, Sequence[str]] | None = None,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with one pool sized to ``settings.concurrency``.
+
+    ``pins`` (host name -> vetted addresses, filled by the fetcher as it vets names)
+    makes the default transport connect only to those addresses and never resolve a
+    name again (see ``provenance.fetch.pinning``). An injected transport, or the proxy
+    transport used when the environment names a proxy, is used as it is.
 
     Redirects are not followed (the fetcher follows them hop by hop) and the client's
     cookie jar refuses every cookie: cookies live only within one URL's redirect chain,
@@ -67,6 +77,7 @@ def make_client(
             max_idle=settings.concurrency,
             keepalive_expiry=_KEEPALIVE_EXPIRY_S,
             trust_env=settings.trust_env,
+            network_backend=PinnedBackend(pins) if pins is not None else None,
         )
     return httpx.AsyncClient(
         transport=transport,

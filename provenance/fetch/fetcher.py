@@ -44,7 +44,9 @@ from provenance.fetch.classify import (
 from provenance.fetch.client import make_client
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
 from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
+from provenance.fetch.pinning import pin_key
 from provenance.fetch.policy import (
+    IPAddress,
     Resolver,
     blocked_address_reason,
     blocked_host_reason,
@@ -236,7 +238,9 @@ def _cookie_state(jar: httpx.Cookies | None) -> tuple[tuple[str, str, str, str],
 class _Run:
     """The state of one ``fetch_all`` call: client, gates, DNS answers, counters."""
 
-    def __init__(self, fetcher: Fetcher, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, fetcher: Fetcher, client: httpx.AsyncClient, pins: dict[str, tuple[str, ...]]
+    ) -> None:
         settings = fetcher.settings
         self.fetcher = fetcher
         self.settings = settings
@@ -252,6 +256,9 @@ class _Run:
         )
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
+        # Vetted addresses per host name: the transport connects to these and nothing else.
+        self.pins = pins
+        self.allowed_networks = settings.allowed_ip_networks()
         self.keep_exchanges = fetcher.on_fetched is not None
         self.requests = 0
 
@@ -273,10 +280,11 @@ class _Run:
             return Reason.CLIENT_ERROR, "invalid URL: no host"
         if self.settings.allow_private:
             return None
+        address = literal_address(host)
         literal = blocked_host_reason(host)
-        if literal is not None:
+        if literal is not None and not (address is not None and self._allowed(address)):
             return Reason.BLOCKED_BY_POLICY, f"refused: {literal}"
-        if literal_address(host) is not None:
+        if address is not None:
             return None
         future = self.dns.get(host)
         if future is None:
@@ -293,18 +301,29 @@ class _Run:
             return Reason.TIMEOUT, f"DNS lookup of {host} timed out"
         except OSError as exc:
             return Reason.DNS_ERROR, f"DNS lookup of {host} failed: {exc}"
+        except (UnicodeError, ValueError) as exc:
+            # getaddrinfo's IDNA step: an empty or over-long label ("a..b", 64+ letters).
+            return Reason.DNS_ERROR, f"{host} is not a valid host name: {exc}"
         if not addresses:
             return Reason.DNS_ERROR, f"DNS lookup of {host} found no address"
+        vetted: list[str] = []
         for text in addresses:
             address = literal_address(text)
-            blocked = (
-                f"unparseable address {text!r}"
-                if address is None
-                else blocked_address_reason(address)
-            )
+            if address is None:
+                blocked: str | None = f"unparseable address {text!r}"
+            elif self._allowed(address):
+                blocked = None
+            else:
+                blocked = blocked_address_reason(address)
             if blocked is not None:
                 return Reason.BLOCKED_BY_POLICY, f"refused: {host} resolves to {blocked}"
+            vetted.append(str(address))
+        self.pins[pin_key(host)] = tuple(vetted)
         return None
+
+    def _allowed(self, address: IPAddress) -> bool:
+        """Whether ``address`` lies in a network the settings allow despite the policy."""
+        return any(address in network for network in self.allowed_networks)
 
     # --- one URL ------------------------------------------------------------------------
 
@@ -570,6 +589,8 @@ class _Run:
         url = self.settings.offline_probe_url
         if url is None:
             return True
+        if await self.refusal(url) is not None:
+            return False  # the probe is vetted like any URL, so it can be connected to
         try:
             async with asyncio.timeout(self.settings.total_timeout_s):
                 self.requests += 1
@@ -646,9 +667,12 @@ class Fetcher:
         for url in urls:
             originals.setdefault(normalize_url(url), url)
         cache, owns_cache = self._open_cache()
+        # Filled as names are vetted; with allow_private nothing is vetted or pinned.
+        pins: dict[str, tuple[str, ...]] = {}
+        pinned = None if self.settings.allow_private else pins
         try:
-            async with make_client(self.settings, self.transport) as client:
-                return await self._run(originals, cache, client)
+            async with make_client(self.settings, self.transport, pins=pinned) as client:
+                return await self._run(originals, cache, client, pins)
         finally:
             if owns_cache and cache is not None:
                 cache.close()
@@ -659,9 +683,13 @@ class Fetcher:
         return FetchCache(self.cache), True
 
     async def _run(
-        self, originals: dict[str, str], cache: FetchCache | None, client: httpx.AsyncClient
+        self,
+        originals: dict[str, str],
+        cache: FetchCache | None,
+        client: httpx.AsyncClient,
+        pins: dict[str, tuple[str, ...]],
     ) -> FetchRun:
-        run = _Run(self, client)
+        run = _Run(self, client, pins)
         results: dict[str, FetchResult] = {}
         to_fetch: dict[str, _Revalidation | None] = {}
         total = len(originals)

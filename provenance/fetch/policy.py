@@ -10,12 +10,10 @@ are caught before any lookup: decimal (``2130706433``), octal (``0177.0.0.1``), 
 (``0x7f.0.0.1``), short forms (``127.1``), IPv6 (``[::1]``) and IPv4 embedded in IPv6
 (mapped ``::ffff:127.0.0.1``, NAT64 ``64:ff9b::7f00:1``, 6to4, Teredo).
 
-Known gap (DNS rebinding): the fetcher resolves a name with the injected resolver and
-vets every address it gets, but the HTTP transport then resolves the name again to
-connect. A hostile DNS server answering a public address first and a private one a
-moment later can slip through that window. Closing it needs a transport that connects
-to the vetted address itself; ``provenance.fetch.client.make_client`` is the one place
-to put such a transport.
+DNS rebinding: the fetcher resolves a name once per pass with the injected resolver,
+vets every address it gets, and the default transport then connects to those vetted
+addresses only (``provenance.fetch.pinning``), so a second, different DNS answer is
+never used. (Through a proxy named in the environment, the proxy resolves names.)
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 
 __all__ = [
+    "IPAddress",
     "Resolver",
     "blocked_address_reason",
     "blocked_host_reason",

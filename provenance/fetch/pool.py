@@ -51,8 +51,10 @@ class FastConnectionPool:
         keepalive_expiry: float | None,
         max_idle_per_origin: int,
         max_idle: int,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self._ssl_context = ssl_context
+        self._network_backend = network_backend
         self._keepalive_expiry = keepalive_expiry
         self._max_idle_per_origin = max_idle_per_origin
         self._max_idle = max_idle
@@ -81,6 +83,9 @@ class FastConnectionPool:
         """Send ``request`` on an idle connection to its origin, or on a new one."""
         if self._closed:
             raise httpcore.ConnectionNotAvailable("the connection pool is closed")
+        if request.url.scheme not in (b"http", b"https"):
+            scheme = request.url.scheme.decode("ascii", "replace")
+            raise httpcore.UnsupportedProtocol(f"only http and https are fetched, not {scheme!r}")
         origin = request.url.origin
         key = _key(origin)
         connection, stale = self._checkout(key)
@@ -93,6 +98,7 @@ class FastConnectionPool:
                 keepalive_expiry=self._keepalive_expiry,
                 http1=True,
                 http2=False,
+                network_backend=self._network_backend,
             )
         self._active[connection] = key
         try:
@@ -111,7 +117,7 @@ class FastConnectionPool:
     async def _release(self, connection: httpcore.AsyncHTTPConnection) -> None:
         """Take a connection back once its response is closed: keep it if reusable."""
         key = self._active.pop(connection, None)
-        if self._closed or key is None or not connection.is_idle():
+        if self._closed or key is None or not connection.is_idle() or _has_unread(connection):
             await connection.aclose()
             return
         stack = self._idle.setdefault(key, [])
@@ -145,6 +151,20 @@ class FastConnectionPool:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _has_unread(connection: httpcore.AsyncHTTPConnection) -> bool:
+    """Whether the server sent bytes past the end of its response, or hung up.
+
+    httpcore would read such bytes as the answer to the next request on the connection
+    (a server answering in advance, or smuggling a response): never reuse it. The bytes
+    sit in h11's buffer, already off the socket, where polling the socket cannot see them.
+    """
+    h11_state = getattr(getattr(connection, "_connection", None), "_h11_state", None)
+    if h11_state is None:  # not an HTTP/1.1 connection (yet): nothing buffered
+        return False
+    data, closed = h11_state.trailing_data
+    return bool(data) or bool(closed)
 
 
 class _ReturningStream:
@@ -193,7 +213,9 @@ class FastHTTPTransport(httpx.AsyncHTTPTransport):
         max_idle: int,
         keepalive_expiry: float | None,
         trust_env: bool = True,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
+        """``network_backend`` opens the sockets (``PinnedBackend`` pins DNS answers)."""
         ssl_context = _ssl_context(trust_env)
         # httpx builds a pool of its own here, never opened; only its TLS setup is shared.
         super().__init__(verify=ssl_context, trust_env=trust_env, retries=0)
@@ -202,4 +224,5 @@ class FastHTTPTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=keepalive_expiry,
             max_idle_per_origin=max_idle_per_origin,
             max_idle=max_idle,
+            network_backend=network_backend,
         )

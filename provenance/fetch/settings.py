@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import ipaddress
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["DEFAULT_USER_AGENT", "MIB", "FetchSettings", "package_version"]
 
@@ -64,6 +65,9 @@ class FetchSettings(BaseModel):
 
     Safety: ``allow_private`` (False) refuses loopback, private, link-local,
     unique-local, multicast, reserved and cloud-metadata addresses, literal or resolved.
+    ``allowed_networks`` (none) lets through addresses in these networks (CIDR text,
+    e.g. ``"10.20.0.0/16"`` for an intranet documentation server) while everything else
+    stays refused; names resolving there are still connected to by the vetted address.
     ``trust_env`` (True) honours ``HTTP(S)_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE``.
 
     Cache: ``refresh`` (False) ignores what the cache holds (results are still written).
@@ -103,6 +107,7 @@ class FetchSettings(BaseModel):
 
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
     allow_private: bool = False
+    allowed_networks: tuple[str, ...] = ()
     trust_env: bool = True
 
     refresh: bool = False
@@ -110,3 +115,14 @@ class FetchSettings(BaseModel):
     cache_failure_ttl_s: float = Field(default=3600.0, ge=0)
 
     offline_probe_url: str | None = None
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            ipaddress.ip_network(text, strict=False)  # ValueError names the bad entry
+        return value
+
+    def allowed_ip_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """``allowed_networks`` parsed."""
+        return tuple(ipaddress.ip_network(text, strict=False) for text in self.allowed_networks)

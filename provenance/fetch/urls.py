@@ -49,12 +49,12 @@ def normalize_url(url: str) -> str:
         return text
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        if not scheme:
-            return text.partition("#")[0]
-        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+        # Not re-assembled by urlunsplit, which respells some ("a:////" -> "a://" -> "a:"):
+        # the text as written, scheme lower-cased, fragment and the space before it dropped.
+        return _as_written(scheme, text)
     host = parts.hostname
-    if host is None:
-        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+    if host is None:  # "http:///x": nothing to fetch; kept as written, like other schemes
+        return _as_written(scheme, text)
     netloc = _ascii_host(host)
     if ":" in netloc:
         netloc = f"[{netloc}]"
@@ -66,6 +66,12 @@ def normalize_url(url: str) -> str:
     path = quote(parts.path, safe=_PATH_SAFE) or "/"
     query = quote(parts.query, safe=_QUERY_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _as_written(scheme: str, text: str) -> str:
+    """``text`` with its scheme lower-cased and its fragment dropped, nothing else changed."""
+    kept = f"{scheme}:{text.partition(':')[2]}" if scheme else text
+    return kept.partition("#")[0].strip()
 
 
 def host_of(url: str) -> str:

@@ -313,3 +313,50 @@ def test_a_read_only_warc_directory_fails_the_write_and_indexes_nothing(
     assert re.match(pattern + r"-readonly-00000\.warc\.gz: Permission denied$", outcome)
     assert _snapshot_count(root) == 1
     _assert_whole(root)
+
+
+def _cli_in(directory: Path, *args: str) -> Callable[[], str]:
+    """Run ``provenance ARGS`` in ``directory``; return exit code, stdout and stderr as text."""
+
+    def action() -> str:
+        import io
+
+        from provenance.cli import run
+
+        os.chdir(directory)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run(list(args))
+        return f"{code}\n{out.getvalue()}\n{err.getvalue()}"
+
+    return action
+
+
+def test_a_read_only_archive_can_still_be_listed_shown_and_verified(shared_dir: Path) -> None:
+    root = shared_dir / "archive"
+    with SnapshotStore(root, run_id="owner") as store:
+        recorded = store.record(result(KEPT), [exchange(KEPT)])
+    for path in [root, *root.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    archive = ("--archive-dir", str(root))
+
+    listed = _as_nobody(_cli_in(shared_dir, "snapshots", *archive))
+    assert listed.split("\n")[:2] == ["0", KEPT]
+    shown = _as_nobody(_cli_in(shared_dir, "show", KEPT, *archive))
+    assert shown.startswith("0\n") and "Water boils at 100" in shown, shown
+    verified = _as_nobody(_cli_in(shared_dir, "archive", "verify", *archive))
+    assert verified.startswith("0\n"), verified
+    assert "1 snapshots in 1 WARC files checked: ok" in verified
+    assert recorded.digest is not None
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_a_read_only_store_refuses_to_record(shared_dir: Path) -> None:
+    root = shared_dir / "archive"
+    with SnapshotStore(root, run_id="owner") as store:
+        store.record(result(KEPT), [exchange(KEPT)])
+    with SnapshotStore(root, read_only=True) as store, pytest.raises(ArchiveError) as raised:
+        store.record(result(LOST), [exchange(LOST)])
+    assert str(raised.value) == f"{root}: the archive is open read-only"
+    assert _snapshot_count(root) == 1

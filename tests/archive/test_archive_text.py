@@ -249,3 +249,15 @@ def test_a_snapshot_without_text_has_none(store: SnapshotStore) -> None:
     assert snapshot.text_status is TextStatus.UNSUPPORTED_TYPE
     assert snapshot.text_path is None
     assert store.text(snapshot) is None
+
+
+def test_text_after_the_closing_html_tag_is_kept() -> None:
+    page = "<html><body><p>Inside the page.</p></body></html>\n<p>After the end.</p>\nTrailing"
+    text, _title = html_text(page)
+    assert text.split("\n") == ["Inside the page.", "After the end.", "Trailing"]
+
+
+def test_characters_xml_forbids_become_spaces() -> None:
+    text, title = html_text("\x01<title>T\x02</title>\x00<p>a\x07b</p><script>x</script>\x0bc")
+    assert title == "T"
+    assert text.split("\n") == ["T", "a b", "c"]

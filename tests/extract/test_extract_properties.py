@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +129,57 @@ def test_sentences_cover_every_citation_once(pieces):
     assert in_sentences == extraction.citations
     starts = [s.offset for s in extraction.sentences]
     assert starts == sorted(set(starts))
+
+
+# Prose with no Markdown or HTML syntax in it: every reader must find the same markers.
+_PROSE = [
+    "The", "claim", "was made", "in", "2024", "U.S.", "Dr.", "é", "日本", " ", ". ", ", ",
+    "; ", "? ", "\n", "\n\n", "(", ")", "...", "“quoted”", "[1]", "[2, 3]", "[1-3]", "[1–2]",
+    "[@key]", "[@a; @b, p. 4]", "[@doi:10.1/x]", "[citation needed]", "[]", "[sic]", "[...]",
+    "claimed[10]",
+]  # fmt: skip
+
+
+def _prose() -> st.SearchStrategy[str]:
+    # No line may start with spaces (Markdown would make it code) and no bracket may
+    # follow another ("[sic][1]" is a Markdown reference link): plain sentences only.
+    return (
+        st.lists(st.sampled_from(_PROSE), max_size=40)
+        .map("".join)
+        .map(lambda text: "\n".join(line.lstrip() for line in text.split("\n")))
+        .map(lambda text: text.replace("][", "] ["))
+    )
+
+
+def _markers(extraction: Extraction) -> list[tuple[int, str]]:
+    return [(citation.offset, citation.marker) for citation in extraction.citations]
+
+
+@_SETTINGS
+@given(_prose())
+def test_markdown_finds_the_same_markers_as_plain_text_in_plain_prose(text):
+    as_text = extract(document(text, "txt"))
+    as_markdown = extract(document(text, "md"))
+    assert _markers(as_markdown) == _markers(as_text)
+    assert [(d.offset, d.rule) for d in as_markdown.defects] == [
+        (d.offset, d.rule) for d in as_text.defects
+    ]
+
+
+@_SETTINGS
+@given(_prose())
+def test_html_finds_the_same_markers_as_plain_text_in_a_paragraph(text):
+    as_text = extract(document(text, "txt"))
+    as_html = extract(document(f"<p>{html.escape(text, quote=False)}</p>", "html"))
+    assert [c.marker for c in as_html.citations] == [c.marker for c in as_text.citations]
+
+
+@_SETTINGS
+@given(_texts("md"))
+def test_every_sentence_text_is_read_from_its_position(text):
+    doc = document(text, "md")
+    for sentence in extract(doc).sentences:
+        # The sentence starts where it says, and its last character lies inside the file.
+        assert doc.text[sentence.offset] == sentence.text[0]
+        rows = doc.text.split("\n")
+        assert 1 <= sentence.end_column <= len(rows[sentence.end_line - 1]) + 1

@@ -215,3 +215,24 @@ def test_a_notes_line_over_a_bullet_list_of_prose_is_not_a_reference_list():
         "The river flooded twice that year.",
         "The town was rebuilt by 1950.",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+@pytest.mark.parametrize(
+    "url", ["http://[2001:db8::1]:8080/paper", "http://[::1]/", "https://[fe80::1%25eth0]/x"]
+)
+def test_a_reference_to_an_ipv6_host_keeps_its_brackets(fmt, url):
+    extraction = run(f"A claim is made here [1].\n\n[1]: {url}\n", fmt)
+    assert [(r.key, r.url) for r in extraction.references] == [("1", url)]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("see http://[::1]/x.", "http://[::1]/x"),
+        ("[1] https://x.org/a] more", "https://x.org/a"),  # "]" still ends an ordinary URL
+        ("http://[::1", "http://[::1"),  # unclosed: taken as written, rejected later
+    ],
+)
+def test_find_url_around_ipv6_hosts(text, url):
+    assert find_url(text) == url

@@ -6,7 +6,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from provenance.fetch import Reason, Verdict
-from provenance.fetch.policy import blocked_host_reason, literal_address
+from provenance.fetch.policy import blocked_host_reason, literal_address, system_resolver
 from tests.fetch.conftest import FakeResolver, Run
 
 DISGUISES = [
@@ -128,3 +128,15 @@ def test_literal_address_decodes_every_notation(host: str, address: str | None) 
 @pytest.mark.parametrize("host", ["example.com", "8.8.8.8", "2606:4700::1111", "xn--bcher-kva.de"])
 def test_public_hosts_are_not_blocked(host: str) -> None:
     assert blocked_host_reason(host) is None
+
+
+@pytest.mark.parametrize(
+    "url", ["http://a..b/", "http://" + "a" * 64 + ".com/", "http://\u200b.com/page"]
+)
+def test_a_host_name_the_resolver_cannot_encode_is_a_dns_error(run: Run, url: str) -> None:
+    # The system resolver raised UnicodeError from its IDNA step, which ended the run.
+    fetch_run = run([url], resolver=system_resolver)
+    (result,) = fetch_run.results.values()
+    assert result.reason is Reason.DNS_ERROR
+    assert "is not a valid host name" in (result.error or "")
+    assert fetch_run.requests == 0

@@ -63,3 +63,12 @@ def test_normalisation_is_idempotent(
 def test_host_of() -> None:
     assert host_of("https://Example.com.:8443/x") == "example.com"
     assert host_of("not a url") == ""
+
+
+@pytest.mark.parametrize(
+    "url", ["0\r#", "ftp://files.example/a \r#x", "x \t#y", "mailto:a@b #c", "A:////", "HTTP:////0"]
+)
+def test_normalising_twice_gives_the_same_key(url: str) -> None:
+    # Found by the fuzz harness: whitespace before a dropped fragment survived once.
+    once = normalize_url(url)
+    assert normalize_url(once) == once

@@ -13,13 +13,16 @@ which is how tests prove per-host limits::
         assert server.max_in_flight["127.0.0.2"] <= 4
 
 Keep-alive (``Connection: close`` from either side ends it), ``Content-Length`` and
-chunked bodies are supported; nothing else of
-HTTP is (no TLS, no request bodies beyond ``Content-Length``, no pipelining).
+chunked bodies are supported; nothing else of HTTP is (no request bodies beyond
+``Content-Length``, no pipelining). ``ssl`` serves TLS instead. A ``Response`` with
+``raw`` set hands the socket to that coroutine to misbehave at will (hostile servers);
+the connection is closed after it returns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl as ssl_module
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -69,6 +72,7 @@ class Response:
     chunks: Sequence[bytes] | None = None
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0
+    raw: Callable[[asyncio.StreamWriter], Awaitable[None]] | None = None
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -115,10 +119,18 @@ class LoopbackServer:
     """HTTP/1.1 on each of ``hosts`` (loopback addresses), each on a free port."""
 
     def __init__(
-        self, hosts: Sequence[str] = ("127.0.0.1",), *, idle_timeout_s: float | None = None
+        self,
+        hosts: Sequence[str] = ("127.0.0.1",),
+        *,
+        idle_timeout_s: float | None = None,
+        ssl: ssl_module.SSLContext | None = None,
     ) -> None:
-        """``idle_timeout_s``: close a kept-alive connection idle for this long, as servers do."""
+        """``idle_timeout_s``: close a kept-alive connection idle for this long, as servers do.
+
+        ``ssl``: serve HTTPS with this context (``url`` then says ``https``).
+        """
         self.hosts = tuple(hosts)
+        self.ssl = ssl
         self.idle_timeout_s = idle_timeout_s
         self.ports: dict[str, int] = {}
         self._routes: dict[str, Handler] = {}
@@ -137,7 +149,8 @@ class LoopbackServer:
     def url(self, target: str, *, host: str | None = None) -> str:
         """The URL of ``target`` on ``host`` (default: the first address)."""
         chosen = host or self.hosts[0]
-        return f"http://{chosen}:{self.ports[chosen]}{target}"
+        scheme = "https" if self.ssl is not None else "http"
+        return f"{scheme}://{chosen}:{self.ports[chosen]}{target}"
 
     @property
     def max_in_flight(self) -> dict[str, int]:
@@ -218,7 +231,7 @@ class LoopbackServer:
 
     async def _bind(self) -> None:
         for host in self.hosts:
-            server = await asyncio.start_server(self._connection, host, 0)
+            server = await asyncio.start_server(self._connection, host, 0, ssl=self.ssl)
             self._servers.append(server)
             self.ports[host] = server.sockets[0].getsockname()[1]
 
@@ -244,12 +257,14 @@ class LoopbackServer:
             while (request := await self._next_request(reader, local_ip)) is not None:
                 if not await self._answer(request, writer):
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError, ssl_module.SSLError):
             pass  # the client went away or spoke nonsense: drop the connection
+        except asyncio.CancelledError:
+            pass  # the server is shutting down with this connection still open
         finally:
             self._connections.discard(task)
             writer.close()
-            with suppress(ConnectionError, asyncio.CancelledError):
+            with suppress(ConnectionError, asyncio.CancelledError, ssl_module.SSLError):
                 await writer.wait_closed()
 
     async def _next_request(self, reader: asyncio.StreamReader, local_ip: str) -> Request | None:
@@ -295,6 +310,9 @@ class LoopbackServer:
             response = await handler(request) if handler else Response(404, body=b"no route")
             if response.delay_s:
                 await asyncio.sleep(response.delay_s)
+            if response.raw is not None:
+                await response.raw(writer)
+                return False
             await self._write(writer, response)
         finally:
             with stats.lock:
