@@ -659,13 +659,15 @@ def _with_verdicts(documents: DocumentSpool, verdicts: dict[str, Verdict | None]
 def _url_problem(url: str | None) -> str | None:
     """``validate_url``, with the common case ("https://host/...") decided without parsing.
 
-    A plain ASCII http(s) URL whose host starts with a letter or digit has a scheme
-    and a host; anything else goes through ``validate_url``.
+    A plain ASCII http(s) URL whose host starts with a letter or digit and with no
+    ":" before its path (so no port to parse) has a scheme and a host; anything else
+    goes through ``validate_url``.
     """
     if url is not None and url.isascii() and "[" not in url and "]" not in url:
         for scheme in ("https://", "http://"):
             if url.startswith(scheme):
-                if url[len(scheme) : len(scheme) + 1].isalnum():
+                rest = url[len(scheme) :]
+                if rest[:1].isalnum() and ":" not in rest.partition("/")[0]:
                     return None
                 break
     return validate_url(url)

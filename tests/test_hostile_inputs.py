@@ -100,6 +100,18 @@ def test_an_unparseable_reference_url_is_a_finding_on_its_line(project: Path, cl
     assert "does not parse" in findings[0]["message"]
 
 
+def test_a_reference_url_with_a_bad_port_is_a_finding_on_its_line(project: Path, cli: Cli) -> None:
+    (project / "port.md").write_text(
+        "A claim about a port is made here [1].\n\n[1]: https://example.org:99999/page\n",
+        encoding="utf-8",
+    )
+    result = cli(*CHECK, "port.md")
+    _assert_clean(result)
+    findings = json.loads(result.out)["findings"]
+    assert [(f["rule"], f["line"]) for f in findings] == [("invalid-source", 3)]
+    assert "does not parse" in findings[0]["message"]
+
+
 def test_a_100_mb_document_is_refused_unread(project: Path, cli: Cli) -> None:
     big = project / "huge.txt"
     with big.open("wb") as file:
