@@ -744,7 +744,8 @@ def _exit_code(
             f"provenance: coverage {coverage:.1%} is under --fail-under {threshold:g}%", err=True
         )
     if not quiet and failing:
-        click.echo(f"provenance: {failing} findings fail the gate (--fail-on)", err=True)
+        noun = "finding fails" if failing == 1 else "findings fail"
+        click.echo(f"provenance: {failing} {noun} the gate (--fail-on)", err=True)
     return ExitCode.GATE_FAILED if failing or under else ExitCode.OK
 
 

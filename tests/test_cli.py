@@ -237,3 +237,10 @@ def test_module_and_script_entry_points(entry, tmp_path):
     )
     assert done.returncode == 0
     assert "provenance, version" in done.stdout
+
+
+def test_the_gate_message_counts_one_finding_in_the_singular(copy_project, cli):
+    copy_project("mixed")
+    result = cli("check", "--no-fetch", "--fail-on", "citation-needed", "docs")
+    assert result.code == ExitCode.GATE_FAILED
+    assert "provenance: 1 finding fails the gate (--fail-on)" in result.err
