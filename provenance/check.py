@@ -808,19 +808,32 @@ def run_check(
     reported as unused. ``only`` (a predicate on display paths) narrows the run to
     some of those documents; unused sources are then not reported.
     """
-    sources_path = sources if sources is not None else root / settings.sources
-    catalog = load_sources(
-        sources_path, display=display_path(sources_path, root), required=sources is not None
-    )
-    whole_project = not specs
-    if whole_project:
-        specs = list(settings.paths) + sorted(catalog.documents)
-        if not specs:
-            raise UsageError(
-                "no documents to check: give PATHS, set paths in provenance.toml, or list"
-                " documents in sources.toml"
-            )
+    catalog, specs, whole_project = load_project(specs, root, settings, sources, verb="check")
     checker = Checker(
         settings, catalog, root=root, clock=clock, on_event=on_event, evidence=evidence
     )
     return checker.run(specs, whole_project=whole_project and only is None, only=only)
+
+
+def load_project(
+    specs: list[str], root: Path, settings: Settings, sources: Path | None, *, verb: str
+) -> tuple[SourceCatalog, list[str], bool]:
+    """The source catalog, the documents to read and whether that is the whole project.
+
+    With no ``specs`` the run covers the whole project: the ``paths`` setting plus
+    every document sources.toml names. ``verb`` names the command in the error
+    raised when there is nothing to read.
+    """
+    sources_path = sources if sources is not None else root / settings.sources
+    catalog = load_sources(
+        sources_path, display=display_path(sources_path, root), required=sources is not None
+    )
+    if specs:
+        return catalog, specs, False
+    specs = list(settings.paths) + sorted(catalog.documents)
+    if not specs:
+        raise UsageError(
+            f"no documents to {verb}: give PATHS, set paths in provenance.toml, or list"
+            " documents in sources.toml"
+        )
+    return catalog, specs, True

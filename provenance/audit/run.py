@@ -29,7 +29,7 @@ from provenance.audit.replacements import (
     write_archive_urls,
 )
 from provenance.audit.rot import RotAssessment, RotPolicy, assess_rot
-from provenance.check import Checker, CheckEvent, display_path
+from provenance.check import Checker, CheckEvent, display_path, load_project
 from provenance.compare import (
     DEFAULT_DRIFT_THRESHOLD,
     DEFAULT_SUPPORT_THRESHOLD,
@@ -56,7 +56,7 @@ from provenance.models import (
     Support,
 )
 from provenance.rules import RuleId
-from provenance.sources import SourceCatalog, SourceRecord, load_sources
+from provenance.sources import SourceCatalog, SourceRecord
 from provenance.verdicts import rule_for, source_message
 
 if TYPE_CHECKING:
@@ -692,18 +692,7 @@ def run_audit(
         fetch=evidence.fetch.model_copy(update={"refresh": True}),
         clock=evidence.clock or now,
     )
-    sources_path = sources if sources is not None else root / settings.sources
-    catalog = load_sources(
-        sources_path, display=display_path(sources_path, root), required=sources is not None
-    )
-    whole_project = not specs
-    if whole_project:
-        specs = list(settings.paths) + sorted(catalog.documents)
-        if not specs:
-            raise UsageError(
-                "no documents to audit: give PATHS, set paths in provenance.toml, or list"
-                " documents in sources.toml"
-            )
+    catalog, specs, whole_project = load_project(specs, root, settings, sources, verb="audit")
     checker = _AuditChecker(
         settings,
         catalog,
