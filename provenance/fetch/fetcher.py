@@ -41,7 +41,7 @@ from provenance.fetch.classify import (
     page_text_parts,
     soft_404_evidence,
 )
-from provenance.fetch.client import make_client
+from provenance.fetch.client import DirectSender, make_client
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
 from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
 from provenance.fetch.policy import (
@@ -250,6 +250,7 @@ class _Run:
             clock=fetcher.clock,
             sleep=fetcher.sleep,
         )
+        self.sender = DirectSender(client)
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
         self.keep_exchanges = fetcher.on_fetched is not None
@@ -429,12 +430,12 @@ class _Run:
         )
 
     async def _send(self, url: str, headers: dict[str, str], jar: httpx.Cookies | None) -> _Hop:
-        request = self.client.build_request("GET", url, headers=headers)
+        request = self.sender.build(url, headers)
         if jar is not None:
             jar.set_cookie_header(request)
         started_at = self.clock()
         self.requests += 1
-        response = await self.client.send(request, stream=True)
+        response = await self.sender.send(request)
         try:
             status = response.status_code
             location = (

@@ -27,6 +27,8 @@ from typing import Self
 import httpcore
 import httpx
 
+from provenance.fetch.netio import AsyncioBackend
+
 __all__ = ["FastConnectionPool", "FastHTTPTransport"]
 
 # httpcore.Origin is not hashable: pools are keyed by its parts.
@@ -51,8 +53,10 @@ class FastConnectionPool:
         keepalive_expiry: float | None,
         max_idle_per_origin: int,
         max_idle: int,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self._ssl_context = ssl_context
+        self._network_backend = network_backend or AsyncioBackend()
         self._keepalive_expiry = keepalive_expiry
         self._max_idle_per_origin = max_idle_per_origin
         self._max_idle = max_idle
@@ -93,6 +97,7 @@ class FastConnectionPool:
                 keepalive_expiry=self._keepalive_expiry,
                 http1=True,
                 http2=False,
+                network_backend=self._network_backend,
             )
         self._active[connection] = key
         try:
