@@ -111,9 +111,19 @@ def _expire(future: asyncio.Future[None]) -> None:
 class _Stream(httpcore.AsyncNetworkStream):
     """One connection (TCP, or TLS over it) as httpcore reads and writes it."""
 
-    def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
+    def __init__(
+        self,
+        transport: asyncio.Transport,
+        protocol: _Protocol,
+        addresses: tuple[Any, Any] | None = None,
+    ) -> None:
         self._transport = transport
         self._protocol = protocol
+        # Kept from the start: a TLS transport forgets them once the connection closes.
+        self._addresses = addresses or (
+            transport.get_extra_info("sockname"),
+            transport.get_extra_info("peername"),
+        )
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
@@ -178,16 +188,16 @@ class _Stream(httpcore.AsyncNetworkStream):
             self._transport.close()
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         protocol.connection_made(transport)
-        return _Stream(transport, protocol)
+        return _Stream(transport, protocol, self._addresses)
 
     def get_extra_info(self, info: str) -> Any:
         transport = self._transport
         if info == "ssl_object":
             return transport.get_extra_info("ssl_object")
         if info == "client_addr":
-            return transport.get_extra_info("sockname")
+            return self._addresses[0]
         if info == "server_addr":
-            return transport.get_extra_info("peername")
+            return self._addresses[1]
         if info == "socket":
             return transport.get_extra_info("socket")
         if info == "is_readable":

@@ -198,8 +198,11 @@ class FastHTTPTransport(httpx.AsyncHTTPTransport):
         max_idle: int,
         keepalive_expiry: float | None,
         trust_env: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        ssl_context = _ssl_context(trust_env)
+        """``ssl_context``: how to verify servers (default: httpx's, with ``trust_env``)."""
+        if ssl_context is None:
+            ssl_context = _ssl_context(trust_env)
         # httpx builds a pool of its own here, never opened; only its TLS setup is shared.
         super().__init__(verify=ssl_context, trust_env=trust_env, retries=0)
         self._pool = FastConnectionPool(  # type: ignore[assignment]
