@@ -21,6 +21,7 @@ import codecs
 import enum
 import os
 import random
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -178,15 +179,23 @@ class _Outcome:
     host: str
 
 
+def _header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """``tuple(headers.multi_items())`` (names lower-cased), deciding the encoding once."""
+    encoding = headers.encoding
+    return tuple(
+        (key.lower().decode(encoding), value.decode(encoding)) for key, value in headers.raw
+    )
+
+
 def _exchange_of(hop: _Hop) -> HttpExchange:
     return HttpExchange(
         url=hop.url,
         method=hop.request.method,
-        request_headers=tuple(hop.request.headers.multi_items()),
+        request_headers=_header_items(hop.request.headers),
         http_version=hop.response.http_version,
         status_code=hop.response.status_code,
         reason_phrase=hop.response.reason_phrase,
-        response_headers=tuple(hop.response.headers.multi_items()),
+        response_headers=_header_items(hop.response.headers),
         body=hop.body.raw,
         truncated=hop.body.truncated,
         started_at=hop.started_at,
@@ -207,8 +216,15 @@ def _remote_ip(response: httpx.Response) -> str | None:
     return None
 
 
+# The charset parameter of a Content-Type; httpx's ``charset_encoding`` finds the same
+# through an ``email.message.Message``, at a fifth of a millisecond per response.
+_CHARSET = re.compile(r';\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.I)
+
+
 def _text_of(sniff: bytes, response: httpx.Response) -> str:
-    encoding = response.charset_encoding or "utf-8"
+    match = _CHARSET.search(response.headers.get("content-type", ""))
+    encoding = (match.group(1) or match.group(2) or "").strip() if match else ""
+    encoding = encoding or "utf-8"
     try:
         codecs.lookup(encoding)
     except LookupError:
