@@ -45,3 +45,44 @@ def test_page_text_is_decoded_with_the_charset_httpx_would_read(content_type: st
 def test_header_items_are_multi_items(raw: list[tuple[bytes, bytes]]) -> None:
     headers = httpx.Headers(raw)
     assert _header_items(headers) == tuple(headers.multi_items())
+
+
+def test_jobs_run_a_window_at_a_time_and_a_stuck_host_does_not_hold_up_the_others() -> None:
+    import asyncio
+
+    from provenance.fetch.fetcher import _gather_by_host
+
+    live: dict[str, int] = {"slow": 0, "fast": 0}
+    peaks = {"slow": 0, "fast": 0, "all": 0}
+    finished: list[str] = []
+
+    async def main() -> None:
+        release = asyncio.Event()
+
+        def job(host: str, n: int):  # type: ignore[no-untyped-def]
+            async def run() -> None:
+                live[host] += 1
+                peaks[host] = max(peaks[host], live[host])
+                peaks["all"] = max(peaks["all"], sum(live.values()))
+                if host == "slow":
+                    await release.wait()
+                else:
+                    await asyncio.sleep(0)
+                live[host] -= 1
+                finished.append(f"{host}{n}")
+                if len([f for f in finished if f.startswith("fast")]) == 10:
+                    release.set()  # the slow host answers only once the fast one is done
+
+            return run
+
+        jobs = [("slow", job("slow", n)) for n in range(10)]
+        jobs += [("fast", job("fast", n)) for n in range(10)]
+        await _gather_by_host(jobs, per_host=2, window=3)
+
+    asyncio.run(main())
+    assert len(finished) == 20
+    assert peaks["slow"] <= 2
+    assert peaks["fast"] <= 2
+    assert peaks["all"] <= 3
+    # Every fast job finished while the slow host held its two slots.
+    assert all(name.startswith("fast") for name in finished[:10])
