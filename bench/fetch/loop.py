@@ -64,6 +64,7 @@ CANDIDATES: dict[str, str] = {
     "httpx-per-host": "bench.fetch.transports:httpx_per_host",
     "httpx-shards8": "bench.fetch.transports:httpx_shards",
     "httpx-fastpool": "bench.fetch.transports:httpx_fastpool",
+    "httpx-direct": "bench.fetch.transports:httpx_direct",
     "httpx-aiohttp": "bench.fetch.transports:httpx_aiohttp",
     "httpx-aiohttp-safe": "bench.fetch.transports:httpx_aiohttp_safe",
     "httpx-aiohttp-tuned": "bench.fetch.transports:httpx_aiohttp_tuned",

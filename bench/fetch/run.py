@@ -260,21 +260,25 @@ def sample_manifest(manifest: dict[str, Any], n_urls: int) -> dict[str, Any]:
 
 #: ``--provenance-src``: a directory holding a ``provenance`` package to measure instead.
 PROVENANCE_SRC: Path | None = None
+#: ``--provenance-before-src``: an earlier ``provenance`` package, measured in the same run
+#: as ``provenance-before-clean`` (before/after figures beside the same baselines).
+PROVENANCE_BEFORE_SRC: Path | None = None
 
 
-def provenance_command() -> list[str]:
+def provenance_command(src: Path | None = None) -> list[str]:
     """How to invoke provenance: the console script if installed, else ``python -m``.
 
-    With ``--provenance-src`` it is always ``python -m provenance`` (and
+    With ``--provenance-src`` (or ``src``) it is always ``python -m provenance`` (and
     :func:`provenance_env` puts that directory first on ``PYTHONPATH``).
     """
-    found = None if PROVENANCE_SRC else shutil.which("provenance")
+    found = None if (src or PROVENANCE_SRC) else shutil.which("provenance")
     return [found] if found else [sys.executable, "-m", "provenance"]
 
 
-def provenance_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment provenance runs in: ``--provenance-src``, then the repository."""
-    paths = [str(PROVENANCE_SRC)] if PROVENANCE_SRC else []
+def provenance_env(extra: dict[str, str] | None = None, src: Path | None = None) -> dict[str, str]:
+    """The environment provenance runs in: ``src`` or ``--provenance-src``, then the repository."""
+    src = src or PROVENANCE_SRC
+    paths = [str(src)] if src else []
     paths += [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]
     return {**os.environ, **(extra or {}), "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
 
@@ -328,8 +332,12 @@ def _run_provenance(
     help_text: str,
     *,
     shim: bool = False,
+    src: Path | None = None,
 ) -> None:
-    """``provenance check`` on ``corpus``; with ``shim``, on the recommended transport."""
+    """``provenance check`` on ``corpus``; with ``shim``, on the recommended transport.
+
+    ``src``: measure the ``provenance`` package under this directory instead.
+    """
     home = Path(tempfile.mkdtemp(prefix="home-", dir=work))  # no cache survives a run
     env = provenance_env(
         {
@@ -337,9 +345,10 @@ def _run_provenance(
             "XDG_CACHE_HOME": str(home / ".cache"),
             "XDG_DATA_HOME": str(home / ".local/share"),
             "XDG_CONFIG_HOME": str(home / ".config"),
-        }
+        },
+        src=src,
     )
-    program = [sys.executable, "-m", "bench.fetch.provshim"] if shim else provenance_command()
+    program = [sys.executable, "-m", "bench.fetch.provshim"] if shim else provenance_command(src)
     cmd = [
         *program,
         "check",
@@ -540,6 +549,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         " COMMIT provenance | tar -x -C DIR`) instead of the installed one",
     )
     parser.add_argument(
+        "--provenance-before-src",
+        type=Path,
+        help="also measure the provenance package under this directory (an earlier commit)"
+        " on the clean corpus, as provenance-before-clean, for before/after in one run",
+    )
+    parser.add_argument(
+        "--no-shim",
+        action="store_true",
+        help="skip provenance-aiohttp-clean (provenance's fetcher on the aiohttp transport)",
+    )
+    parser.add_argument(
         "--provenance-sample",
         type=int,
         default=200,
@@ -572,8 +592,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown; write JSON."""
     args = _parse(argv)
-    global PROVENANCE_SRC
+    global PROVENANCE_SRC, PROVENANCE_BEFORE_SRC
     PROVENANCE_SRC = args.provenance_src.resolve() if args.provenance_src else None
+    before = args.provenance_before_src
+    PROVENANCE_BEFORE_SRC = before.resolve() if before else None
     latencies = [float(x) for x in args.latency_ms.split(",") if x.strip()]
     loops = ["aiohttp"] + [
         c for c in (x.strip() for x in args.candidates.split(",")) if c and c != "aiohttp"
@@ -590,7 +612,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.provenance:
         usable, provenance_note, help_text = provenance_available()
         if usable:
-            clients += ["provenance", "provenance-clean", "provenance-aiohttp-clean"]
+            clients += ["provenance", "provenance-clean"]
+            if PROVENANCE_BEFORE_SRC is not None:
+                clients.append("provenance-before-clean")
+            if not args.no_shim:
+                clients.append("provenance-aiohttp-clean")
         else:
             print(f"skipping provenance: {provenance_note}")
 
@@ -652,6 +678,16 @@ def main(argv: list[str] | None = None) -> int:
                             _run_provenance(sample_corpus, sample, args, run, work, help_text)
                         elif client == "provenance-clean":
                             _run_provenance(clean_corpus, clean, args, run, work, help_text)
+                        elif client == "provenance-before-clean":
+                            _run_provenance(
+                                clean_corpus,
+                                clean,
+                                args,
+                                run,
+                                work,
+                                help_text,
+                                src=PROVENANCE_BEFORE_SRC,
+                            )
                         elif client == "provenance-aiohttp-clean":
                             _run_provenance(
                                 clean_corpus, clean, args, run, work, help_text, shim=True

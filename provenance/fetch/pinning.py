@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import httpcore
 
+from provenance.fetch.netio import AsyncioBackend
+
 __all__ = ["PinnedBackend", "pin_key"]
 
 
@@ -47,7 +49,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self._pins = pins
-        self._backend = backend if backend is not None else httpcore.AnyIOBackend()
+        self._backend = backend if backend is not None else AsyncioBackend()
 
     async def connect_tcp(
         self,

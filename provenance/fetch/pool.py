@@ -27,6 +27,8 @@ from typing import Self
 import httpcore
 import httpx
 
+from provenance.fetch.netio import AsyncioBackend
+
 __all__ = ["FastConnectionPool", "FastHTTPTransport"]
 
 # httpcore.Origin is not hashable: pools are keyed by its parts.
@@ -54,21 +56,24 @@ class FastConnectionPool:
         network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self._ssl_context = ssl_context
-        self._network_backend = network_backend
+        ssl_context.set_alpn_protocols(["http/1.1"])  # as httpcore does, HTTP/2 being off
+        # Every socket this pool opens goes through this backend (``_connect``): given a
+        # ``PinnedBackend``, only to the addresses the address policy vetted.
+        self._network_backend = network_backend or AsyncioBackend()
         self._keepalive_expiry = keepalive_expiry
         self._max_idle_per_origin = max_idle_per_origin
         self._max_idle = max_idle
-        self._idle: dict[_OriginKey, list[httpcore.AsyncHTTPConnection]] = {}
+        self._idle: dict[_OriginKey, list[httpcore.AsyncHTTP11Connection]] = {}
         # Every idle connection, oldest first: what to close when too many are idle.
-        self._idle_order: OrderedDict[httpcore.AsyncHTTPConnection, _OriginKey] = OrderedDict()
-        self._active: dict[httpcore.AsyncHTTPConnection, _OriginKey] = {}
+        self._idle_order: OrderedDict[httpcore.AsyncHTTP11Connection, _OriginKey] = OrderedDict()
+        self._active: dict[httpcore.AsyncHTTP11Connection, _OriginKey] = {}
         self._closed = False
 
     def _checkout(
         self, key: _OriginKey
-    ) -> tuple[httpcore.AsyncHTTPConnection | None, list[httpcore.AsyncHTTPConnection]]:
+    ) -> tuple[httpcore.AsyncHTTP11Connection | None, list[httpcore.AsyncHTTP11Connection]]:
         """The most recently used idle connection still usable, and the stale ones passed."""
-        stale: list[httpcore.AsyncHTTPConnection] = []
+        stale: list[httpcore.AsyncHTTP11Connection] = []
         stack = self._idle.get(key)
         while stack:
             connection = stack.pop()
@@ -92,14 +97,7 @@ class FastConnectionPool:
         for expired in stale:
             await expired.aclose()
         if connection is None:
-            connection = httpcore.AsyncHTTPConnection(
-                origin=origin,
-                ssl_context=self._ssl_context,
-                keepalive_expiry=self._keepalive_expiry,
-                http1=True,
-                http2=False,
-                network_backend=self._network_backend,
-            )
+            connection = await self._connect(origin, request)
         self._active[connection] = key
         try:
             response = await connection.handle_async_request(request)
@@ -114,7 +112,30 @@ class FastConnectionPool:
             extensions=response.extensions,
         )
 
-    async def _release(self, connection: httpcore.AsyncHTTPConnection) -> None:
+    async def _connect(
+        self, origin: httpcore.Origin, request: httpcore.Request
+    ) -> httpcore.AsyncHTTP11Connection:
+        """A new HTTP/1.1 connection to ``origin`` (TLS for https), as httpcore would open it.
+
+        httpcore's ``AsyncHTTPConnection`` does the same behind a lock of its own (an
+        anyio lock, a checkpoint and a cancel scope per request) that this pool never
+        needs: a connection here serves one request at a time.
+        """
+        timeout = request.extensions.get("timeout", {}).get("connect")
+        host = origin.host.decode("ascii")
+        stream = await self._network_backend.connect_tcp(host, origin.port, timeout=timeout)
+        if origin.scheme == b"https":
+            sni = request.extensions.get("sni_hostname") or host
+            stream = await stream.start_tls(self._ssl_context, server_hostname=sni, timeout=timeout)
+        connection = httpcore.AsyncHTTP11Connection(
+            origin=origin, stream=stream, keepalive_expiry=self._keepalive_expiry
+        )
+        # Its state lock guards against two requests on one connection, which this pool
+        # never makes; httpcore's is an anyio lock costing a checkpoint per use.
+        connection._state_lock = _Unshared()  # type: ignore[assignment]
+        return connection
+
+    async def _release(self, connection: httpcore.AsyncHTTP11Connection) -> None:
         """Take a connection back once its response is closed: keep it if reusable."""
         key = self._active.pop(connection, None)
         if self._closed or key is None or not connection.is_idle() or _has_unread(connection):
@@ -153,18 +174,25 @@ class FastConnectionPool:
         await self.aclose()
 
 
-def _has_unread(connection: httpcore.AsyncHTTPConnection) -> bool:
+def _has_unread(connection: httpcore.AsyncHTTP11Connection) -> bool:
     """Whether the server sent bytes past the end of its response, or hung up.
 
     httpcore would read such bytes as the answer to the next request on the connection
     (a server answering in advance, or smuggling a response): never reuse it. The bytes
     sit in h11's buffer, already off the socket, where polling the socket cannot see them.
     """
-    h11_state = getattr(getattr(connection, "_connection", None), "_h11_state", None)
-    if h11_state is None:  # not an HTTP/1.1 connection (yet): nothing buffered
-        return False
-    data, closed = h11_state.trailing_data
+    data, closed = connection._h11_state.trailing_data
     return bool(data) or bool(closed)
+
+
+class _Unshared:
+    """A lock for a connection only ever used by one task at a time: nothing to wait for."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
 
 
 class _ReturningStream:
@@ -173,7 +201,7 @@ class _ReturningStream:
     def __init__(
         self,
         pool: FastConnectionPool,
-        connection: httpcore.AsyncHTTPConnection,
+        connection: httpcore.AsyncHTTP11Connection,
         stream: AsyncIterable[bytes],
     ) -> None:
         self._pool = pool
@@ -213,10 +241,16 @@ class FastHTTPTransport(httpx.AsyncHTTPTransport):
         max_idle: int,
         keepalive_expiry: float | None,
         trust_env: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
-        """``network_backend`` opens the sockets (``PinnedBackend`` pins DNS answers)."""
-        ssl_context = _ssl_context(trust_env)
+        """``ssl_context``: how to verify servers (default: httpx's, with ``trust_env``).
+
+        ``network_backend`` opens the sockets (``PinnedBackend`` pins DNS answers;
+        default: the plain asyncio backend of ``provenance.fetch.netio``).
+        """
+        if ssl_context is None:
+            ssl_context = _ssl_context(trust_env)
         # httpx builds a pool of its own here, never opened; only its TLS setup is shared.
         super().__init__(verify=ssl_context, trust_env=trust_env, retries=0)
         self._pool = FastConnectionPool(  # type: ignore[assignment]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import idna
@@ -32,6 +33,12 @@ def _ascii_host(host: str) -> str:
             return host
 
 
+# Pure functions of a string, called several times per URL per attempt (keys, hosts of
+# each hop, the report's lookups): remembered for the run's URLs.
+_MEMO = 1 << 16
+
+
+@functools.lru_cache(maxsize=_MEMO)
 def normalize_url(url: str) -> str:
     """The canonical spelling of ``url`` used as its key for fetching and caching.
 
@@ -74,6 +81,7 @@ def _as_written(scheme: str, text: str) -> str:
     return kept.partition("#")[0].strip()
 
 
+@functools.lru_cache(maxsize=_MEMO)
 def host_of(url: str) -> str:
     """The lower-case host name of ``url`` (no port, no brackets), or ``""`` when it has none."""
     try:

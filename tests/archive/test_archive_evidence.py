@@ -11,6 +11,7 @@ import pytest
 
 from provenance import evidence
 from provenance.archive import SnapshotStore
+from provenance.archive.worker import ArchiveWorker
 from provenance.errors import ArchiveError, FetchError
 from provenance.evidence import EvidenceOptions, FetchMode, gather_evidence
 from provenance.fetch import FetchProgress, FetchRun, FetchSettings
@@ -185,3 +186,45 @@ def test_a_run_that_fails_midway_keeps_what_it_fetched(
     # Full batches while the run went on, then what the error cut short, all the same.
     assert batches[:-1] == [256] * (len(batches) - 1)
     assert batches[-1] <= 256
+
+
+def test_a_big_run_is_archived_by_a_process_of_its_own(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(evidence, "ARCHIVE_PROCESS_MIN_URLS", 300)
+    in_this_process = _count_batches(monkeypatch)
+    urls = [f"https://h{n % 9}.example/page/{n}" for n in range(300)]
+    run = gather_evidence(urls, _options(root), now=NOW)
+    assert in_this_process == []  # every batch went to the archive process
+    with SnapshotStore(root) as store:
+        assert len(store.urls()) == 300
+        snapshot = store.latest(urls[7])
+        assert snapshot is not None
+        assert snapshot.digest == run.results[snapshot.normalized_url].digest
+        assert store.text(snapshot) == "/page/7\nx"
+        assert store.verify().ok
+
+
+def test_the_archive_process_reports_what_went_wrong_as_an_archive_error(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "archive"
+    not_a_directory.write_text("a file where the archive should be")
+    worker = ArchiveWorker.start(not_a_directory, "run")
+    try:
+        with pytest.raises(ArchiveError, match=str(not_a_directory)):
+            worker.record_many([_fetch(1)])
+    finally:
+        worker.close()
+
+
+def test_an_archive_process_that_dies_is_an_archive_error(root: Path) -> None:
+    worker = ArchiveWorker.start(root, "run")
+    try:
+        worker.record_many([_fetch(1)])
+        worker._process.kill()
+        worker._process.wait()
+        with pytest.raises(ArchiveError, match="archive process failed"):
+            worker.record_many([_fetch(2)])
+    finally:
+        worker.close()
+    with SnapshotStore(root) as store:
+        assert store.urls() == [_fetch(1)[0].normalized_url]  # what it acknowledged is kept

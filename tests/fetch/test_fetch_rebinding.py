@@ -126,6 +126,32 @@ def test_redirects_from_a_public_page_to_internal_addresses_are_refused(
     assert "/secret" not in server.hits
 
 
+class RebindingPerName(FakeResolver):
+    """Each name: the public address on its first lookup, the internal one after that."""
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        return [PUBLIC] if self.lookups.count(host) == 1 else [INTERNAL]
+
+
+def test_a_redirect_to_another_name_connects_to_that_names_vetted_address(
+    server: LoopbackServer,
+) -> None:
+    # Every hop opens its connection through the pool's one connect path: the second
+    # name, reached only by redirect, is pinned too and never looked up a second time.
+    mirror = f"http://mirror.public.test:{server.ports[PUBLIC]}/page"
+    server.route("/moved", respond(301, headers=[("Location", mirror)]))
+    resolver = RebindingPerName()
+    urls = [_public_url(server, f"/moved?n={n}") for n in range(4)]
+    run = _fetch(urls, resolver, host_concurrency=2)
+    assert all(result.reason is Reason.MOVED for result in run.results.values())
+    assert {result.final_url for result in run.results.values()} == {mirror}
+    assert sorted(resolver.lookups) == ["docs.public.test", "mirror.public.test"]
+    assert {request.local_ip for request in server.requests} == {PUBLIC}
+    assert server.hits["/page"] >= 1
+    assert "/secret" not in server.hits
+
+
 def test_an_octal_location_is_refused_before_any_request(server: LoopbackServer) -> None:
     # httpx will not even parse 0177.0.0.1 in a Location header: never contacted either.
     location = f"http://0177.0.0.1:{server.ports[INTERNAL]}/secret"

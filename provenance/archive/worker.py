@@ -1,0 +1,206 @@
+"""Archiving in a child process of its own: ``ArchiveWorker`` and the child's main loop.
+
+The archive's work per fetch is mostly Python (text extraction, WARC encoding, index
+rows) and system calls (a file per text, fsyncs). On a thread of the fetching process it
+competes with the event loop for the GIL, and each of the loop's ``socket.send`` calls
+then waits for the writer to yield it; in a process of its own it runs on another core.
+
+The child is ``python -m provenance.archive.worker``, started with ``subprocess`` (not
+``multiprocessing``, which would re-import the caller's ``__main__`` and so break any
+script without an ``if __name__ == "__main__"`` guard). It opens the archive itself, as
+any other writer would, and serves requests read from its standard input: each is a
+length-prefixed pickle of ``(operation, arguments)`` and gets one length-prefixed pickle
+back, ``("ok", value)`` or ``("error", exception)``. Pickle is safe here: both ends are
+this module, talking over a private pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from provenance.errors import ArchiveError
+from provenance.fetch.models import FetchResult, HttpExchange
+
+__all__ = ["ArchiveWorker"]
+
+_LENGTH = struct.Struct("!Q")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def _send(stream: IO[bytes], message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError("the other end closed the pipe")
+    (size,) = _LENGTH.unpack(head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the other end closed the pipe mid-message")
+    return pickle.loads(data)
+
+
+class ArchiveWorker:
+    """A child process that archives for this one: ``record_many`` as ``SnapshotStore``'s.
+
+    ``start`` launches it and has it open the archive under ``root`` with ``run_id``
+    (the parent's store's, so WARC files are named as the parent's would be); the
+    answer is awaited by the first call, so the child starts while the caller goes on.
+    Calls are made one at a time (the evidence writer's single thread). A failure in
+    the child comes back as the exception it raised (an ``ArchiveError`` stays one);
+    a child that dies becomes an ``ArchiveError``.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self._lock = threading.Lock()
+        self._pending_open = True
+
+    @classmethod
+    def start(cls, root: Path, run_id: str) -> ArchiveWorker:
+        """Launch the child and ask it to open the archive (answer read by the first call)."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "provenance.archive.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        worker = cls(process)
+        assert process.stdin is not None
+        try:
+            _send(process.stdin, ("open", (str(root), run_id)))
+        except OSError as exc:
+            worker.close()
+            raise ArchiveError(f"{root}: the archive process did not start: {exc}") from exc
+        return worker
+
+    def _call(self, operation: str, arguments: tuple[Any, ...]) -> Any:
+        process = self._process
+        assert process.stdin is not None
+        assert process.stdout is not None
+        with self._lock:
+            try:
+                if self._pending_open:
+                    self._pending_open = False
+                    self._check(_receive(process.stdout))
+                _send(process.stdin, (operation, arguments))
+                return self._check(_receive(process.stdout))
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                code = process.poll()
+                raise ArchiveError(
+                    f"the archive process failed (exit status {code}): {exc}"
+                ) from exc
+
+    @staticmethod
+    def _check(reply: tuple[str, Any]) -> Any:
+        status, value = reply
+        if status == "error":
+            raise value
+        return value
+
+    def record_many(
+        self, items: Iterable[tuple[FetchResult, Sequence[HttpExchange]]]
+    ) -> list[FetchResult]:
+        """``SnapshotStore.record_many`` in the child."""
+        batch = [(result, tuple(exchanges)) for result, exchanges in items]
+        results: list[FetchResult] = self._call("record_many", (batch,))
+        return results
+
+    def close(self) -> None:
+        """Have the child close the archive and exit; wait for it."""
+        process = self._process
+        try:
+            if process.poll() is None and process.stdin is not None:
+                self._call("close", ())
+        except ArchiveError:
+            pass  # it is gone already; every batch it acknowledged is on disk
+        finally:
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):  # a dead child's pipe is broken
+                        stream.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """The child's loop: open, then record batches until told to close or the pipe ends.
+
+    A parent that dies (even by SIGKILL) closes both pipes: a batch being recorded is
+    finished (it is indexed whole or not at all, as in the parent), the reply that
+    cannot be sent any more ends the loop, and the archive is closed. A message cut
+    short by the parent's death is never acted on.
+    """
+    try:
+        _serve_until_closed(requests, replies)
+    except BrokenPipeError:
+        # The parent is gone; the store was closed on the way out. What is left in the
+        # reply buffer goes nowhere, so Python's flush at exit does not complain.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), replies.fileno())
+
+
+def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
+    from provenance.archive.store import SnapshotStore
+
+    store: SnapshotStore | None = None
+    try:
+        while True:
+            try:
+                operation, arguments = _receive(requests)
+            except EOFError:
+                return
+            try:
+                if operation == "open":
+                    root, run_id = arguments
+                    store = SnapshotStore(Path(root), run_id=run_id)
+                    store.open()
+                    value: Any = None
+                elif operation == "record_many":
+                    if store is None:
+                        raise ArchiveError("the archive process was not opened")
+                    value = store.record_many(arguments[0])
+                elif operation == "close":
+                    _send(replies, ("ok", None))
+                    return
+                else:
+                    raise ArchiveError(f"unknown archive operation {operation!r}")
+            except Exception as exc:
+                try:
+                    _send(replies, ("error", exc))
+                except (pickle.PicklingError, TypeError, AttributeError):
+                    _send(replies, ("error", ArchiveError(f"{type(exc).__name__}: {exc}")))
+            else:
+                _send(replies, ("ok", value))
+    finally:
+        if store is not None:
+            store.close()
+
+
+if __name__ == "__main__":
+    # Ctrl-C reaches the whole process group: the parent decides what happens (it
+    # archives what it has, then closes this process's pipe), not this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -1,0 +1,88 @@
+"""The fetcher's own shortcuts give what the httpx calls they replace would."""
+
+from __future__ import annotations
+
+import codecs
+
+import httpx
+import pytest
+
+from provenance.fetch.fetcher import _header_items, _text_of
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/html; charset=utf-8",
+        "text/html;charset=ISO-8859-1",
+        'text/html; charset="windows-1252"',
+        "text/html; foo=bar; charset=koi8-r",
+        "text/html; charset=",
+        "text/html",
+        "text/plain; charset=no-such-codec",
+    ],
+)
+def test_page_text_is_decoded_with_the_charset_httpx_would_read(content_type: str) -> None:
+    response = httpx.Response(200, headers={"content-type": content_type})
+    expected = response.charset_encoding or "utf-8"
+    try:
+        codecs.lookup(expected)
+    except LookupError:
+        expected = "utf-8"
+    sniff = "Grüße, Привет".encode(expected, errors="replace")
+    assert _text_of(sniff, response) == sniff.decode(expected, errors="replace")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [(b"Content-Type", b"text/html"), (b"Set-Cookie", b"a=1"), (b"Set-Cookie", b"b=2")],
+        [(b"X-Latin", "café".encode("latin-1")), (b"X-Mixed-CASE", b"v")],
+        [(b"X-Utf8", "naïve".encode())],
+        [],
+    ],
+)
+def test_header_items_are_multi_items(raw: list[tuple[bytes, bytes]]) -> None:
+    headers = httpx.Headers(raw)
+    assert _header_items(headers) == tuple(headers.multi_items())
+
+
+def test_jobs_run_a_window_at_a_time_and_a_stuck_host_does_not_hold_up_the_others() -> None:
+    import asyncio
+
+    from provenance.fetch.fetcher import _gather_by_host
+
+    live: dict[str, int] = {"slow": 0, "fast": 0}
+    peaks = {"slow": 0, "fast": 0, "all": 0}
+    finished: list[str] = []
+
+    async def main() -> None:
+        release = asyncio.Event()
+
+        def job(host: str, n: int):  # type: ignore[no-untyped-def]
+            async def run() -> None:
+                live[host] += 1
+                peaks[host] = max(peaks[host], live[host])
+                peaks["all"] = max(peaks["all"], sum(live.values()))
+                if host == "slow":
+                    await release.wait()
+                else:
+                    await asyncio.sleep(0)
+                live[host] -= 1
+                finished.append(f"{host}{n}")
+                if len([f for f in finished if f.startswith("fast")]) == 10:
+                    release.set()  # the slow host answers only once the fast one is done
+
+            return run
+
+        jobs = [("slow", job("slow", n)) for n in range(10)]
+        jobs += [("fast", job("fast", n)) for n in range(10)]
+        await _gather_by_host(jobs, per_host=2, window=3)
+
+    asyncio.run(main())
+    assert len(finished) == 20
+    assert peaks["slow"] <= 2
+    assert peaks["fast"] <= 2
+    assert peaks["all"] <= 3
+    # Every fast job finished while the slow host held its two slots.
+    assert all(name.startswith("fast") for name in finished[:10])

@@ -1,0 +1,150 @@
+"""The pool's asyncio network backend over real sockets: TLS, big bodies, the server's address.
+
+Plain HTTP paths (refused, closed, slow, reused and dropped connections) are proven in
+``test_fetch_integration``; these are the ones that only this backend's own code handles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+from provenance.fetch import Fetcher, FetchResult, FetchSettings, HttpExchange, Reason, Verdict
+from provenance.fetch.pool import FastHTTPTransport
+from tests.fetch.conftest import SleepRecorder
+from tests.support.loopback import LoopbackServer, respond
+
+pytestmark = pytest.mark.integration
+
+TLS = Path(__file__).parent.parent / "data" / "tls"
+CERT = TLS / "loopback-self-signed.pem"
+KEY = TLS / "loopback-self-signed.key"
+PAGE = b"<html><head><title>Over TLS</title></head><body><p>secure words</p></body></html>"
+
+
+class TlsServer:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate, in a thread."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(CERT, KEY)
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while (await reader.readline()) not in (b"\r\n", b""):
+                    pass
+                head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(PAGE)}"
+                writer.write(head.encode() + b"\r\nConnection: close\r\n\r\n" + PAGE)
+                await writer.drain()
+            except (ssl.SSLError, ConnectionError):
+                pass  # a client that refused the certificate hangs up mid-handshake
+            finally:
+                writer.close()
+
+        async def serve() -> asyncio.Server:
+            return await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+
+        server = self._loop.run_until_complete(serve())
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+        server.close()
+        self._loop.run_until_complete(server.wait_closed())
+        self._loop.close()
+
+    def __enter__(self) -> TlsServer:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def tls_server() -> Iterator[TlsServer]:
+    with TlsServer() as server:
+        yield server
+
+
+def _settings(**options: object) -> FetchSettings:
+    knobs: dict[str, object] = {
+        "allow_private": True,
+        "trust_env": False,
+        "recheck": False,
+        "max_retries": 0,
+        "connect_timeout_s": 5,
+        "read_timeout_s": 5,
+        "total_timeout_s": 10,
+    }
+    return FetchSettings.model_validate(knobs | options)
+
+
+def test_an_untrusted_certificate_is_a_tls_error(tls_server: TlsServer) -> None:
+    url = f"https://127.0.0.1:{tls_server.port}/page"
+    run = asyncio.run(Fetcher(_settings(), sleep=SleepRecorder()).fetch_all([url]))
+    result = run.results[url]
+    assert result.reason is Reason.TLS_ERROR
+    assert result.verdict is Verdict.UNVERIFIABLE
+    assert "certificate" in (result.error or "").lower()
+
+
+def test_a_trusted_certificate_fetches_over_tls_and_records_the_server(
+    tls_server: TlsServer,
+) -> None:
+    url = f"https://127.0.0.1:{tls_server.port}/page"
+    recorded: list[HttpExchange] = []
+
+    def archive(result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
+        recorded.extend(exchanges)
+        return result
+
+    trusting = ssl.create_default_context(cafile=str(CERT))
+    transport = FastHTTPTransport(
+        max_idle_per_origin=2, max_idle=4, keepalive_expiry=5.0, ssl_context=trusting
+    )
+    fetcher = Fetcher(_settings(), transport=transport, on_fetched=archive, sleep=SleepRecorder())
+    run = asyncio.run(fetcher.fetch_all([url]))
+    assert run.results[url].verdict is Verdict.ALIVE
+    (exchange,) = recorded
+    assert exchange.body == PAGE
+    assert exchange.remote_ip == "127.0.0.1"
+
+
+def test_a_body_larger_than_the_read_buffer_arrives_whole() -> None:
+    # 1 MiB: the backend stops reading from the socket past 256 KiB buffered and resumes.
+    big = bytes(range(256)) * 4096
+    with LoopbackServer(["127.0.0.1"]) as server:
+        server.route("/big", respond(200, big, [("Content-Type", "application/octet-stream")]))
+        url = server.url("/big")
+        settings = _settings(read_timeout_s=30, total_timeout_s=60)  # a loaded machine is slow
+        run = asyncio.run(Fetcher(settings, sleep=SleepRecorder()).fetch_all([url]))
+    result = run.results[url]
+    assert result.verdict is Verdict.ALIVE, result
+    assert result.size == len(big)
+    assert result.digest == "sha256:" + hashlib.sha256(big).hexdigest()
+
+
+def test_the_backend_speaks_httpx_errors_for_a_closed_port() -> None:
+    async def fetch() -> None:
+        transport = FastHTTPTransport(max_idle_per_origin=1, max_idle=1, keepalive_expiry=1.0)
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.get("http://127.0.0.1:9/")  # discard port: nothing listens
+
+    with pytest.raises(httpx.ConnectError):
+        asyncio.run(fetch())
