@@ -228,3 +228,17 @@ def test_an_archive_process_that_dies_is_an_archive_error(root: Path) -> None:
         worker.close()
     with SnapshotStore(root) as store:
         assert store.urls() == [_fetch(1)[0].normalized_url]  # what it acknowledged is kept
+
+
+@pytest.mark.parametrize("process_from", [1, 10_000], ids=["archive-process", "writer-thread"])
+def test_an_injected_clock_dates_the_snapshots_wherever_they_are_archived(
+    root: Path, monkeypatch: pytest.MonkeyPatch, process_from: int
+) -> None:
+    # The audit injects its clock: the archive process must record the parent's times.
+    monkeypatch.setattr(evidence, "ARCHIVE_PROCESS_MIN_URLS", process_from)
+    fetched_at = dt.datetime(2024, 2, 29, 8, 30, tzinfo=dt.UTC)
+    urls = [f"https://h{n % 3}.example/dated/{n}" for n in range(5)]
+    gather_evidence(urls, _options(root, clock=lambda: fetched_at), now=NOW)
+    with SnapshotStore(root, read_only=True) as store:
+        snapshots = [store.latest(url) for url in urls]
+    assert [s.captured_at if s else None for s in snapshots] == [fetched_at] * 5
