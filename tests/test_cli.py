@@ -309,3 +309,16 @@ def test_a_claims_text_in_the_report_keeps_its_inline_code(project, cli):
     assert finding["text"] == "The function returns None when the key is missing."
     markdown = cli("check", "--no-fetch", "--format", "markdown", "-o", "-", "api.html").out
     assert "| The function returns None when the key is missing. |" in markdown
+
+
+def test_a_bracketed_year_cites_a_record_of_that_id_in_sources_toml(project, cli):
+    (project / "sources.toml").write_text(
+        '[documents."report.md".sources.1999]\nurl = "https://example.org/report-1999"\n'
+    )
+    (project / "report.md").write_text("The river flooded the whole town twice [1999].\n")
+    result = cli("check", "--no-fetch", "--format", "json", "-o", "-", "report.md")
+    report = _json(result)
+    [claim] = report["documents"][0]["claims"]
+    assert (claim["citations"], claim["cited"]) == (["1999"], True)
+    assert report["findings"] == []
+    assert result.code == ExitCode.OK
