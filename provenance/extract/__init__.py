@@ -179,8 +179,9 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         # Where a claim may have lost its marker; looked for once per block (most have
         # none) rather than per claim: a match never spans two sentences.
         gaps = list(find_stripped_markers(text, block_start, block_end))
-        # Whether the block holds inline code to show in its sentences' text (few do).
-        block_code = bool(code) and _code_in(code_starts, block_start, block_end)
+        # The first inline code (to show in a sentence's text) not yet shown: few blocks
+        # hold any, so ``next_code`` is usually past the block.
+        next_code = bisect_left(code_starts, block_start) if code else len(code)
         for raw_start, raw_end, sentence_markers in split_sentences(
             text, block_start, block_end, markers, marker_starts
         ):
@@ -205,10 +206,17 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
             index = bisect_right(line_starts, last, index) - 1
             end_line, end_column = index + 1, last - line_starts[index] + 1
             sentence_text = text[raw_start:raw_end]
-            if block_code:
+            # A sentence shows the code before its end, and (when it does not end with
+            # punctuation) the code after it to the block's end.
+            if (
+                next_code < len(code)
+                and code_starts[next_code] <= block_end
+                and (code_starts[next_code] < raw_end or text[raw_end - 1] not in _ENDS)
+            ):
                 sentence_text = _with_code(
                     text, raw_start, raw_end, block_start, block_end, code, code_starts
                 )
+                next_code = bisect_left(code_starts, raw_end, next_code)
             # Most sentences are one line with single spaces: nothing to collapse. A
             # printable string holds no white space but " " (tabs, line breaks, no-break
             # and other Unicode spaces are not printable).
@@ -243,12 +251,6 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         title=view.title,
         date_hint=view.date_hint,
     )
-
-
-def _code_in(code_starts: list[int], start: int, end: int) -> bool:
-    """Whether inline code starts in ``[start, end]``."""
-    index = bisect_left(code_starts, start)
-    return index < len(code_starts) and code_starts[index] <= end
 
 
 # How a sentence may end: it then owns no inline code after its end.
