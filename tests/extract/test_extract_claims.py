@@ -295,3 +295,13 @@ def test_raw_code_in_markdown_leaves_the_blocks_as_they_were():
     [sentence] = run(text, "md").sentences
     assert sentence.text == "The tool make builds the tree. It also tests it."
     assert (sentence.line, sentence.column, sentence.end_line, sentence.end_column) == (1, 1, 2, 30)
+
+
+@pytest.mark.parametrize("control", ["\x1e", "\x1f"])
+def test_a_document_holding_the_code_mark_characters_still_blanks_its_code(control):
+    # The reader marks inline code with these two characters while it works; a document
+    # that holds one itself gets its code blanked, not shown, and nothing else changes.
+    text = f"The function returns `None` when {control}the key is missing [1]."
+    [sentence] = run(text, "md").sentences
+    assert " ".join(sentence.text.split()) == "The function returns when the key is missing [1]."
+    assert sentence.citations[0].key == "1"
