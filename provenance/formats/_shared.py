@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from provenance.models import Finding, QuoteReport, QuoteState
+from provenance.models import Finding, QuoteReport
+from provenance.quotestatus import QuoteStatus
 
 __all__ = ["location", "quote_problem", "worst_first"]
 
@@ -24,13 +25,13 @@ def location(finding: Finding) -> str:
     return where
 
 
-def quote_problem(quote: QuoteReport) -> QuoteState | None:
+def quote_problem(quote: QuoteReport) -> QuoteStatus | None:
     """How a quote is not found (latest snapshot first, then as cited), or None if it is.
 
     Every format shows each quote with a problem, whether or not a close passage was found
     (a quote removed from a page may leave nothing like it behind).
     """
     for state in (quote.latest, quote.as_cited):
-        if state is not None and state is not QuoteState.FOUND:
+        if state is not None and state is not QuoteStatus.FOUND:
             return state
     return None
