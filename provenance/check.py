@@ -26,7 +26,7 @@ from provenance.documents import Document, expand_paths, load_document
 from provenance.errors import DocumentError, InputError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
-from provenance.extract.markers import identifier_url
+from provenance.extract.markers import identifier_url, is_bare_year
 from provenance.extract.view import IgnoreDirective, ReferenceEntry
 from provenance.fetch.models import Verdict
 from provenance.models import (
@@ -287,9 +287,17 @@ class Checker:
         identifiers: list[str] = []
         citation_rows: list[CitationRow] = []
         resolved: dict[int, str | None] = {}
+        years: set[int] = set()  # "[2020]" with no record of that id: not citations
         keep_places = not usage.spool_local
         for citation in extraction.citations:
             record = self._resolve(citation, toml_records, own)
+            if (
+                record is None
+                and citation.kind is CitationKind.NUMERIC
+                and is_bare_year(citation.marker)
+            ):
+                years.add(id(citation))
+                continue
             record_id = record.id if record is not None else None
             resolved[id(citation)] = record_id
             # Plain tuples in the report's field order, written once per document (see
@@ -329,6 +337,8 @@ class Checker:
         diagnosed = {d.sentence for d in extraction.defects}
         for sentence in extraction.claims:
             citations = sentence.citations
+            if years and citations:
+                citations = tuple(c for c in citations if id(c) not in years)
             if len(citations) == 1:  # the usual case: nothing to deduplicate
                 cited_count += 1
                 keys = [citations[0].key]

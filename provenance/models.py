@@ -29,6 +29,7 @@ from provenance.audit.ascited import DateBasis
 from provenance.audit.rot import RotState
 from provenance.errors import InputError
 from provenance.fetch.models import Reason, Redirect, Verdict
+from provenance.quotestatus import QuoteStatus
 from provenance.rules import RuleId, Severity
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "FetchSummary",
     "Finding",
     "QuoteReport",
-    "QuoteState",
     "ReplacementReport",
     "Report",
     "RotCheck",
@@ -196,29 +196,12 @@ class DriftReport(_Frozen):
     added: list[str] = Field(default_factory=list, description="Text the source gained.")
 
 
-class QuoteState(enum.StrEnum):
-    """Whether a quote is in a snapshot: the report's copy of ``provenance.compare.QuoteStatus``.
-
-    Same values; a copy because ``provenance.compare`` reads sentences with the
-    extractor, which imports this module.
-    """
-
-    FOUND = "found"
-    APPROXIMATE = "approximate"
-    MISSING = "missing"
-
-    @property
-    def present(self) -> bool:
-        """Found exactly or approximately."""
-        return self is not QuoteState.MISSING
-
-
 class QuoteReport(_Frozen):
     """Whether a record's ``quote`` is in the as-cited and the latest snapshot."""
 
     quote: str
-    as_cited: QuoteState | None = Field(description="null: no as-cited snapshot to look in.")
-    latest: QuoteState | None = Field(description="null: no readable latest snapshot.")
+    as_cited: QuoteStatus | None = Field(description="null: no as-cited snapshot to look in.")
+    latest: QuoteStatus | None = Field(description="null: no readable latest snapshot.")
     similarity: float | None = Field(None, description="Of the best match in the latest text.")
     passage: str | None = Field(None, description="The best matching passage, when not found.")
 

@@ -244,3 +244,81 @@ def test_the_gate_message_counts_one_finding_in_the_singular(copy_project, cli):
     result = cli("check", "--no-fetch", "--fail-on", "citation-needed", "docs")
     assert result.code == ExitCode.GATE_FAILED
     assert "provenance: 1 finding fails the gate (--fail-on)" in result.err
+
+
+def test_a_bracketed_year_is_not_a_citation(project, cli):
+    (project / "law.md").write_text(
+        "In [2020] the law changed for every tenant [1].\n\n"
+        "Rents rose sharply across the region in [1998].\n\n"
+        "Rents fell in the years [1990-1995] after the crash [1].\n\n"
+        "[1]: https://example.org/law\n"
+    )
+    result = cli("check", "--no-fetch", "--format", "json", "-o", "-", "law.md")
+    report = _json(result)
+    found = [(f["rule"], f["line"]) for f in report["findings"]]
+    assert found == [("uncited-claim", 3)]
+    claims = report["documents"][0]["claims"]
+    assert [(c["citations"], c["cited"]) for c in claims] == [
+        (["1"], True),
+        ([], False),
+        (["1"], True),
+    ]
+    assert [c["id"] for c in report["documents"][0]["citations"]] == ["1", "1"]
+    assert report["summary"]["citations"] == 2
+
+
+def test_a_bracketed_year_with_a_record_of_that_id_stays_a_citation(project, cli):
+    (project / "survey.md").write_text(
+        "Rents rose sharply across the region [2020].\n\n"
+        "Rents fell in the next year as well [2021].\n\n"
+        "Rents were flat before, at least since [999].\n\n"
+        "[2020]: https://example.org/survey\n"
+    )
+    result = cli("check", "--no-fetch", "--format", "json", "-o", "-", "survey.md")
+    report = _json(result)
+    [first, second, third] = report["documents"][0]["claims"]
+    assert first["sources"] == ["survey.md#2020"]
+    assert (second["cited"], third["cited"]) == (False, True)
+    found = [(f["rule"], f["line"], f["message"]) for f in report["findings"]]
+    assert found == [
+        ("uncited-claim", 3, "claim cites no source"),
+        (
+            "unknown-citation",
+            5,
+            "[999] cites '999', which has no record in sources.toml or"
+            " the document's reference list",
+        ),
+    ]
+    assert result.code == ExitCode.GATE_FAILED
+
+
+def test_a_claims_text_in_the_report_keeps_its_inline_code(project, cli):
+    (project / "api.md").write_text(
+        "The function returns `None` when the key is missing [1].\n\n[1]: https://example.org/api\n"
+    )
+    (project / "api.html").write_text(
+        "<p>The function returns <code>None</code> when the key is missing.</p>\n"
+    )
+    report = _json(cli("check", "--no-fetch", "--format", "json", "-o", "-", "api.md", "api.html"))
+    texts = {d["path"]: [c["text"] for c in d["claims"]] for d in report["documents"]}
+    assert texts == {
+        "api.md": ["The function returns None when the key is missing [1]."],
+        "api.html": ["The function returns None when the key is missing."],
+    }
+    [finding] = report["findings"]
+    assert finding["text"] == "The function returns None when the key is missing."
+    markdown = cli("check", "--no-fetch", "--format", "markdown", "-o", "-", "api.html").out
+    assert "| The function returns None when the key is missing. |" in markdown
+
+
+def test_a_bracketed_year_cites_a_record_of_that_id_in_sources_toml(project, cli):
+    (project / "sources.toml").write_text(
+        '[documents."report.md".sources.1999]\nurl = "https://example.org/report-1999"\n'
+    )
+    (project / "report.md").write_text("The river flooded the whole town twice [1999].\n")
+    result = cli("check", "--no-fetch", "--format", "json", "-o", "-", "report.md")
+    report = _json(result)
+    [claim] = report["documents"][0]["claims"]
+    assert (claim["citations"], claim["cited"]) == (["1999"], True)
+    assert report["findings"] == []
+    assert result.code == ExitCode.OK

@@ -47,7 +47,6 @@ from provenance.models import (
     AuditSummary,
     DriftReport,
     QuoteReport,
-    QuoteState,
     ReplacementReport,
     Report,
     RotCheck,
@@ -510,8 +509,8 @@ def _quote_report(quote: str, before: str | None, after: str | None) -> QuoteRep
         passage = _clip(shown.passage.text)
     return QuoteReport(
         quote=quote,
-        as_cited=QuoteState(cited.status.value) if cited else None,
-        latest=QuoteState(now.status.value) if now else None,
+        as_cited=cited.status if cited else None,
+        latest=now.status if now else None,
         similarity=round(shown.similarity, 4) if shown else None,
         passage=passage,
     )

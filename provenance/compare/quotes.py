@@ -16,7 +16,6 @@ costs tens of milliseconds.
 
 from __future__ import annotations
 
-import enum
 import functools
 import re
 from bisect import bisect_right
@@ -26,6 +25,7 @@ from difflib import SequenceMatcher
 
 from provenance.compare import _text
 from provenance.compare.passages import Passage
+from provenance.quotestatus import QuoteStatus
 
 __all__ = [
     "APPROXIMATE_THRESHOLD",
@@ -56,19 +56,6 @@ _CONTRACTED = _text.word_set(
 )
 _NT = re.compile(r"n t\b")
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\.\.+)\s*")
-
-
-class QuoteStatus(enum.StrEnum):
-    """Whether a quote is in a text."""
-
-    FOUND = "found"
-    APPROXIMATE = "approximate"
-    MISSING = "missing"
-
-    @property
-    def present(self) -> bool:
-        """Found verbatim (after normalisation) or approximately."""
-        return self is not QuoteStatus.MISSING
 
 
 @dataclass(frozen=True, slots=True)

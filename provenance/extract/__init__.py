@@ -8,7 +8,7 @@ so the same sentence is judged the same way in every format.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -24,7 +24,7 @@ from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
 from provenance.extract.sentences import split_sentences
-from provenance.extract.view import IgnoreDirective, ProseView, ReferenceEntry
+from provenance.extract.view import CodeText, IgnoreDirective, ProseView, ReferenceEntry
 from provenance.models import CitationKind, DocFormat
 from provenance.rules import RuleId
 
@@ -169,6 +169,8 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
     line_starts = document.lines.starts
     original = view.original
     identity = view.origin is None  # Markdown and plain text: view offsets are the file's
+    code = view.code
+    code_starts = [c.start for c in code]
     for block in view.blocks:
         block_start, block_end = block.start, block.end
         block_text = text[block_start:block_end].lstrip()
@@ -177,6 +179,9 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         # Where a claim may have lost its marker; looked for once per block (most have
         # none) rather than per claim: a match never spans two sentences.
         gaps = list(find_stripped_markers(text, block_start, block_end))
+        # The first inline code (to show in a sentence's text) not yet shown: few blocks
+        # hold any, so ``next_code`` is usually past the block.
+        next_code = bisect_left(code_starts, block_start) if code else len(code)
         for raw_start, raw_end, sentence_markers in split_sentences(
             text, block_start, block_end, markers, marker_starts
         ):
@@ -201,6 +206,17 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
             index = bisect_right(line_starts, last, index) - 1
             end_line, end_column = index + 1, last - line_starts[index] + 1
             sentence_text = text[raw_start:raw_end]
+            # A sentence shows the code before its end, and (when it does not end with
+            # punctuation) the code after it to the block's end.
+            if (
+                next_code < len(code)
+                and code_starts[next_code] <= block_end
+                and (code_starts[next_code] < raw_end or text[raw_end - 1] not in _ENDS)
+            ):
+                sentence_text = _with_code(
+                    text, raw_start, raw_end, block_start, block_end, code, code_starts
+                )
+                next_code = bisect_left(code_starts, raw_end, next_code)
             # Most sentences are one line with single spaces: nothing to collapse. A
             # printable string holds no white space but " " (tabs, line breaks, no-break
             # and other Unicode spaces are not printable).
@@ -235,6 +251,48 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         title=view.title,
         date_hint=view.date_hint,
     )
+
+
+# How a sentence may end: it then owns no inline code after its end.
+_ENDS = ".!?…\"'”’»)]"
+
+
+def _with_code(
+    text: str,
+    start: int,
+    end: int,
+    block_start: int,
+    block_end: int,
+    code: list[CodeText],
+    code_starts: list[int],
+) -> str:
+    """``text[start:end]`` with the inline code the view blanked shown again.
+
+    A sentence owns the code inside it, the code between it and the sentence before
+    ("`make` builds it."), and, when it does not end with punctuation, the code to the
+    block's end ("Run `make`"). Its offsets stay those of its prose.
+    """
+    shown_start = start
+    while shown_start > block_start and text[shown_start - 1].isspace():
+        shown_start -= 1
+    shown_end = end
+    if text[end - 1] not in _ENDS and (end == block_end or text[end:block_end].isspace()):
+        shown_end = block_end
+    index = bisect_left(code_starts, shown_start)
+    pieces = []
+    cursor = shown_start
+    while index < len(code):
+        item = code[index]
+        if item.end > shown_end or (item.start == shown_end and shown_end != block_end):
+            break
+        pieces.append(text[cursor : item.start])
+        pieces.append(item.text)
+        cursor = item.end
+        index += 1
+    if not pieces:
+        return text[start:end]
+    pieces.append(text[cursor:shown_end])
+    return "".join(pieces)
 
 
 # What may stand in the file between a stripped marker's white space and its punctuation:

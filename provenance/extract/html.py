@@ -26,6 +26,7 @@ from provenance.extract.plaintext import REFERENCE_HEADINGS
 from provenance.extract.view import (
     Block,
     BlockKind,
+    CodeText,
     IgnoreDirective,
     ProseView,
     ReferenceEntry,
@@ -71,6 +72,9 @@ _BLOCKS: dict[str, BlockKind] = {
     "tr": BlockKind.PARAGRAPH,
     "hr": BlockKind.PARAGRAPH,
 }
+# Code inside a sentence ("returns <code>None</code>."): not prose, but a claim's text
+# shows it.
+_INLINE_CODE = frozenset({"code", "kbd", "samp", "var"})
 _VOID = frozenset(
     {
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -108,6 +112,9 @@ class _ProseParser(HTMLParser):
         self._heading_text: list[str] | None = None
         self._after_reference_heading = False
         self._pending_ignores: list[int] = []  # indices of ignores waiting for their prose
+        self.code: list[CodeText] = []
+        # The text of the inline code element open outside any other skipped element.
+        self._code_text: list[str] | None = None
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -115,6 +122,8 @@ class _ProseParser(HTMLParser):
 
     def _emit(self, text: str, offset: int, per_char: bool) -> None:
         if self._skip_depth or self._reference_depth:
+            if self._code_text is not None and self._skip_depth == 1:
+                self._code_text.append(text)
             return
         if self._pending_ignores and text.strip():
             at = offset + (len(text) - len(text.lstrip()) if per_char else 0)
@@ -161,6 +170,8 @@ class _ProseParser(HTMLParser):
             self._line_break()
             return
         if tag in _SKIP and tag not in _VOID:
+            if tag in _INLINE_CODE and not self._skip_depth and not self._sup_starts:
+                self._code_text = []  # no <sup> open: its brackets would move what follows
             self._skip_depth += 1
         if tag not in _VOID:
             self._stack.append(tag)
@@ -203,6 +214,10 @@ class _ProseParser(HTMLParser):
             open_tag = self._stack.pop()
             if open_tag in _SKIP:
                 self._skip_depth -= 1
+                if not self._skip_depth and self._code_text is not None:
+                    here = len(self.chars)
+                    self.code.append(CodeText(here, here, "".join(self._code_text)))
+                    self._code_text = None
             if open_tag == "sup" and self._sup_starts:
                 self._close_sup(self._sup_starts.pop())
             if open_tag in _BLOCKS and not self._skip_depth:
@@ -305,6 +320,7 @@ def read_html(text: str) -> ProseView:
         references=_references(soup, text),
         title=title_tag.get_text(" ", strip=True) if isinstance(title_tag, Tag) else None,
         date_hint=_date_hint(soup),
+        code=parser.code,
     )
 
 

@@ -19,6 +19,7 @@ from provenance.extract.plaintext import REFERENCE_HEADINGS, reference_entry
 from provenance.extract.view import (
     Block,
     BlockKind,
+    CodeText,
     IgnoreDirective,
     ProseView,
     ReferenceEntry,
@@ -50,7 +51,7 @@ _CODE_SPAN_RE = re.compile(r"(`(?<!``)`*)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 # Raw HTML whose content is code or not text at all.
 _RAW_CODE_RE = re.compile(
-    r"<(script|style|pre|code|textarea)\b[^>]*>.*?</\1\s*>", re.S | re.IGNORECASE
+    r"<(script|style|pre|code|textarea)\b[^>]*>(.*?)</\1\s*>", re.S | re.IGNORECASE
 )
 # Link text and image alt text may hold one level of brackets ("[see [1]](url)"), a link
 # target one level of parentheses ("(https://en.wikipedia.org/wiki/Mercury_(planet))").
@@ -74,10 +75,14 @@ def read_markdown(text: str) -> ProseView:
     lines = _lines(text)
     masked, title, date = _mask_front_matter(text, lines)
     masked, code_lines = _mask_code_blocks(masked, lines)
-    masked, ignores = _mask_comments(text, masked)
+    keep_code = _CODE not in text and _SYNTAX not in text
+    masked, ignores = _mask_comments(text, masked, keep_code)
     references: list[ReferenceEntry] = []
-    blocks, spans = _blocks(masked, lines, code_lines, references)
-    view_text = _mask_inline(_blank_spans(masked, spans))
+    # Block syntax is read from the text as it was: raw <code> (marked as code to show)
+    # is all blank to it.
+    plain = _to_blank(masked) if keep_code and _SYNTAX in masked else masked
+    blocks, spans = _blocks(plain, lines, code_lines, references)
+    view_text, code = _mask_inline(_blank_spans(masked, spans), text if keep_code else None)
     return ProseView(
         text=view_text,
         blocks=blocks,
@@ -85,7 +90,74 @@ def read_markdown(text: str) -> ProseView:
         references=references,
         title=title,
         date_hint=date,
+        code=code,
     )
+
+
+# Inline code is blanked in the view, but a claim's text shows it. While the stages run,
+# the characters of inline code are ``_CODE`` and its syntax (backticks, ``<code>`` tags)
+# ``_SYNTAX`` instead of spaces: control characters that Python takes for white space
+# (``\\s``, ``str.isspace``), so every stage reads them as the blanks they will be.
+# Whatever a later stage blanks (an image's alt text, a link's target) is no longer code
+# to show; what is left is. Not used in a document that holds either character itself.
+_CODE = "\x1f"
+_SYNTAX = "\x1e"
+_CODE_RUN_RE = re.compile("[\x1e\x1f]+")
+
+
+def _to_blank(masked: str) -> str:
+    """``masked`` with code to show turned into blanks (two replaces: translate is slower)."""
+    return masked.replace(_CODE, " ").replace(_SYNTAX, " ")
+
+
+def _code_content(segment: str) -> str:
+    """``segment`` with every character but its line breaks turned into ``_CODE``."""
+    return "\n".join(_CODE * len(part) for part in segment.split("\n"))
+
+
+def _mask_code_span(match: re.Match[str]) -> str:
+    """A code span: its backticks blanked, its content kept as code to show."""
+    ticks = _SYNTAX * len(match.group(1))
+    return ticks + _code_content(match.group(2)) + ticks
+
+
+def _mask_raw_code(match: re.Match[str]) -> str:
+    """Raw ``<code>...</code>`` in prose: the tags blanked, the content kept to show."""
+    if match.group(1).lower() != "code":
+        return _blanked(match.group(0))
+    inner_start, inner_end = match.span(2)
+    start, end = match.span()
+    return (
+        _SYNTAX * (inner_start - start)
+        + _code_content(match.group(2))
+        + _SYNTAX * (end - inner_end)
+    )
+
+
+def _code_texts(masked: str, original: str) -> tuple[str, list[CodeText]]:
+    """``masked`` with its code blanked, and the code's text, from the document."""
+    code = []
+    at = _next_code(masked, 0)
+    while at != -1:
+        # Found by str.find, which outruns a regex searching every position for them.
+        run = _CODE_RUN_RE.match(masked, at)
+        assert run is not None  # at is a code character
+        start, end = run.span()
+        shown = "".join(
+            char
+            for mark, char in zip(run.group(0), original[start:end], strict=True)
+            if mark == _CODE
+        )
+        code.append(CodeText(start, end, shown))
+        at = _next_code(masked, end)
+    return (_to_blank(masked), code) if code else (masked, code)
+
+
+def _next_code(masked: str, start: int) -> int:
+    """Where the next code character is at or after ``start``, or -1."""
+    syntax = masked.find(_SYNTAX, start)
+    content = masked.find(_CODE, start, syntax if syntax != -1 else len(masked))
+    return syntax if content == -1 else content
 
 
 def _blanked(segment: str) -> str:
@@ -185,8 +257,11 @@ def _mask_code_blocks(masked: str, lines: list[tuple[int, str]]) -> tuple[str, s
     return _blank_spans(masked, spans), code
 
 
-def _mask_comments(text: str, masked: str) -> tuple[str, list[IgnoreDirective]]:
-    """Blank HTML comments outside code (read as ignore directives) and raw code elements."""
+def _mask_comments(text: str, masked: str, keep_code: bool) -> tuple[str, list[IgnoreDirective]]:
+    """Blank HTML comments outside code (read as ignore directives) and raw code elements.
+
+    With ``keep_code``, the content of a raw ``<code>`` element is marked as code to show.
+    """
     ignores = []
     spans = []
     for match in _COMMENT_RE.finditer(masked):  # code already blanked: a comment there is code
@@ -194,7 +269,9 @@ def _mask_comments(text: str, masked: str) -> tuple[str, list[IgnoreDirective]]:
         if parsed is not None:
             ignores.append(directive_at(text, match.start(), match.end(), *parsed))
         spans.append(match.span())
-    masked = _RAW_CODE_RE.sub(_blank_match, _blank_spans(masked, spans))
+    masked = _RAW_CODE_RE.sub(
+        _mask_raw_code if keep_code else _blank_match, _blank_spans(masked, spans)
+    )
     return masked, ignores
 
 
@@ -453,8 +530,12 @@ def _reference_line(
     return list_number
 
 
-def _mask_inline(text: str) -> str:
-    text = _CODE_SPAN_RE.sub(_blank_match, text)
+def _mask_inline(text: str, original: str | None) -> tuple[str, list[CodeText]]:
+    """Blank inline syntax; return the view's text and the inline code it blanked.
+
+    ``original``: the document, when the code is to be kept to show (else None).
+    """
+    text = _CODE_SPAN_RE.sub(_blank_match if original is None else _mask_code_span, text)
     # Escapes, images and autolinks are all found in the same text, so they may overlap
     # ("\![a](b)"): each is blanked whole.
     spans = [
@@ -464,7 +545,8 @@ def _mask_inline(text: str) -> str:
     ]
     text = _INLINE_LINK_RE.sub(_mask_inline_link, _blank_spans(text, spans))
     text = _REF_LINK_RE.sub(_mask_ref_link, text)
-    return _TAG_RE.sub(_blank_match, text)
+    text = _TAG_RE.sub(_blank_match, text)
+    return (text, []) if original is None else _code_texts(text, original)
 
 
 def _link_text_only(match: re.Match[str]) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "MarkerKind",
     "find_markers",
     "identifier_url",
+    "is_bare_year",
 ]
 
 # A range longer than this ("[1990-2020]") is not a list of citations.
@@ -178,6 +179,17 @@ def _numeric_items(body: str) -> tuple[MarkerItem, ...] | None:
         return None  # nobody numbers citations from zero; [0] is an index
     unique = dict.fromkeys(keys)
     return tuple(MarkerItem(k, CitationKind.NUMERIC) for k in unique)
+
+
+def is_bare_year(raw: str) -> bool:
+    """Whether the marker ``raw`` is a bracketed year and nothing else: ``[2020]``.
+
+    Four digits from 1000 to 2099. Such a marker cites only when a source record has
+    that id; otherwise it is a year in brackets ("In [2020] the law changed"), as a
+    range of years ("[1990-1995]") always is.
+    """
+    body = raw[1:-1].strip()
+    return len(body) == 4 and body.isascii() and body.isdigit() and 1000 <= int(body) <= 2099
 
 
 @functools.lru_cache(maxsize=4096)

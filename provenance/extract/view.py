@@ -19,6 +19,7 @@ from typing import NamedTuple
 __all__ = [
     "Block",
     "BlockKind",
+    "CodeText",
     "IgnoreDirective",
     "ProseView",
     "ReferenceEntry",
@@ -53,6 +54,20 @@ class Block(NamedTuple):
     start: int
     end: int
     kind: BlockKind
+
+
+class CodeText(NamedTuple):
+    """Inline code the view blanks, as a reader sees it: ``text`` stands for ``[start, end)``.
+
+    Code is not prose (no markers, no sentence ends), but a claim's text shows it:
+    "The function returns `None`." reads "The function returns None.". In a Markdown
+    view ``[start, end)`` is the blanked code itself; the HTML view leaves code out,
+    so there ``start == end``: the place it was taken from.
+    """
+
+    start: int
+    end: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +105,7 @@ class ProseView:
     references: list[ReferenceEntry] = field(default_factory=list)
     title: str | None = None
     date_hint: str | None = None  # e.g. an HTML <time datetime> or front matter date
+    code: list[CodeText] = field(default_factory=list)  # sorted by start
 
     def original(self, offset: int) -> int:
         """Map a view offset to the offset in the original text."""

@@ -1,12 +1,13 @@
-"""Helpers the formats share: ordering and locating findings."""
+"""Helpers the formats share: ordering and locating findings, the quotes to show."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from provenance.models import Finding
+from provenance.models import Finding, QuoteReport
+from provenance.quotestatus import QuoteStatus
 
-__all__ = ["location", "worst_first"]
+__all__ = ["location", "quote_problem", "worst_first"]
 
 
 def worst_first(findings: Iterable[Finding]) -> list[Finding]:
@@ -22,3 +23,15 @@ def location(finding: Finding) -> str:
         if finding.column is not None:
             where += f":{finding.column}"
     return where
+
+
+def quote_problem(quote: QuoteReport) -> QuoteStatus | None:
+    """How a quote is not found (latest snapshot first, then as cited), or None if it is.
+
+    Every format shows each quote with a problem, whether or not a close passage was found
+    (a quote removed from a page may leave nothing like it behind).
+    """
+    for state in (quote.latest, quote.as_cited):
+        if state is not None and state is not QuoteStatus.FOUND:
+            return state
+    return None

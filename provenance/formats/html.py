@@ -40,13 +40,13 @@ from provenance.models import (
     DriftReport,
     Finding,
     QuoteReport,
-    QuoteState,
     ReplacementReport,
     Report,
     SourceAudit,
     SourceReport,
     Support,
 )
+from provenance.quotestatus import QuoteStatus
 from provenance.rules import RULES, RuleId
 
 __all__ = [
@@ -266,7 +266,7 @@ def _drift(drift: DriftReport) -> Cell:
     return Parts(tuple(items)) if len(items) > 1 else items[0]
 
 
-def _quote_state(state: QuoteState | None) -> str:
+def _quote_state(state: QuoteStatus | None) -> str:
     return "no snapshot" if state is None else state.value
 
 

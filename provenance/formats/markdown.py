@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from provenance.formats._shared import quote_problem
 from provenance.models import DocumentReport, Finding, Report, SourceAudit, SourceReport
 from provenance.rules import Severity
 
@@ -244,9 +245,18 @@ def _audit_details(audited: list[SourceReport]) -> list[str]:
             items += [f"- removed: {_cell(text)}" for text in audit.drift.removed]
             items += [f"- added: {_cell(text)}" for text in audit.drift.added]
         for quote in audit.quotes:
+            if quote_problem(quote) is None:
+                continue
             if quote.passage:
                 items.append(
                     f"- quote “{_cell(quote.quote)}”: closest passage “{_cell(quote.passage)}”"
+                )
+            else:
+                as_cited = quote.as_cited.value if quote.as_cited else "-"
+                latest = quote.latest.value if quote.latest else "-"
+                items.append(
+                    f"- quote “{_cell(quote.quote)}”: as cited {as_cited}, latest {latest};"
+                    " no close passage"
                 )
         if items:
             out += [f"### `{_cell(source.id)}`", "", *items, ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from provenance.formats._shared import quote_problem
 from provenance.models import AuditSummary, Report, SourceReport, Summary
 
 __all__ = ["audit_lines", "render", "summary_line"]
@@ -73,7 +74,7 @@ def audit_lines(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[st
             )
         if judged.drift is not None and judged.drift.drifted:
             notes.append(f"drifted ({judged.drift.similarity:.0%} similar)")
-        notes += [f"quote {q.latest or q.as_cited}" for q in judged.quotes if q.passage]
+        notes += [f"quote {state}" for q in judged.quotes if (state := quote_problem(q))]
         if judged.weak_claims:
             notes.append(f"{_count(judged.weak_claims, 'weakly supported claim')}")
         if not notes:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from provenance.audit import RotState
-from provenance.models import QuoteState, Report
+from provenance.models import Report
+from provenance.quotestatus import QuoteStatus
 from provenance.rules import RuleId
 from tests.audit.conftest import AuditAt, day
 from tests.support.scenario import Scenario
@@ -103,7 +104,7 @@ def test_changes_between_audits_give_drift_removed_quotes_and_suspects(
     # The as-cited snapshot is the one from before the article's date (January 2).
     assert rewrite.as_cited_at == day(1) and rewrite.as_cited_basis == "document"
     [quote] = _audit_of(report, "vaccine-trial").quotes
-    assert (quote.as_cited, quote.latest) == (QuoteState.FOUND, QuoteState.MISSING)
+    assert (quote.as_cited, quote.latest) == (QuoteStatus.FOUND, QuoteStatus.MISSING)
     # The drifted source points to its copies: the local snapshot and the Web Archive.
     assert rewrite.replacement is not None
     assert rewrite.replacement.show == f"provenance show {rewrite.as_cited_digest}"

@@ -234,3 +234,74 @@ def test_stripped_markers_next_to_markup_point_at_the_file_white_space(text, fmt
 def test_a_line_standing_alone_is_a_heading_only_without_closing_punctuation(line, role):
     text = f"A Title Line\n\nThe opening paragraph makes a claim.\n\n{line}\nThe next one starts.\n"
     assert roles(text)[2] == (line, role)
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "shown"),
+    [
+        ("The function returns `None`.", "md", "The function returns None."),
+        ("The function returns ``a `b` c``.", "md", "The function returns a `b` c."),
+        ("`make` builds the whole tree.", "md", "make builds the whole tree."),
+        ("Done here. Then `make` builds the tree.", "md", "Then make builds the tree."),
+        ("It is set by `x` and by <code>y</code> [1].", "md", "It is set by x and by y [1]."),
+        ("Call the `build_all` function", "md", "Call the build_all function"),
+        ("It says [see `x`](https://a.org/x) in it.", "md", "It says see x in it."),
+        ("An image ![alt `x`](a.png) is shown here.", "md", "An image is shown here."),
+        ("<p>The function returns <code>None</code>.</p>", "html", "The function returns None."),
+        ("<p>Press <kbd>Ctrl</kbd>+<kbd>C</kbd> to stop.</p>", "html", "Press Ctrl+C to stop."),
+        ("<p><code>make</code> builds the whole tree.</p>", "html", "make builds the whole tree."),
+        ("<p>It returns <code>a &lt; b</code></p>", "html", "It returns a < b"),
+        ("<p>It is not <pre><code>code</code></pre></p>", "html", "It is not"),
+    ],
+)
+def test_a_claims_text_shows_its_inline_code(text, fmt, shown):
+    [sentence] = [s for s in run(text, fmt).sentences if s.text != "Done here."]
+    assert sentence.text == shown
+
+
+def test_inline_code_keeps_the_sentences_positions():
+    text = "First claim is here.\nThe function `f` returns `None` in all cases [1].\n"
+    [_, sentence] = run(text, "md").sentences
+    assert (sentence.line, sentence.column, sentence.end_line, sentence.end_column) == (2, 1, 2, 49)
+    assert sentence.text == "The function f returns None in all cases [1]."
+    html = "<p>First claim is here.\nIt returns <code>None</code> in all cases.</p>"
+    [_, sentence] = run(html, "html").sentences
+    assert (sentence.line, sentence.column, sentence.end_line, sentence.end_column) == (2, 1, 2, 42)
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "found"),
+    [
+        ("The function always returns `None` . It never fails at all.", "md", [(1, 35)]),
+        ("The function always returns `None`. It never fails at all.", "md", []),
+        ("The function always returns `a . b`. It never fails at all.", "md", []),
+        ("The function always returns `a .`. It never fails at all.", "md", []),
+        ("<p>The function always returns <code>None</code> . It fails.</p>", "html", [(1, 49)]),
+        ("<p>The function always returns <code>a .</code>. It never fails.</p>", "html", []),
+    ],
+)
+def test_a_sentence_ending_with_inline_code_is_judged_by_the_files_white_space(text, fmt, found):
+    assert stripped(text, fmt) == found
+
+
+def test_the_stripped_marker_finding_shows_the_code():
+    extraction = run("The function always returns `None` . It never fails at all.", "md")
+    [defect] = extraction.defects
+    assert defect.sentence == "The function always returns None ."
+
+
+def test_raw_code_in_markdown_leaves_the_blocks_as_they_were():
+    text = "The tool <code>make</code> builds the tree.\n<code>It</code> also tests it.\n"
+    [sentence] = run(text, "md").sentences
+    assert sentence.text == "The tool make builds the tree. It also tests it."
+    assert (sentence.line, sentence.column, sentence.end_line, sentence.end_column) == (1, 1, 2, 30)
+
+
+@pytest.mark.parametrize("control", ["\x1e", "\x1f"])
+def test_a_document_holding_the_code_mark_characters_still_blanks_its_code(control):
+    # The reader marks inline code with these two characters while it works; a document
+    # that holds one itself gets its code blanked, not shown, and nothing else changes.
+    text = f"The function returns `None` when {control}the key is missing [1]."
+    [sentence] = run(text, "md").sentences
+    assert " ".join(sentence.text.split()) == "The function returns when the key is missing [1]."
+    assert sentence.citations[0].key == "1"

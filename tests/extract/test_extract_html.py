@@ -87,7 +87,7 @@ def test_script_style_nav_code_pre_and_page_chrome_are_not_prose():
     assert keys(extraction) == ["6", "9"]
     assert claim_texts(extraction) == [
         "The body claim is cited [6].",
-        "Call to get it; this claim is cited [9].",
+        "Call lookup[8] to get it; this claim is cited [9].",
     ]
     assert [(c.line, c.column) for c in extraction.citations] == [(10, 28), (12, 63)]
     for citation in extraction.citations:

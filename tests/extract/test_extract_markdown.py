@@ -18,7 +18,7 @@ def test_code_blocks_inline_code_and_pre_are_not_prose():
         assert at(doc.text, citation.line, citation.column, len(citation.marker)) == citation.marker
     assert claim_texts(extraction) == [
         "The API returns a list of items [1].",
-        "Inline code and are skipped, but this claim is cited [10].",
+        "Inline arr[8] code and a `x[9]` span are skipped, but this claim is cited [10].",
     ]
     assert extraction.defects == []
     # No sentence comes from a line of code.
