@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from provenance.cli import run
 
@@ -18,6 +19,17 @@ DATA = TESTS / "data"
 GOLDEN = TESTS / "golden"
 REPO = TESTS.parent
 FIXED_NOW = dt.datetime(2026, 1, 13, 12, 0, tzinfo=dt.UTC)
+
+# Property tests run the same examples on every run (a CI failure can be replayed) and
+# are judged on their assertions, not on how fast a shared, loaded machine draws inputs.
+settings.register_profile(
+    "provenance",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("provenance")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

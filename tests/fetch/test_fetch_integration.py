@@ -180,8 +180,15 @@ def test_connections_the_server_dropped_while_idle_are_replaced() -> None:
     with LoopbackServer(HOSTS[:1], idle_timeout_s=0.02) as server:
         server.route("/page", respond(200, PAGE))
         urls = [server.url(f"/page?n={n}") for n in range(3)]
-        # Real waits of 100 ms between requests: longer than the server keeps idle sockets.
-        run = _fetch(urls, sleep=asyncio.sleep, host_concurrency=1, host_interval_ms=100)
+
+        async def until_the_server_dropped_it(_seconds: float) -> None:
+            # The pause between requests lasts until the server has closed the idle
+            # connection: the event itself, not a guess at how long it takes.
+            await asyncio.to_thread(server.wait_until_every_connection_closed)
+
+        run = _fetch(
+            urls, sleep=until_the_server_dropped_it, host_concurrency=1, host_interval_ms=100
+        )
         assert all(result.reason is Reason.OK for result in run.results.values())
         assert all(result.attempts == 1 for result in run.results.values())
         assert server.connections[HOSTS[0]] == 3

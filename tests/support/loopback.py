@@ -112,7 +112,12 @@ class _Stats:
     max_in_flight: Counter[str] = field(default_factory=Counter)
     hits: Counter[str] = field(default_factory=Counter)
     connections: Counter[str] = field(default_factory=Counter)
+    closed: int = 0  # connections the server has closed, notified on ``changed``
+    changed: threading.Condition = field(init=False)
     requests: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)
 
 
 class LoopbackServer:
@@ -169,6 +174,14 @@ class LoopbackServer:
         """TCP connections accepted per local address (keep-alive makes this small)."""
         with self._stats.lock:
             return dict(self._stats.connections)
+
+    def wait_until_every_connection_closed(self, timeout_s: float = 10.0) -> None:
+        """Block until the server has closed every connection it accepted (an event, not a time)."""
+        with self._stats.changed:
+            if not self._stats.changed.wait_for(
+                lambda: self._stats.closed == sum(self._stats.connections.values()), timeout_s
+            ):
+                raise TimeoutError("the server kept a connection open")
 
     @property
     def requests(self) -> list[Request]:
@@ -266,6 +279,9 @@ class LoopbackServer:
             writer.close()
             with suppress(ConnectionError, asyncio.CancelledError, ssl_module.SSLError):
                 await writer.wait_closed()
+            with self._stats.changed:
+                self._stats.closed += 1
+                self._stats.changed.notify_all()
 
     async def _next_request(self, reader: asyncio.StreamReader, local_ip: str) -> Request | None:
         """The next request, or None when the client closed or idled past the timeout."""
