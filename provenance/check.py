@@ -49,6 +49,7 @@ from provenance.spool import (
 )
 from provenance.verdicts import (
     fetch_summary,
+    record_fields,
     rule_for,
     source_message,
     source_report,
@@ -723,15 +724,7 @@ def _identifier_rows(identifiers: CountSpool) -> Iterator[tuple[Any, ...]]:
 
 def _local_source_row(record: SourceRecord, cited_by: int) -> tuple[Any, ...]:
     """A document's own record, unfetched: what ``source_report`` gives, as plain fields."""
-    fields = {
-        "id": record.id,
-        "url": record.url,
-        "title": record.title,
-        "origin": record.origin,
-        "cited_by": cited_by,
-        "valid": record.valid,
-    }
-    return (record.id, fields)
+    return (record.id, record_fields(record, cited_by))
 
 
 def _source_key(row: tuple[Any, ...]) -> str:

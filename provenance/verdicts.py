@@ -20,7 +20,14 @@ from provenance.sources import SourceRecord
 if TYPE_CHECKING:
     from provenance.fetch import FetchRun
 
-__all__ = ["fetch_summary", "rule_for", "source_message", "source_report", "with_verdicts"]
+__all__ = [
+    "fetch_summary",
+    "record_fields",
+    "rule_for",
+    "source_message",
+    "source_report",
+    "with_verdicts",
+]
 
 # Which finding a fetch result gives, by reason first, then by verdict.
 _SOURCE_RULES: dict[Reason, RuleId | None] = {
@@ -56,17 +63,19 @@ def source_report(record: SourceRecord, cited_by: int, result: FetchResult | Non
             "from_cache": result.from_cache,
             "evidence": result.evidence or result.error,
         }
-    return SourceReport.model_validate(
-        {
-            "id": record.id,
-            "url": record.url,
-            "title": record.title,
-            "origin": record.origin,
-            "cited_by": cited_by,
-            "valid": record.valid,
-            **fetched,
-        }
-    )
+    return SourceReport.model_validate({**record_fields(record, cited_by), **fetched})
+
+
+def record_fields(record: SourceRecord, cited_by: int) -> dict[str, object]:
+    """What a record itself gives its report entry, before anything is fetched."""
+    return {
+        "id": record.id,
+        "url": record.url,
+        "title": record.title,
+        "origin": record.origin,
+        "cited_by": cited_by,
+        "valid": record.valid,
+    }
 
 
 def source_message(record: SourceRecord, result: FetchResult) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from provenance.models import Finding, QuoteReport
 from provenance.quotestatus import QuoteStatus
 
-__all__ = ["location", "quote_problem", "worst_first"]
+__all__ = ["count", "location", "percent", "quote_problem", "worst_first"]
 
 
 def worst_first(findings: Iterable[Finding]) -> list[Finding]:
@@ -35,3 +35,13 @@ def quote_problem(quote: QuoteReport) -> QuoteStatus | None:
         if state is not None and state is not QuoteStatus.FOUND:
             return state
     return None
+
+
+def count(number: int, noun: str) -> str:
+    """``3 findings``, ``1 finding``: a number with its noun, plural when it is not one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def percent(value: float | None) -> str:
+    """A share (0..1) as a percentage with one decimal; ``n/a`` when there is none."""
+    return "n/a" if value is None else f"{value:.1%}"

@@ -31,7 +31,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from provenance.audit.rot import RotState
-from provenance.formats._shared import location, worst_first
+from provenance.formats._shared import count, location, percent, worst_first
 from provenance.models import (
     AuditSummary,
     CitationReport,
@@ -339,14 +339,6 @@ def _cell(value: Cell) -> str:
     return "".join(f"<div>{_cell(item)}</div>" for item in value.items)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 _CSS = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #4a4a4a; --line: #c8c8c8;
   --cited: #1e7b34; --uncited: #8a5a00; --bad: #b3261e; --focus: #1a5fb4; }
@@ -508,15 +500,15 @@ def _summary(report: Report) -> list[str]:
         '<section aria-labelledby="summary">',
         '<h2 id="summary">Summary</h2>',
         f"<p><strong>{s.cited_claims} of {s.claims} claims cited"
-        f" ({_percent(s.coverage)})</strong> in {_count(s.documents, 'document')};"
-        f" {_count(s.citations, 'citation')} to {_count(s.sources, 'source')};"
-        f" {_count(new, 'finding')}"
+        f" ({percent(s.coverage)})</strong> in {count(s.documents, 'document')};"
+        f" {count(s.citations, 'citation')} to {count(s.sources, 'source')};"
+        f" {count(new, 'finding')}"
         + (f" ({baselined} more baselined)" if baselined else "")
         + ".</p>",
         '<div class="charts">',
     ]
     coverage_rows = [
-        (doc.path, doc.coverage or 0.0, _percent(doc.coverage), "#1e7b34")
+        (doc.path, doc.coverage or 0.0, percent(doc.coverage), "#1e7b34")
         for doc in report.documents
     ]
     if coverage_rows:
@@ -551,7 +543,7 @@ def _summary(report: Report) -> list[str]:
         out.append(
             f'<tr><td><a href="#document-{i}">{_e(doc.path)}</a></td>'
             f'<td class="num">{len(doc.claims)}</td><td class="num">{cited}</td>'
-            f'<td class="num">{_percent(doc.coverage)}</td></tr>'
+            f'<td class="num">{percent(doc.coverage)}</td></tr>'
         )
     out.append("</tbody></table>")
     if report.findings:
@@ -593,8 +585,8 @@ def _audit_summary(audit: AuditSummary | None) -> list[str]:
         '<section aria-labelledby="rot">',
         '<h2 id="rot">Source rot</h2>',
         f"<p>Audited {audit.audited_at:%Y-%m-%d %H:%M} UTC:"
-        f" <strong>{_count(audit.sources, 'source')}</strong> ({audit.checked} fetched now):"
-        f" {_e(states)}; {audit.drifted} drifted, {_count(audit.quotes_missing, 'quote')}"
+        f" <strong>{count(audit.sources, 'source')}</strong> ({audit.checked} fetched now):"
+        f" {_e(states)}; {audit.drifted} drifted, {count(audit.quotes_missing, 'quote')}"
         f" missing, {audit.weak_support} weakly supported claim-source"
         f" pair{'' if audit.weak_support == 1 else 's'}.</p>",
     ]
@@ -620,7 +612,7 @@ def _audit_summary(audit: AuditSummary | None) -> list[str]:
         "<figure><figcaption>Shares that rotted</figcaption>"
         + _bars(
             "Shares that rotted",
-            [(name, share or 0.0, _percent(share), colour) for name, share, colour in shares],
+            [(name, share or 0.0, percent(share), colour) for name, share, colour in shares],
             1.0,
         )
         + "</figure>"
@@ -631,7 +623,7 @@ def _audit_summary(audit: AuditSummary | None) -> list[str]:
         '<thead><tr><th scope="col">Figure</th><th scope="col" class="num">Share</th></tr>'
         "</thead><tbody>",
         *(
-            f'<tr><td>{_e(name)}</td><td class="num">{_percent(share)}</td></tr>'
+            f'<tr><td>{_e(name)}</td><td class="num">{percent(share)}</td></tr>'
             for name, share in (
                 ("Citations to dead sources", audit.dead_share),
                 ("Citations to drifted sources", audit.drifted_share),
@@ -639,7 +631,7 @@ def _audit_summary(audit: AuditSummary | None) -> list[str]:
             )
         ),
         "</tbody></table>",
-        f'<p class="muted">Of {_count(audit.citations, "citation")} to audited sources.'
+        f'<p class="muted">Of {count(audit.citations, "citation")} to audited sources.'
         f" Dead means {audit.dead_after} failed audits at least {audit.dead_spacing_days:g}"
         f" days apart; drifted, under {audit.drift_threshold:.0%} similar to the as-cited"
         f" snapshot; weak support, a best passage scoring under"
@@ -679,7 +671,7 @@ def _document(
     out = [
         f'<section aria-labelledby="document-{index}">',
         f'<h2 id="document-{index}" tabindex="-1">{_e(doc.path)}</h2>',
-        f"<p>{cited} of {len(doc.claims)} claims cited ({_percent(doc.coverage)});"
+        f"<p>{cited} of {len(doc.claims)} claims cited ({percent(doc.coverage)});"
         f" {len(doc.citations)} citations"
         + (f"; dated {doc.date.isoformat()}" if doc.date else "")
         + ".</p>",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from provenance.formats._shared import quote_problem
+from provenance.formats._shared import percent, quote_problem
 from provenance.models import DocumentReport, Finding, Report, SourceAudit, SourceReport
 from provenance.rules import Severity
 
@@ -26,10 +26,6 @@ def _excerpt(text: str | None) -> str:
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1].rstrip() + "…"
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 def render(report: Report) -> Iterator[str]:
     """The whole report: summary, findings by rule, then each document's claims, in chunks."""
     return _chunks(_lines(report))
@@ -46,7 +42,7 @@ def _lines(report: Report) -> Iterator[str]:
         "| Documents | Claims | Cited | Uncited | Coverage | Citations | Sources |",
         "|---:|---:|---:|---:|---:|---:|---:|",
         f"| {s.documents} | {s.claims} | {s.cited_claims} | {s.uncited_claims} "
-        f"| {_percent(s.coverage)} | {s.citations} | {s.sources} |",
+        f"| {percent(s.coverage)} | {s.citations} | {s.sources} |",
         "",
     ]
     yield from _findings_section(report.findings, s.findings)
@@ -130,7 +126,7 @@ def _document_section(document: DocumentReport) -> list[str]:
     out = [
         f"## {document.path}",
         "",
-        f"{cited} of {len(document.claims)} claims cited ({_percent(document.coverage)}); "
+        f"{cited} of {len(document.claims)} claims cited ({percent(document.coverage)}); "
         f"{len(document.citations)} citations"
         + (f"; dated {document.date.isoformat()}" if document.date else "")
         + ".",
@@ -151,10 +147,6 @@ def _document_section(document: DocumentReport) -> list[str]:
     return out
 
 
-def _share(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 def _audit_section(report: Report) -> list[str]:
     audit = report.audit
     assert audit is not None
@@ -166,8 +158,8 @@ def _audit_section(report: Report) -> list[str]:
         f" ({audit.checked} fetched now): {states}; {audit.drifted} drifted,"
         f" {audit.quotes_missing} quotes missing, {audit.weak_support} weakly supported claims.",
         "",
-        f"Of {audit.citations} citations, {_share(audit.dead_share)} cite dead sources and"
-        f" {_share(audit.drifted_share)} drifted ones; {_share(audit.weak_share)} of cited"
+        f"Of {audit.citations} citations, {percent(audit.dead_share)} cite dead sources and"
+        f" {percent(audit.drifted_share)} drifted ones; {percent(audit.weak_share)} of cited"
         f" claim-source pairs are weakly supported. Dead means {audit.dead_after} failed audits"
         f" at least {audit.dead_spacing_days:g} days apart; drifted, under"
         f" {audit.drift_threshold:.0%} similar to the as-cited snapshot.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from provenance.formats._shared import location, worst_first
+from provenance.formats._shared import count, location, percent, worst_first
 from provenance.models import AuditSummary, Finding, Report, SourceAudit, SourceReport
 
 __all__ = ["MAX_CHARS", "MAX_ROWS", "MAX_SOURCES", "render"]
@@ -26,14 +26,6 @@ def _cell(text: str) -> str:
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("`", "'")
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1].rstrip() + "…"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _row(finding: Finding) -> str:
@@ -63,9 +55,9 @@ def _problems(audit: SourceAudit) -> list[tuple[int, str]]:
     missing = [q for q in audit.quotes if q.latest is not None and not q.latest.present]
     missing += [q for q in audit.quotes if q.as_cited is not None and not q.as_cited.present]
     if missing:
-        out.append((3, _count(len({q.quote for q in missing}), "quote") + " missing"))
+        out.append((3, count(len({q.quote for q in missing}), "quote") + " missing"))
     if audit.weak_claims:
-        out.append((4, _count(audit.weak_claims, "weakly supported claim")))
+        out.append((4, count(audit.weak_claims, "weakly supported claim")))
     return out
 
 
@@ -73,11 +65,11 @@ def _rot(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[str]:
     """The audit in a few lines: counts and shares, then the worst sources first (capped)."""
     states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
     out = [
-        f"**Source rot** (audit of {audit.audited_at:%Y-%m-%d}): {_count(audit.sources, 'source')}"
+        f"**Source rot** (audit of {audit.audited_at:%Y-%m-%d}): {count(audit.sources, 'source')}"
         f" — {states}; {audit.drifted} drifted, {audit.quotes_missing} quotes missing."
-        f" Dead **{_percent(audit.dead_share)}** and drifted **{_percent(audit.drifted_share)}**"
-        f" of {_count(audit.citations, 'citation')}; weak support"
-        f" **{_percent(audit.weak_share)}** of cited claim-source pairs."
+        f" Dead **{percent(audit.dead_share)}** and drifted **{percent(audit.drifted_share)}**"
+        f" of {count(audit.citations, 'citation')}; weak support"
+        f" **{percent(audit.weak_share)}** of cited claim-source pairs."
         + (" The network was down: no failure was counted." if audit.offline else ""),
         "",
     ]
@@ -109,9 +101,9 @@ def render(report: Report) -> Iterator[str]:
     head = [
         f"### provenance: {status}",
         "",
-        f"{_count(s.documents, 'document')}, {_count(s.claims, 'claim')}, {s.cited_claims} cited"
-        f" (**{_percent(s.coverage)}** coverage), {_count(s.citations, 'citation')} to"
-        f" {_count(s.sources, 'source')}.",
+        f"{count(s.documents, 'document')}, {count(s.claims, 'claim')}, {s.cited_claims} cited"
+        f" (**{percent(s.coverage)}** coverage), {count(s.citations, 'citation')} to"
+        f" {count(s.sources, 'source')}.",
         "",
     ]
     if report.audit is not None:

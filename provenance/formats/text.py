@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from provenance.formats._shared import quote_problem
+from provenance.formats._shared import count, percent, quote_problem
 from provenance.models import AuditSummary, Report, SourceReport, Summary
 
 __all__ = ["audit_lines", "render", "summary_line"]
@@ -17,15 +17,11 @@ def summary_line(summary: Summary) -> str:
     coverage = "n/a" if summary.coverage is None else f"{summary.coverage:.1%}"
     findings = sum(summary.findings.values())
     return (
-        f"{_count(summary.documents, 'document')}, {_count(summary.claims, 'claim')}, "
+        f"{count(summary.documents, 'document')}, {count(summary.claims, 'claim')}, "
         f"{summary.cited_claims} cited ({coverage}), {summary.uncited_claims} uncited; "
-        f"{_count(summary.citations, 'citation')} to {_count(summary.sources, 'source')}; "
-        f"{_count(findings, 'finding')}"
+        f"{count(summary.citations, 'citation')} to {count(summary.sources, 'source')}; "
+        f"{count(findings, 'finding')}"
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def render(report: Report) -> Iterator[str]:
@@ -49,15 +45,11 @@ def render(report: Report) -> Iterator[str]:
     yield "".join(lines)
 
 
-def _share(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 def audit_lines(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[str]:
     """The audit's verdicts: one line per source that needs a look, then the shares."""
     states = ", ".join(f"{n} {state}" for state, n in audit.states.items()) or "none"
     lines = [
-        f"audit {audit.audited_at:%Y-%m-%d %H:%M} UTC: {_count(audit.sources, 'source')}"
+        f"audit {audit.audited_at:%Y-%m-%d %H:%M} UTC: {count(audit.sources, 'source')}"
         f" ({audit.checked} fetched now): {states}"
         + (" (network down: no failure counted)" if audit.offline else "")
     ]
@@ -76,7 +68,7 @@ def audit_lines(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[st
             notes.append(f"drifted ({judged.drift.similarity:.0%} similar)")
         notes += [f"quote {state}" for q in judged.quotes if (state := quote_problem(q))]
         if judged.weak_claims:
-            notes.append(f"{_count(judged.weak_claims, 'weakly supported claim')}")
+            notes.append(f"{count(judged.weak_claims, 'weakly supported claim')}")
         if not notes:
             continue
         lines.append(f"  {source.id}: {source.url}: {'; '.join(notes)}")
@@ -86,8 +78,8 @@ def audit_lines(audit: AuditSummary, sources: Sequence[SourceReport]) -> list[st
             if replacement.show:
                 lines.append(f"    local snapshot: {replacement.show}")
     lines.append(
-        f"audit: dead {_share(audit.dead_share)} and drifted {_share(audit.drifted_share)}"
-        f" of {_count(audit.citations, 'citation')}; weak support {_share(audit.weak_share)}"
+        f"audit: dead {percent(audit.dead_share)} and drifted {percent(audit.drifted_share)}"
+        f" of {count(audit.citations, 'citation')}; weak support {percent(audit.weak_share)}"
         " of cited claim-source pairs"
     )
     return lines
