@@ -83,14 +83,19 @@ class FetchCache:
         try:
             with self._store.transact():
                 for key, entry in entries:
-                    record = {
-                        "format": _FORMAT,
-                        "stored_at": entry.stored_at.isoformat(),
-                        "result": entry.result.model_dump(mode="json"),
-                    }
-                    self._store.set(key, json.dumps(record, separators=(",", ":")))
+                    # The JSON of {"format", "stored_at", "result"}, the result written by
+                    # pydantic's serializer directly (not through a dict and json.dumps).
+                    record = (
+                        f'{{"format":{_FORMAT},"stored_at":"{entry.stored_at.isoformat()}",'
+                        f'"result":{entry.result.model_dump_json()}}}'
+                    )
+                    self._store.set(key, record)
         except (OSError, sqlite3.Error) as exc:
             raise FetchError(f"cannot write the fetch cache in {self.directory}: {exc}") from exc
+
+    def is_empty(self) -> bool:
+        """Whether nothing is stored (a fresh cache: no lookup can answer)."""
+        return len(self) == 0
 
     def __len__(self) -> int:
         return len(self._store)

@@ -22,7 +22,9 @@ __all__ = [
     "bot_challenge_evidence",
     "classify_exception",
     "classify_status",
+    "page_headings",
     "page_text_parts",
+    "short_page_text",
     "soft_404_evidence",
 ]
 
@@ -63,7 +65,6 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
 _INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
-_SPACE = re.compile(r"\s+")
 
 # Visible text shorter than this is "a short page": a bare error message, not an article.
 _SHORT_TEXT_CHARS = 300
@@ -74,26 +75,46 @@ _SHORT_PAGE_MAX_MARKUP = 32 * 1024
 _CHALLENGE_SCAN_CHARS = 64 * 1024
 
 
+def _squeeze(text: str) -> str:
+    """Runs of whitespace made one space, ends stripped (``re.sub(r"\\s+", " ", text).strip()``).
+
+    ``str.split()`` splits on exactly the characters ``\\s`` matches in a str pattern
+    (``str.isspace``), at a fifth of the regex's cost on a page of text.
+    """
+    return " ".join(text.split())
+
+
 def _clean(fragment: str) -> str:
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    return _squeeze(html.unescape(_TAG.sub(" ", fragment)))
 
 
 def page_text_parts(text: str, *, is_html: bool) -> tuple[str | None, str | None, str | None]:
     """``(title, first h1, visible text if the page is short)`` of a decoded page prefix."""
+    title, h1 = page_headings(text, is_html=is_html)
+    return title, h1, short_page_text(text, is_html=is_html)
+
+
+def page_headings(text: str, *, is_html: bool) -> tuple[str | None, str | None]:
+    """``(title, first h1)`` of a decoded page prefix (None for text that is not HTML)."""
     if not is_html:
-        if len(text) > _SHORT_PAGE_MAX_MARKUP:
-            return None, None, None
-        plain = _SPACE.sub(" ", text).strip()
-        return None, None, plain if len(plain) <= _SHORT_TEXT_CHARS else None
+        return None, None
     title_match = _TITLE.search(text)
     h1_match = _H1.search(text)
     title = _clean(title_match.group(1)) if title_match else None
     h1 = _clean(h1_match.group(1)) if h1_match else None
-    short: str | None = None
-    if len(text) <= _SHORT_PAGE_MAX_MARKUP:
-        visible = _clean(_INVISIBLE.sub(" ", text))
-        short = visible if len(visible) <= _SHORT_TEXT_CHARS else None
-    return title or None, h1 or None, short
+    return title or None, h1 or None
+
+
+def short_page_text(text: str, *, is_html: bool) -> str | None:
+    """The visible text of a decoded page prefix if the page is short, else None.
+
+    Only soft-404 checks read it, and only when nothing else decided, so the fetcher
+    asks for it last.
+    """
+    if len(text) > _SHORT_PAGE_MAX_MARKUP:
+        return None
+    visible = _clean(_INVISIBLE.sub(" ", text)) if is_html else _squeeze(text)
+    return visible if len(visible) <= _SHORT_TEXT_CHARS else None
 
 
 # --- bot walls --------------------------------------------------------------------------

@@ -41,7 +41,8 @@ from provenance.fetch.classify import (
     bot_challenge_evidence,
     classify_exception,
     classify_status,
-    page_text_parts,
+    page_headings,
+    short_page_text,
     soft_404_evidence,
 )
 from provenance.fetch.client import DirectSender, make_client
@@ -249,6 +250,11 @@ def _is_textual(content_type: str | None, sniff: bytes) -> tuple[bool, bool]:
     media = content_type.partition(";")[0].strip().lower()
     is_html = media in ("text/html", "application/xhtml+xml")
     return is_html or media.startswith("text/"), is_html
+
+
+def _as_fetched(result: FetchResult) -> FetchResult:
+    """``result`` as the cache stores it: not marked as served from the cache."""
+    return result.model_copy(update={"from_cache": False}) if result.from_cache else result
 
 
 def _cookie_state(jar: httpx.Cookies | None) -> tuple[tuple[str, str, str, str], ...]:
@@ -542,7 +548,7 @@ class _Run:
         body = hop.body
         textual, is_html = _is_textual(content_type, body.sniff)
         text = _text_of(body.sniff, response) if textual else ""
-        title, h1, short_text = page_text_parts(text, is_html=is_html) if textual else (None,) * 3
+        title, h1 = page_headings(text, is_html=is_html) if textual else (None, None)
         reason = classify_status(status)
         evidence = bot_challenge_evidence(status, headers, text, title=title)
         error: str | None = f"HTTP {status} {response.reason_phrase}".rstrip()
@@ -554,6 +560,9 @@ class _Run:
             if body.too_large is not None and 200 <= status < 300:
                 reason, error = Reason.TOO_LARGE, body.too_large
             else:
+                # The visible text of a short page matters only to this check: a 404 or
+                # a 403 answer never needs it.
+                short_text = short_page_text(text, is_html=is_html) if textual else None
                 evidence = soft_404_evidence(
                     url, hop.url, redirects, title=title, h1=h1, short_text=short_text
                 )
@@ -721,8 +730,10 @@ class Fetcher:
         to_fetch: dict[str, _Revalidation | None] = {}
         total = len(originals)
         done = 0
+        # A fresh cache answers nothing: one count instead of a lookup per URL.
+        lookup = None if cache is not None and cache.is_empty() else cache
         for url, original in originals.items():
-            served, revalidation = self._from_cache(cache, url, original)
+            served, revalidation = self._from_cache(lookup, url, original)
             if served is None:
                 to_fetch[url] = revalidation
                 continue
@@ -766,13 +777,7 @@ class Fetcher:
 
         if cache is not None:
             cache.put_many(
-                (
-                    url,
-                    CacheEntry(
-                        results[url].model_copy(update={"from_cache": False}),
-                        results[url].fetched_at,
-                    ),
-                )
+                (url, CacheEntry(_as_fetched(results[url]), results[url].fetched_at))
                 for url in to_fetch
                 if results[url].reason not in _LOCAL_REASONS
                 and results[url].reason is not Reason.OFFLINE

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["Clock", "HostGates", "Sleep", "backoff_delay", "retry_after_seconds"]
@@ -52,14 +52,40 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
 
 
 class _HostGate:
-    """One host's turn-taking: a concurrency limit and the earliest time of its next start."""
+    """One host's turn-taking: a concurrency limit and the earliest time of its next start.
 
-    __slots__ = ("interval", "next_start", "semaphore")
+    ``async with gate`` is a turn (see ``HostGates.turn``). A class of its own rather
+    than an ``asynccontextmanager``, which builds a generator and a wrapper per request.
+    """
 
-    def __init__(self, concurrency: int, interval: timedelta) -> None:
+    __slots__ = ("clock", "interval", "next_start", "semaphore", "sleep")
+
+    def __init__(self, concurrency: int, interval: timedelta, clock: Clock, sleep: Sleep) -> None:
         self.semaphore = asyncio.Semaphore(concurrency)
         self.interval = interval
         self.next_start: datetime | None = None
+        self.clock = clock
+        self.sleep = sleep
+
+    async def __aenter__(self) -> None:
+        await self.semaphore.acquire()
+        if self.next_start is None and not self.interval:
+            return  # no spacing asked for and no pause pending: nothing to compute
+        try:
+            now = self.clock()
+            start = now if self.next_start is None else max(now, self.next_start)
+            # Reserve the start time before waiting, so concurrent requests queue up
+            # behind each other instead of all waking at the same instant.
+            self.next_start = start + self.interval
+            wait = (start - now).total_seconds()
+            if wait > 0:
+                await self.sleep(wait)
+        except BaseException:
+            self.semaphore.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.semaphore.release()
 
 
 class HostGates:
@@ -94,24 +120,14 @@ class HostGates:
     def _gate(self, host: str) -> _HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = _HostGate(self._concurrency, self._interval)
+            gate = self._gates[host] = _HostGate(
+                self._concurrency, self._interval, self._clock, self._sleep
+            )
         return gate
 
-    @asynccontextmanager
-    async def turn(self, host: str) -> AsyncIterator[None]:
+    def turn(self, host: str) -> AbstractAsyncContextManager[None]:
         """Hold one of ``host``'s request slots, started no earlier than its spacing allows."""
-        gate = self._gate(host)
-        async with gate.semaphore:
-            if gate.next_start is not None or gate.interval:
-                now = self._clock()
-                start = now if gate.next_start is None else max(now, gate.next_start)
-                # Reserve the start time before waiting, so concurrent requests queue up
-                # behind each other instead of all waking at the same instant.
-                gate.next_start = start + gate.interval
-                wait = (start - now).total_seconds()
-                if wait > 0:
-                    await self._sleep(wait)
-            yield
+        return self._gate(host)
 
     def recover(self, host: str) -> None:
         """``host`` answered without asking us to slow down: halve its extra spacing."""
