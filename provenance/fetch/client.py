@@ -112,9 +112,11 @@ class DirectSender:
 
     def build(self, url: str, headers: dict[str, str]) -> httpx.Request:
         """A GET of ``url`` with the client's headers, then ``headers`` over them."""
-        merged = self._headers.copy()
+        merged = self._headers
         if headers:
+            merged = merged.copy()
             merged.update(headers)
+        # httpx.Request copies the headers it is given: the client's are not shared.
         return httpx.Request("GET", url, headers=merged, extensions=dict(self._extensions))
 
     async def send(self, request: httpx.Request) -> httpx.Response:

@@ -20,13 +20,13 @@ from __future__ import annotations
 import functools
 import ssl
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator
 from types import TracebackType
 from typing import Self
 
 import httpcore
 import httpx
 
+from provenance.fetch.http11 import Http11Connection, Http11Response
 from provenance.fetch.netio import AsyncioBackend
 
 __all__ = ["FastConnectionPool", "FastHTTPTransport"]
@@ -63,17 +63,15 @@ class FastConnectionPool:
         self._keepalive_expiry = keepalive_expiry
         self._max_idle_per_origin = max_idle_per_origin
         self._max_idle = max_idle
-        self._idle: dict[_OriginKey, list[httpcore.AsyncHTTP11Connection]] = {}
+        self._idle: dict[_OriginKey, list[Http11Connection]] = {}
         # Every idle connection, oldest first: what to close when too many are idle.
-        self._idle_order: OrderedDict[httpcore.AsyncHTTP11Connection, _OriginKey] = OrderedDict()
-        self._active: dict[httpcore.AsyncHTTP11Connection, _OriginKey] = {}
+        self._idle_order: OrderedDict[Http11Connection, _OriginKey] = OrderedDict()
+        self._active: dict[Http11Connection, _OriginKey] = {}
         self._closed = False
 
-    def _checkout(
-        self, key: _OriginKey
-    ) -> tuple[httpcore.AsyncHTTP11Connection | None, list[httpcore.AsyncHTTP11Connection]]:
+    def _checkout(self, key: _OriginKey) -> tuple[Http11Connection | None, list[Http11Connection]]:
         """The most recently used idle connection still usable, and the stale ones passed."""
-        stale: list[httpcore.AsyncHTTP11Connection] = []
+        stale: list[Http11Connection] = []
         stack = self._idle.get(key)
         while stack:
             connection = stack.pop()
@@ -84,7 +82,7 @@ class FastConnectionPool:
             stale.append(connection)
         return None, stale
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+    async def handle_async_request(self, request: httpcore.Request) -> Http11Response:
         """Send ``request`` on an idle connection to its origin, or on a new one."""
         if self._closed:
             raise httpcore.ConnectionNotAvailable("the connection pool is closed")
@@ -100,21 +98,16 @@ class FastConnectionPool:
             connection = await self._connect(origin, request)
         self._active[connection] = key
         try:
-            response = await connection.handle_async_request(request)
+            # The connection calls back ``_release`` once the response body is closed.
+            return await connection.handle_async_request(request)
         except BaseException:
             self._active.pop(connection, None)
             await connection.aclose()
             raise
-        return httpcore.Response(
-            status=response.status,
-            headers=response.headers,
-            content=_ReturningStream(self, connection, response.stream),  # type: ignore[arg-type]
-            extensions=response.extensions,
-        )
 
     async def _connect(
         self, origin: httpcore.Origin, request: httpcore.Request
-    ) -> httpcore.AsyncHTTP11Connection:
+    ) -> Http11Connection:
         """A new HTTP/1.1 connection to ``origin`` (TLS for https), as httpcore would open it.
 
         httpcore's ``AsyncHTTPConnection`` does the same behind a lock of its own (an
@@ -127,18 +120,14 @@ class FastConnectionPool:
         if origin.scheme == b"https":
             sni = request.extensions.get("sni_hostname") or host
             stream = await stream.start_tls(self._ssl_context, server_hostname=sni, timeout=timeout)
-        connection = httpcore.AsyncHTTP11Connection(
-            origin=origin, stream=stream, keepalive_expiry=self._keepalive_expiry
+        return Http11Connection(
+            origin, stream, keepalive_expiry=self._keepalive_expiry, on_release=self._release
         )
-        # Its state lock guards against two requests on one connection, which this pool
-        # never makes; httpcore's is an anyio lock costing a checkpoint per use.
-        connection._state_lock = _Unshared()  # type: ignore[assignment]
-        return connection
 
-    async def _release(self, connection: httpcore.AsyncHTTP11Connection) -> None:
+    async def _release(self, connection: Http11Connection) -> None:
         """Take a connection back once its response is closed: keep it if reusable."""
         key = self._active.pop(connection, None)
-        if self._closed or key is None or not connection.is_idle() or _has_unread(connection):
+        if self._closed or key is None or not connection.is_idle() or connection.has_unread():
             await connection.aclose()
             return
         stack = self._idle.setdefault(key, [])
@@ -172,57 +161,6 @@ class FastConnectionPool:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-def _has_unread(connection: httpcore.AsyncHTTP11Connection) -> bool:
-    """Whether the server sent bytes past the end of its response, or hung up.
-
-    httpcore would read such bytes as the answer to the next request on the connection
-    (a server answering in advance, or smuggling a response): never reuse it. The bytes
-    sit in h11's buffer, already off the socket, where polling the socket cannot see them.
-    """
-    data, closed = connection._h11_state.trailing_data
-    return bool(data) or bool(closed)
-
-
-class _Unshared:
-    """A lock for a connection only ever used by one task at a time: nothing to wait for."""
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
-
-
-class _ReturningStream:
-    """A response body that hands its connection back to the pool when closed."""
-
-    def __init__(
-        self,
-        pool: FastConnectionPool,
-        connection: httpcore.AsyncHTTP11Connection,
-        stream: AsyncIterable[bytes],
-    ) -> None:
-        self._pool = pool
-        self._connection = connection
-        self._stream = stream
-        self._released = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for part in self._stream:
-            yield part
-
-    async def aclose(self) -> None:
-        if self._released:
-            return
-        self._released = True
-        try:
-            close = getattr(self._stream, "aclose", None)
-            if close is not None:
-                await close()
-        finally:
-            await self._pool._release(self._connection)
 
 
 @functools.cache

@@ -1,0 +1,159 @@
+"""The pool's own HTTP/1.1 connection (``provenance.fetch.http11``) against raw answers.
+
+What h11 accepted, it accepts (chunk extensions and trailers, informational answers,
+folded headers, bare LF line ends, repeated equal lengths); what h11 refused, it
+refuses; a connection is reused only after a complete answer that allows it. The
+hostile-server cases the fetcher must survive are in ``test_fetch_hostile``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from provenance.fetch.pool import FastHTTPTransport
+from tests.support.loopback import Handler, LoopbackServer, Request, Response, respond
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer(["127.0.0.1"]) as running:
+        yield running
+
+
+def _transport() -> FastHTTPTransport:
+    return FastHTTPTransport(
+        max_idle_per_origin=2, max_idle=2, keepalive_expiry=5.0, trust_env=False
+    )
+
+
+def _get_all(urls: list[str], **headers: str) -> list[httpx.Response]:
+    async def fetch() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=_transport(), timeout=5.0) as client:
+            return [await client.get(url, headers=headers) for url in urls]
+
+    return asyncio.run(fetch())
+
+
+def _raw(server: LoopbackServer, path: str, answer: bytes) -> str:
+    async def handler(request: Request) -> Response:
+        async def behave(writer: asyncio.StreamWriter) -> None:
+            writer.write(answer)
+            await writer.drain()
+
+        return Response(raw=behave)
+
+    server.route(path, handler)
+    return server.url(path)
+
+
+@pytest.mark.parametrize(
+    ("answer", "body", "header"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: yes\r\n\r\n",
+            b"hello world",
+            None,
+        ),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            b"hello",
+            None,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-Folded: one\r\n  two\r\nContent-Length: 2\r\n\r\nok",
+            b"ok",
+            ("x-folded", "one two"),
+        ),
+        (b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello", b"hello", None),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello", b"hello", None),
+        (b"HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok", b"ok", None),
+        (b"HTTP/1.0 200 OK\r\n\r\nuntil the end", b"until the end", None),
+        (b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n", b"", None),
+    ],
+    ids=[
+        "chunk-ext-trailer",
+        "informational",
+        "obs-fold",
+        "bare-lf",
+        "equal-lengths",
+        "no-reason",
+        "until-closed",
+        "no-content",
+    ],
+)
+def test_answers_h11_accepted_are_read_whole(
+    server: LoopbackServer, answer: bytes, body: bytes, header: tuple[str, str] | None
+) -> None:
+    url = _raw(server, f"/ok-{abs(hash(answer))}", answer)
+    (response,) = _get_all([url])
+    assert response.content == body
+    if header is not None:
+        assert response.headers[header[0]] == header[1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx",
+        b"HTTP/1.1 200 OK\r\nX-Nul: a\x00b\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+    ],
+    ids=[
+        "chunk-overrun",
+        "other-coding",
+        "nul-in-value",
+        "space-in-name",
+        "not-1x",
+        "unasked-101",
+        "chunk-cut",
+    ],
+)
+def test_answers_h11_refused_are_protocol_errors(server: LoopbackServer, answer: bytes) -> None:
+    url = _raw(server, f"/bad-{abs(hash(answer))}", answer)
+    with pytest.raises(httpx.RemoteProtocolError):
+        _get_all([url])
+
+
+def test_a_connection_is_reused_after_a_complete_answer(server: LoopbackServer) -> None:
+    server.route("/kept", respond(200, b"kept", [("Content-Type", "text/plain")]))
+    server.route("/chunks", _chunked(b"in ", b"pieces"))
+    before = server.connections["127.0.0.1"]
+    responses = _get_all([server.url("/kept"), server.url("/chunks"), server.url("/kept")])
+    assert [r.content for r in responses] == [b"kept", b"in pieces", b"kept"]
+    assert server.connections["127.0.0.1"] - before == 1
+
+
+def test_a_connection_the_server_closes_is_not_reused(server: LoopbackServer) -> None:
+    server.route("/closing", respond(200, b"bye", [("Connection", "close")]))
+    before = server.connections["127.0.0.1"]
+    responses = _get_all([server.url("/closing")] * 2)
+    assert [r.content for r in responses] == [b"bye", b"bye"]
+    assert server.connections["127.0.0.1"] - before == 2
+
+
+def test_a_header_that_would_inject_another_is_refused_before_sending(
+    server: LoopbackServer,
+) -> None:
+    server.route("/never", respond(200, b"no"))
+    with pytest.raises(httpx.LocalProtocolError):
+        _get_all([server.url("/never")], **{"X-Evil": "a\r\nInjected: yes"})
+    assert server.hits.get("/never", 0) == 0
+
+
+def _chunked(*chunks: bytes) -> Handler:
+    async def handler(request: Request) -> Response:
+        return Response(chunks=chunks)
+
+    return handler
