@@ -72,6 +72,8 @@ class Run:
     done: int = 0
     elapsed_s: float = 0.0
     cpu_s: float = 0.0
+    # provenance only (bench.fetch.selfcpu): the command's own CPU, without its children.
+    own_cpu_s: float | None = None
     peak_rss_mib: float = 0.0
     server_cpu_s: float = 0.0
     server_requests: int = 0
@@ -91,6 +93,13 @@ class Run:
     def cpu_ms_per_url(self) -> float:
         """Client CPU milliseconds per completed URL."""
         return 1000.0 * self.cpu_s / self.done if self.done else 0.0
+
+    @property
+    def own_cpu_ms_per_url(self) -> float | None:
+        """The fetching process's own CPU milliseconds per URL (provenance rows only)."""
+        if self.own_cpu_s is None or not self.done:
+            return None
+        return 1000.0 * self.own_cpu_s / self.done
 
 
 # ------------------------------------------------------------------------------ server
@@ -348,7 +357,12 @@ def _run_provenance(
         },
         src=src,
     )
-    program = [sys.executable, "-m", "bench.fetch.provshim"] if shim else provenance_command(src)
+    own_cpu = home / "own-cpu.json"
+    if shim:
+        program = [sys.executable, "-m", "bench.fetch.provshim"]
+    else:
+        # python -m provenance, recording its own CPU apart from the archive process's.
+        program = [sys.executable, "-m", "bench.fetch.selfcpu", str(own_cpu)]
     cmd = [
         *program,
         "check",
@@ -384,6 +398,8 @@ def _run_provenance(
     _apply_score(
         run, proc, score_verdicts(manifest, provenance_verdicts(report)), manifest["n_urls"]
     )
+    if own_cpu.exists():
+        run.own_cpu_s = float(json.loads(own_cpu.read_text())["self_s"])
 
 
 # ------------------------------------------------------------------------------ report
@@ -391,6 +407,10 @@ def _run_provenance(
 
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
+
+
+def _owns(runs: list[Run]) -> list[float]:
+    return [own for r in runs if (own := r.own_cpu_ms_per_url) is not None]
 
 
 def summarize(runs: list[Run], clients: list[str], latencies: list[float]) -> list[dict[str, Any]]:
@@ -429,6 +449,7 @@ def summarize(runs: list[Run], clients: list[str], latencies: list[float]) -> li
                     "ratio_median": _median(ratios) if ratios else None,
                     "cpu_ms_per_url": _median([r.cpu_ms_per_url for r in ok]),
                     "cpu_ratio": _median(cpu_ratios) if cpu_ratios else None,
+                    "own_cpu_ms_per_url": _median(own) if (own := _owns(ok)) else None,
                     "peak_rss_mib": max(r.peak_rss_mib for r in ok),
                     "correct_pct": _median([r.correct for r in ok if r.correct is not None]),
                     "server_busy_pct": _median(busy),
@@ -445,21 +466,23 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     """The results table."""
     lines = [
         "| latency | client | URLs/s median (best) | × aiohttp | CPU ms/URL | CPU × aiohttp "
-        "| peak RSS MiB | correct % | server CPU % |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| fetching process CPU ms/URL | peak RSS MiB | correct % | server CPU % |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         lat = f"{row['latency_ms']:g} ms"
         if "skipped" in row:
-            lines.append(f"| {lat} | {row['client']} | skipped (see below) |||||||")
+            lines.append(f"| {lat} | {row['client']} | skipped (see below) ||||||||")
             continue
         ratio = "" if row["ratio_median"] is None else f"{row['ratio_median']:.2f}"
         cpu_ratio = "" if row["cpu_ratio"] is None else f"{row['cpu_ratio']:.2f}"
+        own = row.get("own_cpu_ms_per_url")
+        own_text = "" if own is None else f"{own:.3f}"
         flag = " (partial)" if row["partial"] else ""
         lines.append(
             f"| {lat} | {row['client']}{flag} | {row['urls_per_s_median']:,.0f} "
             f"({row['urls_per_s_best']:,.0f}) | {ratio} | {row['cpu_ms_per_url']:.3f} "
-            f"| {cpu_ratio} | {row['peak_rss_mib']:.0f} | {row['correct_pct']:.1f} "
+            f"| {cpu_ratio} | {own_text} | {row['peak_rss_mib']:.0f} | {row['correct_pct']:.1f} "
             f"| {row['server_busy_pct']:.0f} |"
         )
     return "\n".join(lines)
@@ -696,8 +719,10 @@ def main(argv: list[str] | None = None) -> int:
                             _run_loop(client, urls_file, args, run)
                         run.server_cpu_s = servers.cpu_s() - cpu0
                         run.server_requests, run.server_get_bodies = servers.stats()
+                        own = run.own_cpu_ms_per_url
                         status = run.skipped or (
                             f"{run.urls_per_s:,.0f} URLs/s, {run.cpu_ms_per_url:.3f} ms CPU/URL"
+                            + ("" if own is None else f" ({own:.3f} in the fetching process)")
                         )
                         print(
                             f"  latency {latency:g} ms, repeat {repeat + 1}: {client}: {status}",
