@@ -126,12 +126,8 @@ def _stages_for(content_encoding: str) -> tuple[list[_ZlibStage], str | None]:
     return stages, None
 
 
-async def _raw_chunks(response: httpx.Response, *, already_read: bool) -> AsyncIterator[bytes]:
-    if already_read:
-        yield response.content
-        return
-    async for chunk in response.aiter_raw():
-        yield chunk
+async def _content_of(response: httpx.Response) -> AsyncIterator[bytes]:
+    yield response.content
 
 
 async def read_body(
@@ -171,7 +167,8 @@ async def read_body(
     raw_parts: list[bytes] = []
     raw_size = 0
     too_large: str | None = None
-    async for chunk in _raw_chunks(response, already_read=already_read):
+    chunks = _content_of(response) if already_read else response.aiter_raw()
+    async for chunk in chunks:
         raw_size += len(chunk)
         if raw_size > max_raw:
             if keep_raw:

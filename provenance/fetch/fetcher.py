@@ -196,11 +196,26 @@ def _header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     )
 
 
+# Decoded request headers by their raw form: requests to one host send the same ones.
+_REQUEST_HEADERS: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[str, str], ...]] = {}
+_REQUEST_HEADERS_KEPT = 256
+
+
+def _request_header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    raw = tuple(headers.raw)
+    items = _REQUEST_HEADERS.get(raw)
+    if items is None:
+        if len(_REQUEST_HEADERS) >= _REQUEST_HEADERS_KEPT:
+            _REQUEST_HEADERS.clear()
+        items = _REQUEST_HEADERS[raw] = _header_items(headers)
+    return items
+
+
 def _exchange_of(hop: _Hop) -> HttpExchange:
     return HttpExchange(
         url=hop.url,
         method=hop.request.method,
-        request_headers=_header_items(hop.request.headers),
+        request_headers=_request_header_items(hop.request.headers),
         http_version=hop.response.http_version,
         status_code=hop.response.status_code,
         reason_phrase=hop.response.reason_phrase,

@@ -345,6 +345,14 @@ class _Body:
         if self._complete:
             return
         connection = self._connection
+        buffer = connection._buffer
+        if self._framing == "length" and len(buffer) >= self._length:
+            # The whole body came with the head (a page of a few KB usually does).
+            piece = bytes(buffer[: self._length])
+            del buffer[: self._length]
+            self._complete = True
+            yield piece
+            return
         if self._framing == "length":
             pieces = connection._sized(self._length, self._timeout)
         elif self._framing == "chunked":
