@@ -68,6 +68,8 @@ _INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", 
 
 # Visible text shorter than this is "a short page": a bare error message, not an article.
 _SHORT_TEXT_CHARS = 300
+# How much of a page's text is squeezed first to tell a long page cheaply.
+_SHORT_PREFIX_CHARS = 1024
 # Markup longer than this is not searched for a short page: stripping a big page costs
 # milliseconds of event-loop time, and bare error pages are small.
 _SHORT_PAGE_MAX_MARKUP = 32 * 1024
@@ -113,7 +115,13 @@ def short_page_text(text: str, *, is_html: bool) -> str | None:
     """
     if len(text) > _SHORT_PAGE_MAX_MARKUP:
         return None
-    visible = _clean(_INVISIBLE.sub(" ", text)) if is_html else _squeeze(text)
+    raw = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", text))) if is_html else text
+    # Squeezing a prefix never gives more characters than squeezing the whole (its words
+    # are the whole's, the last perhaps cut short), so a long prefix settles a long page
+    # without squeezing all of it.
+    if len(_squeeze(raw[:_SHORT_PREFIX_CHARS])) > _SHORT_TEXT_CHARS:
+        return None
+    visible = _squeeze(raw)
     return visible if len(visible) <= _SHORT_TEXT_CHARS else None
 
 
