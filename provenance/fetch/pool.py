@@ -10,6 +10,9 @@ a stack of idle HTTP/1.1 connections per origin, hands out the most recently use
 (checking only that one), opens a new connection when none is idle, and takes a
 connection back when its response has been read and closed.
 
+The connections are ``provenance.fetch.http11.Http11Connection``s, which speak
+HTTP/1.1 themselves rather than through httpcore's connection and h11 (see there).
+
 ``FastHTTPTransport`` is ``httpx.AsyncHTTPTransport`` with this pool swapped in:
 request/response conversion, exception mapping and TLS setup stay httpx's, and since
 ``handle_async_request`` is inherited, pytest-httpx mocks it like the default transport.
@@ -112,7 +115,8 @@ class FastConnectionPool:
 
         httpcore's ``AsyncHTTPConnection`` does the same behind a lock of its own (an
         anyio lock, a checkpoint and a cancel scope per request) that this pool never
-        needs: a connection here serves one request at a time.
+        needs: a connection here serves one request at a time, and hands itself back
+        (``_release``) when its response is closed.
         """
         timeout = request.extensions.get("timeout", {}).get("connect")
         host = origin.host.decode("ascii")
