@@ -87,6 +87,8 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    import provenance
+
     with args.recorded.open("rb") as f:
         batches: list[list[Any]] = pickle.load(f)
     fetches = sum(len(b) for b in batches)
@@ -124,6 +126,7 @@ def _replay(args: argparse.Namespace) -> int:
         print(
             json.dumps(
                 {
+                    "package": str(Path(provenance.__file__).parent),
                     "fetches": fetches,
                     "urls": urls,
                     "wall_s": wall,
@@ -149,13 +152,16 @@ def _compare(args: argparse.Namespace) -> int:
             env["PYTHONPATH"] = os.pathsep.join(
                 p for p in (str(src), str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
             )
-            cmd = [sys.executable, "-m", "bench.fetch.archivecpu", "replay", str(args.recorded)]
+            recorded = str(args.recorded.resolve())
+            cmd = [sys.executable, "-m", "bench.fetch.archivecpu", "replay", recorded]
             if args.tmp:
-                cmd += ["--tmp", str(args.tmp)]
+                cmd += ["--tmp", str(args.tmp.resolve())]
             if args.taskset is not None:
                 cmd = ["taskset", "-c", args.taskset, *cmd]
+            # Not from the repository root: ``python -m`` puts the working directory
+            # first on sys.path, ahead of PYTHONPATH, and would import its provenance.
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, env=env, cwd=REPO_ROOT, check=False
+                cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir(), check=False
             )
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
@@ -168,7 +174,8 @@ def _compare(args: argparse.Namespace) -> int:
                 f"{1000 * (run['worker_user_s'] + run['worker_sys_s']) / n:.3f} ms/URL "
                 f"(user {1000 * run['worker_user_s'] / n:.3f}, "
                 f"sys {1000 * run['worker_sys_s'] / n:.3f}); sender "
-                f"{1000 * run['sender_s'] / n:.3f} ms/URL; wall {run['wall_s']:.2f} s",
+                f"{1000 * run['sender_s'] / n:.3f} ms/URL; wall {run['wall_s']:.2f} s "
+                f"({run['package']})",
                 flush=True,
             )
     print("\n| package | archive process ms/URL | user | system | sender ms/URL | wall s |")
