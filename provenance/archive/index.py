@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -478,31 +478,52 @@ class ArchiveIndex:
             ).fetchall()
         return [WarcFile(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
-    def latest_payload_record(self, target_uri: str) -> IndexedRecord | None:
-        """The last response or revisit record written for exactly ``target_uri``."""
-        return self._one_record(
-            "r.target_uri = ? AND r.record_type IN ('response', 'revisit')", target_uri
-        )
-
     def record(self, record_id: str) -> IndexedRecord | None:
         """The record with WARC-Record-ID ``record_id``."""
         return self._one_record("r.record_id = ?", record_id)
 
+    def latest_payload_records(self, target_uris: Collection[str]) -> dict[str, IndexedRecord]:
+        """The last response or revisit record written for each of ``target_uris`` (by URI)."""
+        return self._records_where(
+            "r.id IN (SELECT max(id) FROM records WHERE target_uri IN ({}) "
+            "AND record_type IN ('response', 'revisit') GROUP BY target_uri)",
+            target_uris,
+            key=lambda record: record.target_uri or "",
+        )
+
+    def records(self, record_ids: Collection[str]) -> dict[str, IndexedRecord]:
+        """The records with these WARC-Record-IDs (those that exist), by id."""
+        return self._records_where(
+            "r.record_id IN ({})", record_ids, key=lambda record: record.record_id
+        )
+
+    def _records_where(
+        self,
+        where: str,
+        values: Collection[str],
+        *,
+        key: Callable[[IndexedRecord], str],
+    ) -> dict[str, IndexedRecord]:
+        found: dict[str, IndexedRecord] = {}
+        ordered = sorted(values)
+        with self._guard("read the archive index"):
+            for start in range(0, len(ordered), _MAX_PARAMETERS):
+                chunk = ordered[start : start + _MAX_PARAMETERS]
+                rows = self._db.execute(
+                    f"{_RECORD_SELECT} WHERE {where.format(', '.join('?' * len(chunk)))}",
+                    chunk,
+                ).fetchall()
+                for row in rows:
+                    record = _indexed_record(row)
+                    found[key(record)] = record
+        return found
+
     def _one_record(self, where: str, value: str) -> IndexedRecord | None:
         with self._guard("read the archive index"):
             row = self._db.execute(
-                "SELECT r.record_id, r.record_type, r.target_uri, r.warc_date, r.payload_digest, "
-                "r.refers_to, f.path, r.offset, r.length FROM records r "
-                f"JOIN warc_files f ON f.id = r.warc_file_id WHERE {where} "
-                "ORDER BY r.id DESC LIMIT 1",
-                (value,),
+                f"{_RECORD_SELECT} WHERE {where} ORDER BY r.id DESC LIMIT 1", (value,)
             ).fetchone()
-        if row is None:
-            return None
-        return IndexedRecord(
-            str(row[0]), str(row[1]), row[2], str(row[3]), row[4], row[5], str(row[6]),
-            int(row[7]), int(row[8]),
-        )  # fmt: skip
+        return None if row is None else _indexed_record(row)
 
     def text(self, text_digest: str) -> bytes | None:
         """The stored text with ``text_digest`` (as stored: it may be damaged), or ``None``."""
@@ -594,6 +615,22 @@ class ArchiveIndex:
             snapshots = self._db.execute("SELECT count(*) FROM snapshots").fetchone()[0]
             failures = self._db.execute("SELECT count(*) FROM failed_fetches").fetchone()[0]
         return int(snapshots), int(failures)
+
+
+_RECORD_SELECT = (
+    "SELECT r.record_id, r.record_type, r.target_uri, r.warc_date, r.payload_digest, "
+    "r.refers_to, f.path, r.offset, r.length FROM records r "
+    "JOIN warc_files f ON f.id = r.warc_file_id"
+)
+# Host parameters per statement: well under SQLite's lowest limit (999 before 3.32).
+_MAX_PARAMETERS = 500
+
+
+def _indexed_record(row: Sequence[Any]) -> IndexedRecord:
+    return IndexedRecord(
+        str(row[0]), str(row[1]), row[2], str(row[3]), row[4], row[5], str(row[6]),
+        int(row[7]), int(row[8]),
+    )  # fmt: skip
 
 
 def _record_values(file_id: int, record: EncodedRecord, offset: int) -> tuple[Any, ...]:

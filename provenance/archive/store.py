@@ -365,8 +365,11 @@ class SnapshotStore:
         records: list[tuple[int, EncodedRecord, int]] = []
         snapshots: list[SnapshotRow] = []
         failures: list[FailureRow] = []
-        # The URL's latest (payload digest, original response) among this batch's records.
-        latest: dict[str, tuple[str | None, RevisitTarget]] = {}
+        # The URL's latest (payload digest, original response): first as indexed (looked
+        # up for the whole batch at once), then among this batch's records.
+        latest = self._previous_many(
+            index, {exchange.url for fetch in fetches for exchange in fetch.exchanges}
+        )
         try:
             for fetch in fetches:
                 result = fetch.result
@@ -381,7 +384,7 @@ class SnapshotStore:
                             )
                         )
                     continue
-                encoded = self._encode(index, fetch.exchanges, latest)
+                encoded = self._encode(fetch.exchanges, latest)
                 segment = self._segment_for(
                     index, segments, retired, sum(len(r.data) for r in encoded)
                 )
@@ -509,21 +512,20 @@ class SnapshotStore:
         with contextlib.suppress(OSError):
             truncate_durably(warc.fd, size)
 
+    @staticmethod
     def _encode(
-        self,
-        index: ArchiveIndex,
         exchanges: Sequence[HttpExchange],
         latest: dict[str, tuple[str | None, RevisitTarget]],
     ) -> list[EncodedRecord]:
         """Encode each exchange, as a revisit when its URL's last payload was the same.
 
         ``latest`` holds, by URL, the (payload digest, original response) of the
-        records encoded earlier in this batch, not yet in the index; it is updated.
+        last record indexed or encoded earlier in this batch; it is updated.
         """
         records: list[EncodedRecord] = []
         for exchange in exchanges:
             payload_digest = sha256_hex(exchange.body)
-            previous = latest.get(exchange.url) or self._previous(index, exchange.url)
+            previous = latest.get(exchange.url)
             revisit_of = None
             if previous is not None and previous[0] == payload_digest:
                 revisit_of = previous[1]
@@ -536,17 +538,28 @@ class SnapshotStore:
         return records
 
     @staticmethod
-    def _previous(index: ArchiveIndex, url: str) -> tuple[str | None, RevisitTarget] | None:
-        last = index.latest_payload_record(url)
-        if last is None:
-            return None
-        original = last if last.record_type == "response" else None
-        if last.record_type == "revisit" and last.refers_to is not None:
-            original = index.record(last.refers_to)
-        if original is None or original.target_uri is None:
-            return None
-        target = RevisitTarget(original.record_id, original.target_uri, original.warc_date)
-        return last.payload_digest, target
+    def _previous_many(
+        index: ArchiveIndex, urls: set[str]
+    ) -> dict[str, tuple[str | None, RevisitTarget]]:
+        """By URL: the payload digest of its last indexed response or revisit, and the
+        response that holds the payload (a revisit's original), for revisits of it."""
+        lasts = index.latest_payload_records(urls)
+        referred = {
+            last.refers_to
+            for last in lasts.values()
+            if last.record_type == "revisit" and last.refers_to is not None
+        }
+        originals = index.records(referred) if referred else {}
+        previous: dict[str, tuple[str | None, RevisitTarget]] = {}
+        for url, last in lasts.items():
+            original = last if last.record_type == "response" else None
+            if last.record_type == "revisit" and last.refers_to is not None:
+                original = originals.get(last.refers_to)
+            if original is None or original.target_uri is None:
+                continue
+            target = RevisitTarget(original.record_id, original.target_uri, original.warc_date)
+            previous[url] = (last.payload_digest, target)
+        return previous
 
     def _new_warc(self, index: ArchiveIndex) -> _OpenWarc:
         now = as_utc(self._clock())

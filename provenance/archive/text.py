@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import importlib
 import io
 import re
+import threading
 import warnings
 import zlib
 from collections.abc import Iterable
@@ -22,7 +24,6 @@ from email.message import Message
 from typing import Any
 
 import charset_normalizer
-import lxml.html
 from lxml import etree
 
 from provenance.archive.models import TextStatus
@@ -197,7 +198,9 @@ def extract(
     return Extraction(TextStatus.EXTRACTED, decoded, text, title, raw_type)
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    # Cached: a run sees a handful of distinct values, and email.message is slow.
     if not value:
         return None, None
     message = Message()
@@ -278,21 +281,23 @@ def html_text(markup: str) -> tuple[str, str | None]:
     """
     if not markup.strip():
         return "", None
-    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
     # libxml2 drops whatever follows </body> or </html>; browsers show it, so must we.
     # Characters XML forbids (NUL, C0 controls, lone surrogates) become spaces: lxml
     # refuses to build text nodes holding them, which dropping an element can do.
     markup = _XML_FORBIDDEN.sub(" ", _DOCUMENT_END.sub("", markup))
+    # etree's own HTML parser, not lxml.html's: the same libxml2 parse, without
+    # lxml.html's element classes, whose lookup is a Python call per element touched.
     try:
-        root = lxml.html.document_fromstring(markup, parser=parser)
+        root = etree.fromstring(markup, _html_parser())
     except (etree.ParserError, ValueError):
         return "", None
+    if root is None:
+        return "", None  # an empty document
     title_element = root.find(".//title")
-    title_text = _normalize_space(title_element.text_content()) if title_element is not None else ""
+    title_text = _normalize_space(_STRING(title_element)) if title_element is not None else ""
     title = title_text[:_MAX_TITLE_CHARS] or None
-    for element in root.xpath(_DROPPED_XPATH):
-        if element.getparent() is not None:
-            element.drop_tree()  # keeps the element's tail text, which is page text
+    for element in _DROPPED(root):
+        _drop_tree(element)
     lines = _block_lines(root)
     if title is not None:
         lines.insert(0, title)
@@ -303,6 +308,31 @@ _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DROPPED_XPATH = "|".join(f"//{tag}" for tag in (*_DROPPED_TAGS, "title")) + "|//*[@hidden]"
 _BREAK_TAGS = _BLOCK_TAGS | {"br"}
+_DROPPED = etree.XPath(_DROPPED_XPATH)
+_STRING = etree.XPath("string()")
+_PARSERS = threading.local()  # an lxml parser serves one thread at a time
+
+
+def _html_parser() -> etree.HTMLParser:
+    parser: etree.HTMLParser | None = getattr(_PARSERS, "html", None)
+    if parser is None:
+        parser = etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+        _PARSERS.html = parser
+    return parser
+
+
+def _drop_tree(element: Any) -> None:
+    """Remove ``element`` and what it holds, keeping its tail text (lxml.html's drop_tree)."""
+    parent = element.getparent()
+    if parent is None:
+        return  # inside an element dropped already, or the root
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
 
 
 def _block_lines(root: Any) -> list[str]:

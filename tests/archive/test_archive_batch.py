@@ -360,3 +360,18 @@ def test_an_index_from_before_text_digests_is_migrated(root: Path) -> None:
         assert db.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
     finally:
         db.close()
+
+
+def test_revisits_are_found_for_a_batch_of_more_urls_than_one_lookup_takes(
+    store: SnapshotStore,
+) -> None:
+    # The previous record of every URL is looked up for the whole batch, 500 at a time.
+    batch = _pages("many", 520)
+    store.record_many(batch)
+    store.record_many(batch)  # revisits of the responses
+    store.record_many(batch)  # revisits whose original is found through the last revisit
+    for fetched, _ in batch[::103]:
+        first, second, third = store.history(fetched.url)
+        assert (first.is_revisit, second.is_revisit, third.is_revisit) == (False, True, True)
+        assert store.read_payload(third) == store.read_payload(first)
+    assert store.verify().ok
