@@ -13,8 +13,9 @@ being compared, in turns, so every package sees the same bytes::
     # per package, in alternation
     python -m bench.fetch.archivecpu compare /tmp/fetches.pickle \
         --src before=/tmp/s9a-before --src after=/tmp/s9a-after --repeats 3
-    # one replay in this process (for cProfile or valgrind --tool=callgrind)
-    python -m bench.fetch.archivecpu replay /tmp/fetches.pickle --in-process
+    # one replay in this process (for cProfile or valgrind --tool=callgrind; instructions
+    # of N batches minus those of --batches 0)
+    python -m bench.fetch.archivecpu replay /tmp/fetches.pickle --in-process [--batches N]
 
 ``compare`` runs ``replay`` in a child process per package and repeat (``PYTHONPATH``
 = that package first). A replay starts the package's ``ArchiveWorker`` on a new archive
@@ -91,6 +92,8 @@ def _replay(args: argparse.Namespace) -> int:
 
     with args.recorded.open("rb") as f:
         batches: list[list[Any]] = pickle.load(f)
+    if args.batches is not None:
+        batches = batches[: args.batches]
     fetches = sum(len(b) for b in batches)
     urls = len({result.normalized_url for batch in batches for result, _ in batch})
     with tempfile.TemporaryDirectory(prefix="bench-archivecpu-", dir=args.tmp) as tmp:
@@ -100,6 +103,10 @@ def _replay(args: argparse.Namespace) -> int:
 
             store = SnapshotStore(root, run_id="bench")
             store.open()
+            from provenance.archive import worker
+
+            if hasattr(worker, "tune_gc"):
+                worker.tune_gc()  # as the archive process does once the store is open
             t0 = time.perf_counter()
             c0 = resource.getrusage(resource.RUSAGE_SELF)
             for batch in batches:
@@ -209,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     rep = sub.add_parser("replay", help="archive the recorded batches once; print JSON")
     rep.add_argument("recorded", type=Path)
     rep.add_argument("--in-process", action="store_true")
+    rep.add_argument("--batches", type=int, help="replay only the first N batches")
     rep.add_argument("--tmp", type=Path, help="where the temporary archive goes")
     cmp_ = sub.add_parser("compare", help="replay into each package's archive process")
     cmp_.add_argument("recorded", type=Path)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import gc
 import io
 import os
 import pickle
@@ -198,6 +199,24 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), replies.fileno())
 
 
+def tune_gc() -> None:
+    """Garbage collection for the archive process: rarer, and never through its modules.
+
+    Each batch unpickles and builds tens of thousands of objects, and at the default
+    thresholds the collector ran hundreds of times per batch, traversing every object
+    imported at start-up each time it reached the oldest generation (about 6 % of the
+    process's instructions, callgrind). What the archive builds is freed by reference
+    counting (no cycles to speak of), so collections are made rare, and what exists
+    after start-up is frozen out of them.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(_GC_THRESHOLD, 50, 50)
+
+
+_GC_THRESHOLD = 50_000
+
+
 def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
     from provenance.archive.store import SnapshotStore
 
@@ -213,6 +232,7 @@ def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
                     root, run_id = arguments
                     store = SnapshotStore(Path(root), run_id=run_id)
                     store.open()
+                    tune_gc()
                     value: Any = None
                 elif operation == "record_many":
                     if store is None:
