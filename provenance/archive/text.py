@@ -350,41 +350,41 @@ def _drop_tree(element: Any) -> None:
     if element.tail:
         previous = element.getprevious()
         if previous is None:
-            parent.text = (parent.text or "") + element.tail
+            parent.text = _xml_text((parent.text or "") + element.tail)
         else:
-            previous.tail = (previous.tail or "") + element.tail
+            previous.tail = _xml_text((previous.tail or "") + element.tail)
     parent.remove(element)
 
 
+def _xml_text(text: str) -> str:
+    """``text`` as lxml will store it: a control character (``&#1;`` in the page) as a space."""
+    return _XML_FORBIDDEN.sub(" ", text) if _has_xml_forbidden(text) else text
+
+
 def _block_lines(root: Any) -> list[str]:
-    # Every archived page goes through this loop, so it is kept lean: whitespace
-    # is collapsed with str.split (the same characters as the \s of
-    # _normalize_space), and only when a block boundary ends a run of text.
-    lines: list[str] = []
-    parts: list[str] = []
-    breaks = _BREAK_TAGS
+    # Every archived page goes through this loop, so it is kept lean: the text goes into
+    # one list with a NUL wherever a block boundary is (no text node holds one: libxml2
+    # turns &#0; into U+FFFD, and raw NULs became spaces before parsing), then each run
+    # between boundaries has its whitespace collapsed with str.split (the same
+    # characters as the \s of _normalize_space).
+    out: list[str] = []
+    append = out.append
+    breaks, blocks = _BREAK_TAGS, _BLOCK_TAGS
     # iterwalk is iterative: real pages nest deeper than Python's recursion limit.
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
-            if parts and element.tag in breaks:
-                line = " ".join("".join(parts).split())
-                if line:
-                    lines.append(line)
-                parts.clear()
-            if element.text:
-                parts.append(element.text)
+            if element.tag in breaks:
+                append("\x00")
+            text = element.text
+            if text:
+                append(text)
         else:
-            if parts and element.tag in _BLOCK_TAGS:
-                line = " ".join("".join(parts).split())
-                if line:
-                    lines.append(line)
-                parts.clear()
-            if element.tail:
-                parts.append(element.tail)
-    line = " ".join("".join(parts).split())
-    if line:
-        lines.append(line)
-    return lines
+            if element.tag in blocks:
+                append("\x00")
+            tail = element.tail
+            if tail:
+                append(tail)
+    return [line for run in "".join(out).split("\x00") if (line := " ".join(run.split()))]
 
 
 def _pdf_extraction(data: bytes, raw_type: str | None) -> Extraction:

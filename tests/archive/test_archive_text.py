@@ -270,3 +270,12 @@ def test_characters_xml_forbids_become_spaces() -> None:
     text, title = html_text("\x01<title>T\x02</title>\x00<p>a\x07b</p><script>x</script>\x0bc")
     assert title == "T"
     assert text.split("\n") == ["T", "a b", "c"]
+
+
+def test_control_characters_written_as_entities_do_not_break_extraction() -> None:
+    # libxml2 turns &#1; into U+0001 in the tree; joining the text around a dropped
+    # element onto its neighbour used to raise ValueError, failing the whole batch.
+    text, _title = html_text("<p>a&#1;b<script>x</script>c&#2;d</p><div>e<nav>n</nav>f&#0;</div>")
+    assert text.split("\n") == ["a bc d", "ef\ufffd"]
+    page = b"<p>a&#1;b<style>x</style>c</p>"
+    assert extract(page, [("Content-Type", "text/html")]).status is TextStatus.EXTRACTED
