@@ -35,6 +35,7 @@ so two runs on one archive only take turns at the lock, a batch at a time.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.metadata
 import os
 import re
@@ -524,12 +525,15 @@ class SnapshotStore:
         """
         records: list[EncodedRecord] = []
         for exchange in exchanges:
-            payload_digest = sha256_hex(exchange.body)
+            payload_hash = hashlib.sha256(exchange.body).digest()
+            payload_digest = "sha256:" + payload_hash.hex()
             previous = latest.get(exchange.url)
             revisit_of = None
             if previous is not None and previous[0] == payload_digest:
                 revisit_of = previous[1]
-            response, request = encode_exchange(exchange, revisit_of=revisit_of)
+            response, request = encode_exchange(
+                exchange, revisit_of=revisit_of, payload_sha256=payload_hash
+            )
             original = revisit_of or RevisitTarget(
                 response.record_id, response.target_uri or exchange.url, response.warc_date
             )

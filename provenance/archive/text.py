@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-import charset_normalizer
 from lxml import etree
 
 from provenance.archive.models import TextStatus
@@ -240,6 +239,9 @@ def _to_str(data: bytes, header_charset: str | None, *, html: bool) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Imported here: rarely needed, and the archive process should not start slower for it.
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(data[: _SNIFF_BYTES * 16]).best()
     codec = _codec(best.encoding if best is not None else None) or "cp1252"
     return data.decode(codec, errors="replace")

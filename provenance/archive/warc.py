@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
-import uuid
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,8 +25,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from isal import isal_zlib
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
 
 from provenance.archive.fs import archive_error
 from provenance.errors import ArchiveCorruptError
@@ -190,7 +188,13 @@ _GZIP_LEVEL = 2
 
 
 def _record_id() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
+    # uuid.uuid4()'s value (16 random bytes, version 4, RFC 4122 variant) without building
+    # a UUID object: two of these per exchange.
+    h = os.urandom(16).hex()
+    return f"<urn:uuid:{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}>"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _clean(value: str) -> str:
@@ -245,6 +249,8 @@ def _http_block(first_line: str, headers: list[tuple[str, str]]) -> bytes:
         return text.encode("ascii") + b"\r\n"
     except UnicodeEncodeError:
         # Rare (a header with non-ASCII text): warcio's own rules, to stay identical.
+        from warcio.statusandheaders import StatusAndHeaders  # (warcio: see read_record)
+
         protocol, _, rest = first_line.partition(" ")
         block: bytes = StatusAndHeaders(rest, list(headers), protocol=protocol).to_ascii_bytes()
         return block
@@ -267,18 +273,22 @@ def encode_warcinfo(filename: str, moment: datetime, fields: Mapping[str, str]) 
 
 
 def encode_exchange(
-    exchange: HttpExchange, *, revisit_of: RevisitTarget | None = None
+    exchange: HttpExchange,
+    *,
+    revisit_of: RevisitTarget | None = None,
+    payload_sha256: bytes | None = None,
 ) -> tuple[EncodedRecord, EncodedRecord]:
     """The records for one HTTP exchange: (``response`` or ``revisit``, ``request``).
 
     With ``revisit_of``, the payload is known to be identical to that record's,
     so a ``revisit`` record (profile identical-payload-digest) with only the
     HTTP headers is written instead of storing the payload again.
+    ``payload_sha256``: the body's sha256 digest, when the caller has it already.
     """
     uri = _clean(exchange.url)
     date_text = warc_date(exchange.started_at)
     response_id = _record_id()
-    payload_hash = hashlib.sha256(exchange.body).digest()
+    payload_hash = payload_sha256 or hashlib.sha256(exchange.body).digest()
     base32 = "sha256:" + _base32_of_sha256(payload_hash)
     headers = [("WARC-Record-ID", response_id), ("WARC-Date", date_text)]
     if exchange.remote_ip:
@@ -373,9 +383,24 @@ def _response_block(exchange: HttpExchange) -> bytes:
     return _http_block(first_line, headers)
 
 
+def _request_target(url: str) -> str:
+    """Path and query of ``url`` as ``urlsplit`` finds them (``/`` for an empty path)."""
+    scheme, sep, rest = url.partition("://")
+    if not (sep and scheme in ("http", "https") and rest.isascii() and rest.isprintable()):
+        # urlsplit's own rules (it drops tabs and newlines, checks brackets...).
+        parts = urlsplit(url)
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    end = len(rest)
+    for delimiter in "/?#":
+        found = rest.find(delimiter, 0, end)
+        if found >= 0:
+            end = found
+    path, _, query = rest[end:].partition("#")[0].partition("?")
+    return (path or "/") + (f"?{query}" if query else "")
+
+
 def _request_block(exchange: HttpExchange) -> bytes:
-    parts = urlsplit(exchange.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = _request_target(exchange.url)
     first_line = _clean(f"{exchange.method.upper()} {target} HTTP/1.1")
     fast = _fast_http_block(first_line, exchange.request_headers)
     if fast is not None:
@@ -429,6 +454,9 @@ def read_record(path: Path, offset: int, length: int) -> StoredRecord:
 
 
 def _parse_record(data: bytes) -> StoredRecord:
+    # Imported on first read: the archive process only writes, and starts faster without.
+    from warcio.archiveiterator import ArchiveIterator
+
     iterator = ArchiveIterator(BytesIO(data), check_digests=True)
     record = next(iter(iterator))
     chunks = []
