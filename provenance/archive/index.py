@@ -10,8 +10,8 @@ Tables:
 * ``records``: every WARC record written (warcinfo, request, response, revisit)
   with its offset and length; revisits name the record they refer to.
 * ``snapshots``: one row per fetch that got an HTTP response; since schema 2
-  also ``text_digest``, the sha256 of the text file's bytes as written, which
-  tells a text file lost or torn by a power cut from a sound one.
+  also ``text_digest``, the sha256 of the text's bytes as written, which tells a
+  text lost or damaged (a text file torn by a power cut, say) from a sound one.
 * ``failed_fetches``: one row per fetch that got none (timeout, DNS error...).
 * ``audits`` (schema 3): one row per URL per ``provenance audit`` run, what that
   run observed (verdict, reason, digest); the rot state is derived from them, so
