@@ -40,6 +40,7 @@ import importlib.metadata
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -137,6 +138,21 @@ class _Segment:
     parts: list[bytes] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What one payload gave: its extraction, decoded digest and text (bytes, digest)."""
+
+    extraction: Extraction
+    digest: str | None
+    text_data: bytes | None
+    text_digest: str | None
+
+
+# Bytes of payloads (and their texts) whose extraction a store remembers, oldest out
+# first (see SnapshotStore._read_payload).
+_REMEMBERED_BYTES = 16 * 1024 * 1024
+
+
 @dataclass(slots=True)
 class _Fetch:
     """One fetch of a batch, with what was worked out before taking the lock."""
@@ -194,6 +210,9 @@ class SnapshotStore:
         self._lock: ArchiveLock | None = None
         self._index: ArchiveIndex | None = None
         self._warc: _OpenWarc | None = None
+        self._reads: OrderedDict[tuple[bytes, str | None, str | None], _Read] = OrderedDict()
+        self._reads_bytes = 0
+        self._reads_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -339,20 +358,53 @@ class SnapshotStore:
         if not exchanges:
             return fetch
         final = exchanges[-1]
-        extraction = extract(
-            final.body, final.response_headers, max_decoded_bytes=self._max_decoded_bytes
-        )
-        digest = sha256_hex(extraction.decoded) if extraction.decoded is not None else None
-        digest = digest or result.digest
+        read = self._read_payload(final, remember=not result.verdict.is_alive)
+        extraction, digest = read.extraction, read.digest or result.digest
         # The fetcher's rule for FetchResult.digest: alive content, received whole.
         fill = result.digest is None and result.verdict.is_alive and not final.truncated
         if fill and digest is not None:
             fetch.result = result.model_copy(update={"digest": digest})
         fetch.extraction, fetch.digest = extraction, digest
-        if extraction.text is not None:
-            fetch.text_data = extraction.text.encode("utf-8")
-            fetch.text_digest = sha256_hex(fetch.text_data)
+        fetch.text_data, fetch.text_digest = read.text_data, read.text_digest
         return fetch
+
+    def _read_payload(self, final: HttpExchange, *, remember: bool) -> _Read:
+        """Extract the text of a final exchange; what a failed fetch's payload gave is kept.
+
+        Every URL that is not alive is fetched again before it is reported (the fetcher's
+        re-check), and usually answers the same bytes (a 404 page, the home page a dead
+        link redirects to): those extractions are remembered (``remember``), up to
+        ``_REMEMBERED_BYTES`` of payloads and texts, so each is done once.
+        """
+        headers = final.response_headers
+        key = None
+        if remember:
+            key = (
+                hashlib.sha256(final.body).digest(),
+                header_value(headers, "content-type"),
+                header_value(headers, "content-encoding"),
+            )
+            with self._reads_lock:
+                read = self._reads.get(key)
+            if read is not None:
+                return read
+        extraction = extract(final.body, headers, max_decoded_bytes=self._max_decoded_bytes)
+        digest = sha256_hex(extraction.decoded) if extraction.decoded is not None else None
+        text_data = text_digest = None
+        if extraction.text is not None:
+            text_data = extraction.text.encode("utf-8")
+            text_digest = sha256_hex(text_data)
+        read = _Read(extraction, digest, text_data, text_digest)
+        size = len(extraction.decoded or b"") + len(text_data or b"")
+        if key is not None and size <= _REMEMBERED_BYTES // 64:
+            with self._reads_lock:
+                self._reads[key] = read
+                self._reads_bytes += size
+                while self._reads_bytes > _REMEMBERED_BYTES:
+                    _, old = self._reads.popitem(last=False)
+                    self._reads_bytes -= len(old.extraction.decoded or b"")
+                    self._reads_bytes -= len(old.text_data or b"")
+        return read
 
     def _write_batch(self, index: ArchiveIndex, fetches: Sequence[_Fetch], now: datetime) -> None:
         """WARC appends (fsync-ed), then one index transaction with the texts; under the lock."""

@@ -375,3 +375,29 @@ def test_revisits_are_found_for_a_batch_of_more_urls_than_one_lookup_takes(
         assert (first.is_revisit, second.is_revisit, third.is_revisit) == (False, True, True)
         assert store.read_payload(third) == store.read_payload(first)
     assert store.verify().ok
+
+
+def test_a_dead_pages_payload_is_extracted_once_for_its_recheck(
+    store: SnapshotStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bytes] = []
+    extract = store_module.extract
+
+    def counting_extract(body: bytes, *args: Any, **kwargs: Any) -> Any:
+        calls.append(body)
+        return extract(body, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "extract", counting_extract)
+    gone = "https://gone.example/page"
+    page = b"<title>Not here</title><p>No such page.</p>"
+    dead = result(gone, reason=Reason.NOT_FOUND, http_status=404)
+    store.record_many([(dead, [exchange(gone, page, status=404)])])
+    store.record_many([(dead, [exchange(gone, page, status=404)])])  # the fetcher's re-check
+    alive = _pages("alive", 1)
+    store.record_many(alive)
+    store.record_many(alive)  # alive pages are not remembered: no re-check comes for them
+    assert calls == [page, _page(0), _page(0)]
+    first, again = store.history(gone)
+    assert store.text(first) == store.text(again) == "Not here\nNo such page."
+    assert again.title == "Not here" and again.text_digest == first.text_digest
+    assert store.verify().ok
