@@ -597,8 +597,11 @@ class SnapshotStore:
     def _previous_many(
         index: ArchiveIndex, urls: set[str]
     ) -> dict[str, tuple[str | None, RevisitTarget]]:
-        """By URL: the payload digest of its last indexed response or revisit, and the
-        response that holds the payload (a revisit's original), for revisits of it."""
+        """What a revisit of each URL would refer to, as indexed: by URL, one lookup.
+
+        For each URL with an indexed response or revisit: the payload digest of the last
+        one, and the response that holds that payload (a revisit's original).
+        """
         lasts = index.latest_payload_records(urls)
         referred = {
             last.refers_to
