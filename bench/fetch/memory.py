@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench.fetch.corpus import generate_corpus
-from bench.fetch.measure import score_verdicts
+from bench.fetch.measure import cpu_seconds_of, score_verdicts
 from bench.fetch.run import (
     REPO_ROOT,
     Servers,
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(corpus),
             ]
             peaks: dict[int, tuple[str, float]] = {}
+            cpu: dict[int, float] = {}  # CPU seconds last seen (up to 50 ms stale at exit)
             started = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=home, env=env)
             while proc.poll() is None:
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                     if hwm is not None:
                         role = "check" if pid == proc.pid else "archive process"
                         peaks[pid] = (role, max(hwm, peaks.get(pid, (role, 0.0))[1]))
+                        cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds_of(pid))
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
         finally:
@@ -117,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         f"verdicts right {score.verdict_ok}/{score.total}"
     )
     for pid, (role, hwm) in sorted(peaks.items()):
-        print(f"  {role} (pid {pid}): peak RSS {hwm:.0f} MiB")
+        per_url = 1000 * cpu.get(pid, 0.0) / max(1, manifest["n_urls"])
+        print(f"  {role} (pid {pid}): peak RSS {hwm:.0f} MiB, CPU {per_url:.3f} ms/URL")
     print(f"  sum of peaks: {sum(h for _, h in peaks.values()):.0f} MiB")
     return 0
 

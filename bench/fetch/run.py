@@ -74,6 +74,7 @@ class Run:
     cpu_s: float = 0.0
     # provenance only (bench.fetch.selfcpu): the command's own CPU, without its children.
     own_cpu_s: float | None = None
+    children_cpu_s: float = 0.0  # of cpu_s: the process's children (provenance's archive)
     peak_rss_mib: float = 0.0
     server_cpu_s: float = 0.0
     server_requests: int = 0
@@ -221,6 +222,7 @@ def _apply_score(run: Run, proc: ProcResult, score: Score, n_urls: int) -> None:
     run.done = n_urls
     run.elapsed_s = proc.elapsed_s
     run.cpu_s = proc.cpu_s
+    run.children_cpu_s = sum(proc.children_cpu_s.values())
     run.peak_rss_mib = proc.peak_rss_mib
     run.partial = proc.timed_out
     run.correct = score.verdict_pct
@@ -448,6 +450,13 @@ def summarize(runs: list[Run], clients: list[str], latencies: list[float]) -> li
                     "urls_per_s_best": max(speed),
                     "ratio_median": _median(ratios) if ratios else None,
                     "cpu_ms_per_url": _median([r.cpu_ms_per_url for r in ok]),
+                    "children_cpu_ms_per_url": _median(
+                        [1000.0 * r.children_cpu_s / r.done for r in ok if r.done]
+                    ),
+                    "cpu_ms_per_url_runs": [r.cpu_ms_per_url for r in ok],
+                    "children_cpu_ms_per_url_runs": [
+                        1000.0 * r.children_cpu_s / r.done for r in ok if r.done
+                    ],
                     "cpu_ratio": _median(cpu_ratios) if cpu_ratios else None,
                     "own_cpu_ms_per_url": _median(own) if (own := _owns(ok)) else None,
                     "peak_rss_mib": max(r.peak_rss_mib for r in ok),
@@ -724,6 +733,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"{run.urls_per_s:,.0f} URLs/s, {run.cpu_ms_per_url:.3f} ms CPU/URL"
                             + ("" if own is None else f" ({own:.3f} in the fetching process)")
                         )
+                        if run.children_cpu_s and run.done:
+                            status += f" (children {1000 * run.children_cpu_s / run.done:.3f})"
                         print(
                             f"  latency {latency:g} ms, repeat {repeat + 1}: {client}: {status}",
                             flush=True,
@@ -740,6 +751,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(markdown(rows))
+    split = [row for row in rows if "skipped" not in row and row["children_cpu_ms_per_url"] > 0]
+    if split:
+        print()
+        print("CPU ms per URL by process (median; per repeat in brackets), child processes")
+        print("polled from /proc every 20 ms:")
+        print()
+        print("| latency | client | in all | its own process | its archive process |")
+        print("| ---: | --- | ---: | ---: | ---: |")
+        for row in split:
+            own = [
+                a - c
+                for a, c in zip(
+                    row["cpu_ms_per_url_runs"], row["children_cpu_ms_per_url_runs"], strict=False
+                )
+            ]
+            runs_all = ", ".join(f"{x:.3f}" for x in row["cpu_ms_per_url_runs"])
+            runs_own = ", ".join(f"{x:.3f}" for x in own)
+            runs_child = ", ".join(f"{x:.3f}" for x in row["children_cpu_ms_per_url_runs"])
+            print(
+                f"| {row['latency_ms']:g} ms | {row['client']} | {row['cpu_ms_per_url']:.3f} "
+                f"[{runs_all}] | {_median(own):.3f} [{runs_own}] "
+                f"| {row['children_cpu_ms_per_url']:.3f} [{runs_child}] |"
+            )
     notes = [
         f"- {row['client']} at {row['latency_ms']:g} ms: {row['get_bodies']} GET requests "
         "carried a body (Transfer-Encoding: chunked)"

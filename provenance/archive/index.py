@@ -10,12 +10,17 @@ Tables:
 * ``records``: every WARC record written (warcinfo, request, response, revisit)
   with its offset and length; revisits name the record they refer to.
 * ``snapshots``: one row per fetch that got an HTTP response; since schema 2
-  also ``text_digest``, the sha256 of the text file's bytes as written, which
-  tells a text file lost or torn by a power cut from a sound one.
+  also ``text_digest``, the sha256 of the text's bytes as written, which tells a
+  text lost or damaged (a text file torn by a power cut, say) from a sound one.
 * ``failed_fetches``: one row per fetch that got none (timeout, DNS error...).
 * ``audits`` (schema 3): one row per URL per ``provenance audit`` run, what that
   run observed (verdict, reason, digest); the rot state is derived from them, so
   weekly audits build on each other. ``offline`` rows say the network was down.
+* ``texts`` (schema 4): the extracted texts, one row per distinct text, keyed by the
+  sha256 of its UTF-8 bytes (``snapshots.text_digest``), written in the same
+  transaction as the snapshots that name them. Archives indexed before schema 4 kept
+  each text in a file of its own (``snapshots.text_path`` names it); those are still
+  read, and an index at schema 3 is still read without write access.
 
 The WAL journal lets readers run while one writer appends; a batch of fetches
 goes in one transaction, after all of its WARC bytes are on disk.
@@ -26,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +54,10 @@ __all__ = [
     "utc_text",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# The oldest schema this build reads without migrating it (read-only opens): schema 4
+# only added the ``texts`` table, which snapshots indexed at schema 3 never name.
+_OLDEST_READABLE = 3
 
 # _MIGRATIONS[n] takes an index from version n-1 to n; version 0 is an empty file.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -140,6 +148,14 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
         "CREATE INDEX IF NOT EXISTS audits_by_key ON audits (url_key, checked_at)",
     ),
+    # Texts in the index, one transaction per batch, instead of one file per payload.
+    4: (
+        """CREATE TABLE IF NOT EXISTS texts (
+            id INTEGER PRIMARY KEY,
+            text_digest TEXT NOT NULL UNIQUE,
+            data BLOB NOT NULL
+        )""",
+    ),
 }
 
 _SNAPSHOT_COLUMNS = (
@@ -163,6 +179,11 @@ _SNAPSHOT_INSERT = (
 _FAILURE_INSERT = (
     f"INSERT INTO failed_fetches ({_FAILURE_COLUMNS}, url_key, recorded_at, result_json) "
     f"VALUES ({', '.join('?' * (_FAILURE_COLUMNS.count(',') + 4))})"
+)
+# A text already stored is left alone unless its bytes are not the ones named (damaged).
+_TEXT_INSERT = (
+    "INSERT INTO texts (text_digest, data) VALUES (?, ?) ON CONFLICT (text_digest) "
+    "DO UPDATE SET data = excluded.data WHERE data != excluded.data"
 )
 _RECORD_INSERT = (
     "INSERT INTO records (warc_file_id, offset, length, record_id, record_type, "
@@ -238,6 +259,7 @@ class ArchiveIndex:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
+        self._has_texts = True  # False for an index at schema 3 opened read-only
 
     @classmethod
     def open(cls, path: Path) -> ArchiveIndex:
@@ -290,13 +312,14 @@ class ArchiveIndex:
                 connection.close()
                 failure = exc
                 continue
-            if version != SCHEMA_VERSION:
+            if not _OLDEST_READABLE <= version <= SCHEMA_VERSION:
                 connection.close()
                 newer = "a newer" if version > SCHEMA_VERSION else "an older"
                 raise ArchiveError(
                     f"{path}: index schema {version} was written by {newer} provenance and"
                     f" cannot be read without write access (this one reads {SCHEMA_VERSION})"
                 )
+            index._has_texts = version >= 4
             return index
         raise archive_error("open the archive index", path, failure) from failure
 
@@ -365,14 +388,18 @@ class ArchiveIndex:
         records: Sequence[tuple[int, EncodedRecord, int]],
         snapshots: Sequence[SnapshotRow],
         failures: Sequence[FailureRow] = (),
+        texts: Mapping[str, bytes] | None = None,
     ) -> None:
         """Index a batch of fetches in one transaction: all of it, or (on error) none.
 
         ``committed_sizes`` maps WARC file ids to their new committed size;
         ``records`` are (file id, record, offset); call only once every one of
-        those bytes is on disk.
+        those bytes is on disk. ``texts`` maps text digests (``sha256:<hex>`` of the
+        bytes) to the extracted texts the snapshots name; one already stored is kept.
         """
         with self._transaction("index a batch of snapshots") as db:
+            if texts:
+                db.executemany(_TEXT_INSERT, texts.items())
             db.executemany(
                 _RECORD_INSERT, [_record_values(f, record, offset) for f, record, offset in records]
             )
@@ -451,46 +478,67 @@ class ArchiveIndex:
             ).fetchall()
         return [WarcFile(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
-    def latest_payload_record(self, target_uri: str) -> IndexedRecord | None:
-        """The last response or revisit record written for exactly ``target_uri``."""
-        return self._one_record(
-            "r.target_uri = ? AND r.record_type IN ('response', 'revisit')", target_uri
-        )
-
     def record(self, record_id: str) -> IndexedRecord | None:
         """The record with WARC-Record-ID ``record_id``."""
         return self._one_record("r.record_id = ?", record_id)
 
+    def latest_payload_records(self, target_uris: Collection[str]) -> dict[str, IndexedRecord]:
+        """The last response or revisit record written for each of ``target_uris`` (by URI)."""
+        return self._records_where(
+            "r.id IN (SELECT max(id) FROM records WHERE target_uri IN ({}) "
+            "AND record_type IN ('response', 'revisit') GROUP BY target_uri)",
+            target_uris,
+            key=lambda record: record.target_uri or "",
+        )
+
+    def records(self, record_ids: Collection[str]) -> dict[str, IndexedRecord]:
+        """The records with these WARC-Record-IDs (those that exist), by id."""
+        return self._records_where(
+            "r.record_id IN ({})", record_ids, key=lambda record: record.record_id
+        )
+
+    def _records_where(
+        self,
+        where: str,
+        values: Collection[str],
+        *,
+        key: Callable[[IndexedRecord], str],
+    ) -> dict[str, IndexedRecord]:
+        found: dict[str, IndexedRecord] = {}
+        ordered = sorted(values)
+        with self._guard("read the archive index"):
+            for start in range(0, len(ordered), _MAX_PARAMETERS):
+                chunk = ordered[start : start + _MAX_PARAMETERS]
+                rows = self._db.execute(
+                    f"{_RECORD_SELECT} WHERE {where.format(', '.join('?' * len(chunk)))}",
+                    chunk,
+                ).fetchall()
+                for row in rows:
+                    record = _indexed_record(row)
+                    found[key(record)] = record
+        return found
+
     def _one_record(self, where: str, value: str) -> IndexedRecord | None:
         with self._guard("read the archive index"):
             row = self._db.execute(
-                "SELECT r.record_id, r.record_type, r.target_uri, r.warc_date, r.payload_digest, "
-                "r.refers_to, f.path, r.offset, r.length FROM records r "
-                f"JOIN warc_files f ON f.id = r.warc_file_id WHERE {where} "
-                "ORDER BY r.id DESC LIMIT 1",
-                (value,),
+                f"{_RECORD_SELECT} WHERE {where} ORDER BY r.id DESC LIMIT 1", (value,)
             ).fetchone()
-        if row is None:
+        return None if row is None else _indexed_record(row)
+
+    def text(self, text_digest: str) -> bytes | None:
+        """The stored text with ``text_digest`` (as stored: it may be damaged), or ``None``."""
+        if not self._has_texts:
             return None
-        return IndexedRecord(
-            str(row[0]), str(row[1]), row[2], str(row[3]), row[4], row[5], str(row[6]),
-            int(row[7]), int(row[8]),
-        )  # fmt: skip
-
-    def text_is_known(self, digest: str, text_digest: str) -> bool:
-        """Whether a text file with ``text_digest`` is sound for the payload ``digest``.
-
-        It is when an indexed snapshot of that payload recorded it, or recorded
-        no text digest at all (indexed before there were any, when text files
-        were fsync-ed before indexing).
-        """
         with self._guard("read the archive index"):
             row = self._db.execute(
-                "SELECT 1 FROM snapshots WHERE digest = ? AND text_path IS NOT NULL "
-                "AND (text_digest = ? OR text_digest IS NULL) LIMIT 1",
-                (digest, text_digest),
+                "SELECT data FROM texts WHERE text_digest = ?", (text_digest,)
             ).fetchone()
-        return row is not None
+        return None if row is None else bytes(row[0])
+
+    def put_text(self, text_digest: str, data: bytes) -> None:
+        """Store (or repair) one text in a transaction of its own."""
+        with self._transaction("store a text in the archive index") as db:
+            db.execute(_TEXT_INSERT, (text_digest, data))
 
     def history(self, url_key: str, url: str) -> list[Snapshot]:
         """Every snapshot and failed fetch of a URL, oldest first.
@@ -567,6 +615,22 @@ class ArchiveIndex:
             snapshots = self._db.execute("SELECT count(*) FROM snapshots").fetchone()[0]
             failures = self._db.execute("SELECT count(*) FROM failed_fetches").fetchone()[0]
         return int(snapshots), int(failures)
+
+
+_RECORD_SELECT = (
+    "SELECT r.record_id, r.record_type, r.target_uri, r.warc_date, r.payload_digest, "
+    "r.refers_to, f.path, r.offset, r.length FROM records r "
+    "JOIN warc_files f ON f.id = r.warc_file_id"
+)
+# Host parameters per statement: well under SQLite's lowest limit (999 before 3.32).
+_MAX_PARAMETERS = 500
+
+
+def _indexed_record(row: Sequence[Any]) -> IndexedRecord:
+    return IndexedRecord(
+        str(row[0]), str(row[1]), row[2], str(row[3]), row[4], row[5], str(row[6]),
+        int(row[7]), int(row[8]),
+    )  # fmt: skip
 
 
 def _record_values(file_id: int, record: EncodedRecord, offset: int) -> tuple[Any, ...]:

@@ -20,7 +20,7 @@ __all__ = ["AuditCheck", "Snapshot", "TextStatus", "VerifyProblem", "VerifyRepor
 class TextStatus(enum.StrEnum):
     """What became of the readable text of a snapshot's payload."""
 
-    EXTRACTED = "extracted"  # a text file exists (it may be empty: a page with no words)
+    EXTRACTED = "extracted"  # a text is kept (it may be empty: a page with no words)
     NO_PAYLOAD = "no-payload"  # nothing to read: a failed fetch, or an empty body
     UNSUPPORTED_TYPE = "unsupported-type"  # images, JSON, archives...: no text by design
     UNDECODABLE = "undecodable"  # unknown or corrupt content-encoding, unreadable PDF
@@ -41,7 +41,10 @@ class Snapshot(BaseModel):
     removed), the same value as ``FetchResult.digest``; ``payload_digest`` is
     ``sha256:<hex>`` of the payload as archived (content-encoding still applied),
     the value the WARC record's ``WARC-Payload-Digest`` states in base32.
-    ``text_digest`` is ``sha256:<hex>`` of the text file's bytes as written
+    ``text_path`` says where the extracted text is: ``index.sqlite3#texts/<hex>`` (a row of
+    the index, ``<hex>`` the sha256 of the text) or, in archives written before the index
+    held texts, ``text/<xx>/<hex>.txt`` (a file under the archive root).
+    ``text_digest`` is ``sha256:<hex>`` of the text's UTF-8 bytes as written
     (``None`` for snapshots indexed before the archive kept it).
     """
 

@@ -3,25 +3,30 @@
 Layout under ``root``::
 
     lock                                    flock'd by whichever run is writing
-    index.sqlite3                           the index (see provenance.archive.index)
+    index.sqlite3                           the index and the extracted texts
+                                            (see provenance.archive.index)
     warc/provenance-YYYYMMDD-<run>-NNNNN.warc.gz
-    text/<hex[:2]>/<hex>.txt                readable text, by decoded-payload sha256
+    text/<hex[:2]>/<hex>.txt                readable text, by decoded-payload sha256,
+                                            in archives written before index schema 4
 
 Fetches are archived in batches (``record_many``; ``record`` is a batch of
 one). Text extraction happens before the lock is taken; then, under the lock
-and in this order: the text files (temp, rename), every WARC gzip member of the
-batch (one append and one fsync per WARC file touched, usually one), then all
-the batch's index rows in one transaction. The index never points at a WARC
-byte that was not fsync-ed first. A run killed at any point leaves WARC bytes
-that no index row points at; the next run to open the archive cuts them off
-before appending, so every WARC file stays a clean sequence of whole records.
+and in this order: every WARC gzip member of the batch (one append and one
+fsync per WARC file touched, usually one), then all the batch's index rows and
+its texts in one transaction. The index never points at a WARC byte that was
+not fsync-ed first, and a text is stored exactly when the snapshots naming it
+are. A run killed at any point leaves WARC bytes that no index row points at;
+the next run to open the archive cuts them off before appending, so every WARC
+file stays a clean sequence of whole records.
 
-Text files are derived data: each can be rebuilt from its WARC record. So they
-are written atomically (temp file, rename: no process ever sees half of one)
-but not fsync-ed, which would cost a disk flush per fetch. A power cut can
-lose or tear one that the index already names; the index keeps the sha256 of
-each (``Snapshot.text_digest``), ``text()`` re-extracts a text file that is
-missing, unreadable or does not match, and ``verify()`` reports it.
+Texts live in the index's ``texts`` table (``Snapshot.text_path`` is then
+``index.sqlite3#texts/<hex>``, ``<hex>`` the sha256 of the text's UTF-8 bytes):
+a file created per payload cost more CPU (in the kernel) than everything else
+archiving a page does. Archives written before kept one file per payload
+(``text/<xx>/<hex>.txt``, written atomically but not fsync-ed); those files are
+still read. Either way a text is derived data: ``text()`` re-extracts one that is
+missing, unreadable or not what the index recorded (``Snapshot.text_digest``)
+from its WARC record, and ``verify()`` reports it.
 
 Each run appends to WARC files of its own (the run id or pid is in the name),
 so two runs on one archive only take turns at the lock, a batch at a time.
@@ -30,10 +35,12 @@ so two runs on one archive only take turns at the lock, a batch at a time.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.metadata
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -93,6 +100,8 @@ _TEXT_DIR = "text"
 _INDEX_NAME = "index.sqlite3"
 _LOCK_NAME = "lock"
 _HEX_DIGEST = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
+# Snapshot.text_path of a text kept in the index: this, then the text's sha256 hex.
+INDEX_TEXT_PREFIX = f"{_INDEX_NAME}#texts/"
 
 
 def _utc_now() -> datetime:
@@ -129,6 +138,21 @@ class _Segment:
     parts: list[bytes] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What one payload gave: its extraction, decoded digest and text (bytes, digest)."""
+
+    extraction: Extraction
+    digest: str | None
+    text_data: bytes | None
+    text_digest: str | None
+
+
+# Bytes of payloads (and their texts) whose extraction a store remembers, oldest out
+# first (see SnapshotStore._read_payload).
+_REMEMBERED_BYTES = 16 * 1024 * 1024
+
+
 @dataclass(slots=True)
 class _Fetch:
     """One fetch of a batch, with what was worked out before taking the lock."""
@@ -138,7 +162,7 @@ class _Fetch:
     url_key: str
     extraction: Extraction | None = None
     digest: str | None = None
-    text_path: str | None = None
+    text_digest: str | None = None
     text_data: bytes | None = None
 
 
@@ -186,7 +210,9 @@ class SnapshotStore:
         self._lock: ArchiveLock | None = None
         self._index: ArchiveIndex | None = None
         self._warc: _OpenWarc | None = None
-        self._text_dirs: set[Path] = set()  # text/<xx> directories known to exist
+        self._reads: OrderedDict[tuple[bytes, str | None, str | None], _Read] = OrderedDict()
+        self._reads_bytes = 0
+        self._reads_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -210,7 +236,7 @@ class SnapshotStore:
             if self.read_only:
                 self._index = ArchiveIndex.open_read_only(self.root / _INDEX_NAME)
                 return
-            make_dirs(self.root, self.root / _WARC_DIR, self.root / _TEXT_DIR)
+            make_dirs(self.root, self.root / _WARC_DIR)
             lock = ArchiveLock(self.root / _LOCK_NAME, timeout=self._lock_timeout)
             lock.open()
             try:
@@ -274,6 +300,7 @@ class SnapshotStore:
                     path.unlink()
                 elif keep < path.stat().st_size:
                     self._truncate(path, keep)
+            # Text files half-written by a run from before texts were in the index.
             for pattern in (f"*{TEMP_SUFFIX}", f"*/*{TEMP_SUFFIX}"):
                 for temp in (self.root / _TEXT_DIR).glob(pattern):
                     temp.unlink()
@@ -331,39 +358,71 @@ class SnapshotStore:
         if not exchanges:
             return fetch
         final = exchanges[-1]
-        extraction = extract(
-            final.body, final.response_headers, max_decoded_bytes=self._max_decoded_bytes
-        )
-        digest = sha256_hex(extraction.decoded) if extraction.decoded is not None else None
-        digest = digest or result.digest
+        read = self._read_payload(final, remember=not result.verdict.is_alive)
+        extraction, digest = read.extraction, read.digest or result.digest
         # The fetcher's rule for FetchResult.digest: alive content, received whole.
         fill = result.digest is None and result.verdict.is_alive and not final.truncated
         if fill and digest is not None:
             fetch.result = result.model_copy(update={"digest": digest})
         fetch.extraction, fetch.digest = extraction, digest
-        if extraction.text is not None:
-            fetch.text_path = _text_path(digest)
-            if fetch.text_path is not None:
-                fetch.text_data = extraction.text.encode("utf-8")
+        fetch.text_data, fetch.text_digest = read.text_data, read.text_digest
         return fetch
 
+    def _read_payload(self, final: HttpExchange, *, remember: bool) -> _Read:
+        """Extract the text of a final exchange; what a failed fetch's payload gave is kept.
+
+        Every URL that is not alive is fetched again before it is reported (the fetcher's
+        re-check), and usually answers the same bytes (a 404 page, the home page a dead
+        link redirects to): those extractions are remembered (``remember``), up to
+        ``_REMEMBERED_BYTES`` of payloads and texts, so each is done once.
+        """
+        headers = final.response_headers
+        key = None
+        if remember:
+            key = (
+                hashlib.sha256(final.body).digest(),
+                header_value(headers, "content-type"),
+                header_value(headers, "content-encoding"),
+            )
+            with self._reads_lock:
+                read = self._reads.get(key)
+            if read is not None:
+                return read
+        extraction = extract(final.body, headers, max_decoded_bytes=self._max_decoded_bytes)
+        digest = sha256_hex(extraction.decoded) if extraction.decoded is not None else None
+        text_data = text_digest = None
+        if extraction.text is not None:
+            text_data = extraction.text.encode("utf-8")
+            text_digest = sha256_hex(text_data)
+        read = _Read(extraction, digest, text_data, text_digest)
+        size = len(extraction.decoded or b"") + len(text_data or b"")
+        if key is not None and size <= _REMEMBERED_BYTES // 64:
+            with self._reads_lock:
+                self._reads[key] = read
+                self._reads_bytes += size
+                while self._reads_bytes > _REMEMBERED_BYTES:
+                    _, old = self._reads.popitem(last=False)
+                    self._reads_bytes -= len(old.extraction.decoded or b"")
+                    self._reads_bytes -= len(old.text_data or b"")
+        return read
+
     def _write_batch(self, index: ArchiveIndex, fetches: Sequence[_Fetch], now: datetime) -> None:
-        """Text files, WARC appends (fsync-ed), then one index transaction; under the lock."""
-        text_digests: dict[str, str] = {}
+        """WARC appends (fsync-ed), then one index transaction with the texts; under the lock."""
+        texts: dict[str, bytes] = {}
         for fetch in fetches:
-            if fetch.text_path is not None and fetch.text_path not in text_digests:
-                assert fetch.text_data is not None  # set together by _prepare
-                text_digests[fetch.text_path] = self._write_text(
-                    index, fetch.text_path, fetch.text_data, fetch.digest
-                )
+            if fetch.text_digest is not None and fetch.text_data is not None:
+                texts[fetch.text_digest] = fetch.text_data
 
         segments: list[_Segment] = []
         retired: list[_OpenWarc] = []  # files rolled over from: closed once the batch is done
         records: list[tuple[int, EncodedRecord, int]] = []
         snapshots: list[SnapshotRow] = []
         failures: list[FailureRow] = []
-        # The URL's latest (payload digest, original response) among this batch's records.
-        latest: dict[str, tuple[str | None, RevisitTarget]] = {}
+        # The URL's latest (payload digest, original response): first as indexed (looked
+        # up for the whole batch at once), then among this batch's records.
+        latest = self._previous_many(
+            index, {exchange.url for fetch in fetches for exchange in fetch.exchanges}
+        )
         try:
             for fetch in fetches:
                 result = fetch.result
@@ -378,7 +437,7 @@ class SnapshotStore:
                             )
                         )
                     continue
-                encoded = self._encode(index, fetch.exchanges, latest)
+                encoded = self._encode(fetch.exchanges, latest)
                 segment = self._segment_for(
                     index, segments, retired, sum(len(r.data) for r in encoded)
                 )
@@ -390,7 +449,7 @@ class SnapshotStore:
                     segment.parts.append(record.data)
                     segment.end += len(record.data)
                 segment.fetches += 1
-                snapshots.append(self._snapshot_row(fetch, segment.warc, placed, text_digests, now))
+                snapshots.append(self._snapshot_row(fetch, segment.warc, placed, now))
 
             written: list[_Segment] = []
             try:
@@ -402,6 +461,7 @@ class SnapshotStore:
                     records,
                     snapshots,
                     failures,
+                    texts,
                 )
             except BaseException:
                 for segment in written:
@@ -420,7 +480,6 @@ class SnapshotStore:
         fetch: _Fetch,
         warc: _OpenWarc,
         placed: Sequence[tuple[EncodedRecord, int]],
-        text_digests: dict[str, str],
         now: datetime,
     ) -> SnapshotRow:
         result, final, extraction = fetch.result, fetch.exchanges[-1], fetch.extraction
@@ -442,14 +501,14 @@ class SnapshotStore:
             warc_path=warc.relative,
             offset=final_offset,
             length=len(final_record.data),
-            text_path=fetch.text_path,
+            text_path=None if fetch.text_digest is None else _index_text_path(fetch.text_digest),
             text_status=extraction.status,
             title=extraction.title,
             content_type=result.content_type or extraction.content_type,
             size=result.size if result.size is not None
             else len(final.body if extraction.decoded is None else extraction.decoded),
             is_revisit=final_record.record_type == "revisit",
-            text_digest=None if fetch.text_path is None else text_digests[fetch.text_path],
+            text_digest=fetch.text_digest,
             error=result.error,
         )  # fmt: skip
         return SnapshotRow(
@@ -506,25 +565,27 @@ class SnapshotStore:
         with contextlib.suppress(OSError):
             truncate_durably(warc.fd, size)
 
+    @staticmethod
     def _encode(
-        self,
-        index: ArchiveIndex,
         exchanges: Sequence[HttpExchange],
         latest: dict[str, tuple[str | None, RevisitTarget]],
     ) -> list[EncodedRecord]:
         """Encode each exchange, as a revisit when its URL's last payload was the same.
 
         ``latest`` holds, by URL, the (payload digest, original response) of the
-        records encoded earlier in this batch, not yet in the index; it is updated.
+        last record indexed or encoded earlier in this batch; it is updated.
         """
         records: list[EncodedRecord] = []
         for exchange in exchanges:
-            payload_digest = sha256_hex(exchange.body)
-            previous = latest.get(exchange.url) or self._previous(index, exchange.url)
+            payload_hash = hashlib.sha256(exchange.body).digest()
+            payload_digest = "sha256:" + payload_hash.hex()
+            previous = latest.get(exchange.url)
             revisit_of = None
             if previous is not None and previous[0] == payload_digest:
                 revisit_of = previous[1]
-            response, request = encode_exchange(exchange, revisit_of=revisit_of)
+            response, request = encode_exchange(
+                exchange, revisit_of=revisit_of, payload_sha256=payload_hash
+            )
             original = revisit_of or RevisitTarget(
                 response.record_id, response.target_uri or exchange.url, response.warc_date
             )
@@ -533,17 +594,31 @@ class SnapshotStore:
         return records
 
     @staticmethod
-    def _previous(index: ArchiveIndex, url: str) -> tuple[str | None, RevisitTarget] | None:
-        last = index.latest_payload_record(url)
-        if last is None:
-            return None
-        original = last if last.record_type == "response" else None
-        if last.record_type == "revisit" and last.refers_to is not None:
-            original = index.record(last.refers_to)
-        if original is None or original.target_uri is None:
-            return None
-        target = RevisitTarget(original.record_id, original.target_uri, original.warc_date)
-        return last.payload_digest, target
+    def _previous_many(
+        index: ArchiveIndex, urls: set[str]
+    ) -> dict[str, tuple[str | None, RevisitTarget]]:
+        """What a revisit of each URL would refer to, as indexed: by URL, one lookup.
+
+        For each URL with an indexed response or revisit: the payload digest of the last
+        one, and the response that holds that payload (a revisit's original).
+        """
+        lasts = index.latest_payload_records(urls)
+        referred = {
+            last.refers_to
+            for last in lasts.values()
+            if last.record_type == "revisit" and last.refers_to is not None
+        }
+        originals = index.records(referred) if referred else {}
+        previous: dict[str, tuple[str | None, RevisitTarget]] = {}
+        for url, last in lasts.items():
+            original = last if last.record_type == "response" else None
+            if last.record_type == "revisit" and last.refers_to is not None:
+                original = originals.get(last.refers_to)
+            if original is None or original.target_uri is None:
+                continue
+            target = RevisitTarget(original.record_id, original.target_uri, original.warc_date)
+            previous[url] = (last.payload_digest, target)
+        return previous
 
     def _new_warc(self, index: ArchiveIndex) -> _OpenWarc:
         now = as_utc(self._clock())
@@ -590,36 +665,9 @@ class SnapshotStore:
             raise
         return _OpenWarc(file_id, relative, path, fd, len(warcinfo.data))
 
-    def _write_text(
-        self, index: ArchiveIndex, relative: str, data: bytes, digest: str | None
-    ) -> str:
-        """Write a text file unless a sound one is there; return the digest of what is there.
-
-        Text files are content-addressed by the decoded payload's digest, so one
-        may already exist: if it holds these very bytes, or the text an earlier
-        snapshot of the payload recorded (an older extractor's), it is kept.
-        Otherwise (torn by a power cut, say) it is replaced.
-        """
-        path = self.root / relative
-        wanted = sha256_hex(data)
-        try:
-            existing: bytes | None = path.read_bytes()
-        except OSError:
-            existing = None  # missing (the usual case) or unreadable: (re)write it
-        if existing is not None:
-            if existing == data:
-                return wanted
-            found = sha256_hex(existing)
-            if digest is not None and index.text_is_known(digest, found):
-                return found
-        self._write_text_file(path, data)
-        return wanted
-
     def _write_text_file(self, path: Path, data: bytes) -> None:
-        """Write a derived text file atomically, not durably (see the module docstring)."""
-        if path.parent not in self._text_dirs:
-            make_dirs(path.parent)
-            self._text_dirs.add(path.parent)
+        """Rewrite an old archive's text file atomically, not durably (module docstring)."""
+        make_dirs(path.parent)
         write_atomic(path, data, durable=False)
 
     # -- reading -----------------------------------------------------------------------
@@ -680,41 +728,61 @@ class SnapshotStore:
             snapshot = self.find(match.group(1))
         if snapshot is None or snapshot.text_path is None:
             return None
+        indexed = _indexed_text_digest(snapshot.text_path)
+        if indexed is not None:
+            with self._mutex:
+                data = self._require_index().text(indexed)
+            if data is not None and sha256_hex(data) == indexed:
+                with contextlib.suppress(UnicodeDecodeError):
+                    return data.decode("utf-8")
+            return self._rebuild_text(snapshot, snapshot.text_path, data, self._put_text)
         path = self._resolve(snapshot.text_path)
         try:
-            data: bytes | None = path.read_bytes()
+            data = path.read_bytes()
         except OSError:
             data = None  # missing or unreadable: rebuilt below
         if data is not None and snapshot.text_digest in (None, sha256_hex(data)):
             with contextlib.suppress(UnicodeDecodeError):
                 return data.decode("utf-8")
-        return self._rebuild_text(snapshot, path, data)
+        return self._rebuild_text(
+            snapshot, str(path), data, lambda rebuilt: self._write_text_file(path, rebuilt)
+        )
 
-    def _rebuild_text(self, snapshot: Snapshot, path: Path, found: bytes | None) -> str:
-        """Extract a snapshot's text again from its WARC record; rewrite its file if it was bad."""
+    def _put_text(self, data: bytes) -> None:
+        with self._writing() as index:
+            index.put_text(sha256_hex(data), data)
+
+    def _rebuild_text(
+        self,
+        snapshot: Snapshot,
+        where: str,
+        found: bytes | None,
+        rewrite: Callable[[bytes], None],
+    ) -> str:
+        """Extract a snapshot's text again from its WARC record; store it again if it was bad."""
         try:
             stored, payload = self._payload(snapshot)
         except ArchiveError as exc:
             raise ArchiveCorruptError(
-                f"{path}: indexed text file is missing or damaged and cannot be rebuilt: {exc}"
+                f"{where}: indexed text is missing or damaged and cannot be rebuilt: {exc}"
             ) from exc
         extraction = extract(
             payload, stored.http_headers, max_decoded_bytes=self._max_decoded_bytes
         )
         if extraction.text is None:
             raise ArchiveCorruptError(
-                f"{path}: indexed text file is missing or damaged and its payload "
+                f"{where}: indexed text is missing or damaged and its payload "
                 f"no longer yields text ({extraction.status})"
             )
         data = extraction.text.encode("utf-8")
-        # A readable file that matches neither may be another snapshot's (an older
-        # extractor's text of the same payload): leave it, return this one's.
+        # A readable old text file that matches neither may be another snapshot's (an
+        # older extractor's text of the same payload): leave it, return this one's.
         if self.read_only:
             return extraction.text
         if found is None or snapshot.text_digest in (None, sha256_hex(data)):
             with self._mutex, contextlib.suppress(ArchiveError):
                 # Best effort: the text is returned even from an archive we cannot write.
-                self._write_text_file(path, data)
+                rewrite(data)
         return extraction.text
 
     def read_payload(self, snapshot: Snapshot, *, decoded: bool = False) -> bytes:
@@ -866,6 +934,18 @@ class SnapshotStore:
 
     def _check_text(self, relative: str, text_digest: str | None) -> str | None:
         try:
+            indexed = _indexed_text_digest(relative)
+        except ArchiveError as exc:
+            return str(exc)
+        if indexed is not None:
+            with self._mutex:
+                stored = self._require_index().text(indexed)
+            if stored is None:
+                return f"text {relative} is missing"
+            if sha256_hex(stored) != indexed:
+                return f"text {relative} does not hold the text the index recorded"
+            return None
+        try:
             data = self._resolve(relative).read_bytes()
         except FileNotFoundError:
             return f"text file {relative} is missing"
@@ -905,12 +985,19 @@ def _failure_snapshot(result: FetchResult) -> Snapshot:
     )
 
 
-def _text_path(digest: str | None) -> str | None:
-    match = _HEX_DIGEST.fullmatch(digest or "")
-    if match is None:
+def _index_text_path(text_digest: str) -> str:
+    """``Snapshot.text_path`` of a text kept in the index (``text_digest``: ``sha256:<hex>``)."""
+    return INDEX_TEXT_PREFIX + text_digest.removeprefix("sha256:")
+
+
+def _indexed_text_digest(text_path: str) -> str | None:
+    """The ``sha256:<hex>`` key of a text kept in the index; ``None`` for an old text file."""
+    if not text_path.startswith(INDEX_TEXT_PREFIX):
         return None
-    hex_digest = match.group(1)
-    return f"{_TEXT_DIR}/{hex_digest[:2]}/{hex_digest}.txt"
+    match = _HEX_DIGEST.fullmatch(text_path[len(INDEX_TEXT_PREFIX) :])
+    if match is None:
+        raise ArchiveCorruptError(f"index names a text it cannot hold: {text_path!r}")
+    return "sha256:" + match.group(1)
 
 
 def _sequence_of(name: str) -> int:

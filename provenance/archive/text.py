@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import importlib
 import io
 import re
+import threading
 import warnings
 import zlib
 from collections.abc import Iterable
@@ -21,8 +23,6 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-import charset_normalizer
-import lxml.html
 from lxml import etree
 
 from provenance.archive.models import TextStatus
@@ -197,7 +197,9 @@ def extract(
     return Extraction(TextStatus.EXTRACTED, decoded, text, title, raw_type)
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    # Cached: a run sees a handful of distinct values, and email.message is slow.
     if not value:
         return None, None
     message = Message()
@@ -237,6 +239,9 @@ def _to_str(data: bytes, header_charset: str | None, *, html: bool) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Imported here: rarely needed, and the archive process should not start slower for it.
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(data[: _SNIFF_BYTES * 16]).best()
     codec = _codec(best.encoding if best is not None else None) or "cp1252"
     return data.decode(codec, errors="replace")
@@ -278,21 +283,25 @@ def html_text(markup: str) -> tuple[str, str | None]:
     """
     if not markup.strip():
         return "", None
-    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
     # libxml2 drops whatever follows </body> or </html>; browsers show it, so must we.
     # Characters XML forbids (NUL, C0 controls, lone surrogates) become spaces: lxml
     # refuses to build text nodes holding them, which dropping an element can do.
-    markup = _XML_FORBIDDEN.sub(" ", _DOCUMENT_END.sub("", markup))
+    markup = _DOCUMENT_END.sub("", markup)
+    if _has_xml_forbidden(markup):
+        markup = _XML_FORBIDDEN.sub(" ", markup)
+    # etree's own HTML parser, not lxml.html's: the same libxml2 parse, without
+    # lxml.html's element classes, whose lookup is a Python call per element touched.
     try:
-        root = lxml.html.document_fromstring(markup, parser=parser)
+        root = etree.fromstring(markup, _html_parser())
     except (etree.ParserError, ValueError):
         return "", None
+    if root is None:
+        return "", None  # an empty document
     title_element = root.find(".//title")
-    title_text = _normalize_space(title_element.text_content()) if title_element is not None else ""
+    title_text = _normalize_space(_STRING(title_element)) if title_element is not None else ""
     title = title_text[:_MAX_TITLE_CHARS] or None
-    for element in root.xpath(_DROPPED_XPATH):
-        if element.getparent() is not None:
-            element.drop_tree()  # keeps the element's tail text, which is page text
+    for element in _DROPPED(root):
+        _drop_tree(element)
     lines = _block_lines(root)
     if title is not None:
         lines.insert(0, title)
@@ -301,39 +310,83 @@ def html_text(markup: str) -> tuple[str, str | None]:
 
 _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Every byte but the C0 controls XML forbids: deleting these from UTF-8 leaves only those.
+_XML_ALLOWED_BYTES = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x100)])
+
+
+def _has_xml_forbidden(markup: str) -> bool:
+    """Whether ``_XML_FORBIDDEN`` would match: C string methods instead of a regex scan.
+
+    A regex character class costs tens of instructions per character; a page almost
+    never holds one, so this asks first (lone surrogates do not encode as UTF-8).
+    """
+    try:
+        raw = markup.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return bool(raw.translate(None, _XML_ALLOWED_BYTES)) or (
+        b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw
+    )
+
+
 _DROPPED_XPATH = "|".join(f"//{tag}" for tag in (*_DROPPED_TAGS, "title")) + "|//*[@hidden]"
 _BREAK_TAGS = _BLOCK_TAGS | {"br"}
+_DROPPED = etree.XPath(_DROPPED_XPATH)
+_STRING = etree.XPath("string()")
+_PARSERS = threading.local()  # an lxml parser serves one thread at a time
+
+
+def _html_parser() -> etree.HTMLParser:
+    parser: etree.HTMLParser | None = getattr(_PARSERS, "html", None)
+    if parser is None:
+        parser = etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+        _PARSERS.html = parser
+    return parser
+
+
+def _drop_tree(element: Any) -> None:
+    """Remove ``element`` and what it holds, keeping its tail text (lxml.html's drop_tree)."""
+    parent = element.getparent()
+    if parent is None:
+        return  # inside an element dropped already, or the root
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = _xml_text((parent.text or "") + element.tail)
+        else:
+            previous.tail = _xml_text((previous.tail or "") + element.tail)
+    parent.remove(element)
+
+
+def _xml_text(text: str) -> str:
+    """``text`` as lxml will store it: a control character (``&#1;`` in the page) as a space."""
+    return _XML_FORBIDDEN.sub(" ", text) if _has_xml_forbidden(text) else text
 
 
 def _block_lines(root: Any) -> list[str]:
-    # Every archived page goes through this loop, so it is kept lean: whitespace
-    # is collapsed with str.split (the same characters as the \s of
-    # _normalize_space), and only when a block boundary ends a run of text.
-    lines: list[str] = []
-    parts: list[str] = []
-    breaks = _BREAK_TAGS
+    # Every archived page goes through this loop, so it is kept lean: the text goes into
+    # one list with a NUL wherever a block boundary is (no text node holds one: libxml2
+    # turns &#0; into U+FFFD, and raw NULs became spaces before parsing), then each run
+    # between boundaries has its whitespace collapsed with str.split (the same
+    # characters as the \s of _normalize_space).
+    out: list[str] = []
+    append = out.append
+    breaks, blocks = _BREAK_TAGS, _BLOCK_TAGS
     # iterwalk is iterative: real pages nest deeper than Python's recursion limit.
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
-            if parts and element.tag in breaks:
-                line = " ".join("".join(parts).split())
-                if line:
-                    lines.append(line)
-                parts.clear()
-            if element.text:
-                parts.append(element.text)
+            if element.tag in breaks:
+                append("\x00")
+            text = element.text
+            if text:
+                append(text)
         else:
-            if parts and element.tag in _BLOCK_TAGS:
-                line = " ".join("".join(parts).split())
-                if line:
-                    lines.append(line)
-                parts.clear()
-            if element.tail:
-                parts.append(element.tail)
-    line = " ".join("".join(parts).split())
-    if line:
-        lines.append(line)
-    return lines
+            if element.tag in blocks:
+                append("\x00")
+            tail = element.tail
+            if tail:
+                append(tail)
+    return [line for run in "".join(out).split("\x00") if (line := " ".join(run.split()))]
 
 
 def _pdf_extraction(data: bytes, raw_type: str | None) -> Extraction:

@@ -12,11 +12,20 @@ any other writer would, and serves requests read from its standard input: each i
 length-prefixed pickle of ``(operation, arguments)`` and gets one length-prefixed pickle
 back, ``("ok", value)`` or ``("error", exception)``. Pickle is safe here: both ends are
 this module, talking over a private pipe.
+
+What crosses the pipe is kept lean, since both processes pay for it per fetch: an
+``HttpExchange`` is pickled as its constructor's arguments (the dataclass default
+restores a frozen dataclass field by field, through ``dataclasses.fields``), and a batch
+is answered with only the results the archive changed (``(position, digest)``), not
+every ``FetchResult`` again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copyreg
+import gc
+import io
 import os
 import pickle
 import signal
@@ -37,10 +46,35 @@ _LENGTH = struct.Struct("!Q")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
+def _reduce_exchange(exchange: HttpExchange) -> tuple[Any, tuple[Any, ...]]:
+    return HttpExchange, (
+        exchange.url,
+        exchange.method,
+        exchange.request_headers,
+        exchange.http_version,
+        exchange.status_code,
+        exchange.reason_phrase,
+        exchange.response_headers,
+        exchange.body,
+        exchange.truncated,
+        exchange.started_at,
+        exchange.remote_ip,
+    )
+
+
+_DISPATCH = {**copyreg.dispatch_table, HttpExchange: _reduce_exchange}
+
+
 def _send(stream: IO[bytes], message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)))
+    buffer = io.BytesIO()
+    buffer.write(_LENGTH.pack(0))  # the length, filled in below
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(message)
+    data = buffer.getbuffer()
+    _LENGTH.pack_into(data, 0, len(data) - _LENGTH.size)
     stream.write(data)
+    data.release()
     stream.flush()
 
 
@@ -122,7 +156,10 @@ class ArchiveWorker:
     ) -> list[FetchResult]:
         """``SnapshotStore.record_many`` in the child."""
         batch = [(result, tuple(exchanges)) for result, exchanges in items]
-        results: list[FetchResult] = self._call("record_many", (batch,))
+        changed: list[tuple[int, str | None]] = self._call("record_many", (batch,))
+        results = [result for result, _ in batch]
+        for position, digest in changed:
+            results[position] = results[position].model_copy(update={"digest": digest})
         return results
 
     def close(self) -> None:
@@ -162,6 +199,24 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), replies.fileno())
 
 
+def tune_gc() -> None:
+    """Garbage collection for the archive process: rarer, and never through its modules.
+
+    Each batch unpickles and builds tens of thousands of objects, and at the default
+    thresholds the collector ran hundreds of times per batch, traversing every object
+    imported at start-up each time it reached the oldest generation (about 6 % of the
+    process's instructions, callgrind). What the archive builds is freed by reference
+    counting (no cycles to speak of), so collections are made rare, and what exists
+    after start-up is frozen out of them.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(_GC_THRESHOLD, 50, 50)
+
+
+_GC_THRESHOLD = 50_000
+
+
 def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
     from provenance.archive.store import SnapshotStore
 
@@ -177,11 +232,21 @@ def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
                     root, run_id = arguments
                     store = SnapshotStore(Path(root), run_id=run_id)
                     store.open()
+                    tune_gc()
                     value: Any = None
                 elif operation == "record_many":
                     if store is None:
                         raise ArchiveError("the archive process was not opened")
-                    value = store.record_many(arguments[0])
+                    batch = arguments[0]
+                    recorded = store.record_many(batch)
+                    # Only what the archive filled in goes back (see the module docstring).
+                    value = [
+                        (position, result.digest)
+                        for position, (result, (given, _)) in enumerate(
+                            zip(recorded, batch, strict=True)
+                        )
+                        if result is not given
+                    ]
                 elif operation == "close":
                     _send(replies, ("ok", None))
                     return

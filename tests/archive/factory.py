@@ -10,6 +10,7 @@ import contextlib
 import gzip
 import io
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -216,3 +217,35 @@ def append_fetches(root: str, run_id: str, count: int, barrier: Any) -> None:
             if n % 3 == 0:
                 shared = "https://shared.example/"
                 store.record(result(shared), [exchange(shared, b"<p>shared and unchanged</p>")])
+
+
+SCHEMA3_ARCHIVE = Path(__file__).resolve().parent / "data" / "schema3-archive"
+
+
+def as_schema3(root: Path) -> None:
+    """Turn the archive at ``root`` (closed) into the layout of index schema 3.
+
+    What provenance wrote before texts moved into the index: each text in a file
+    ``text/<xx>/<hex>.txt`` named by the decoded payload's sha256 (``snapshots.digest``),
+    ``snapshots.text_path`` naming it, no ``texts`` table. ``data/schema3-archive`` was
+    written by that code itself; ``test_archive_layout`` holds the two side by side.
+    """
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        with db:
+            rows = db.execute(
+                "SELECT s.id, s.digest, t.data FROM snapshots s "
+                "JOIN texts t ON t.text_digest = s.text_digest"
+            ).fetchall()
+            for snapshot_id, digest, data in rows:
+                hex_digest = digest.removeprefix("sha256:")
+                relative = f"text/{hex_digest[:2]}/{hex_digest}.txt"
+                (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                (root / relative).write_bytes(data)
+                db.execute(
+                    "UPDATE snapshots SET text_path = ? WHERE id = ?", (relative, snapshot_id)
+                )
+            db.execute("DROP TABLE texts")
+            db.execute("UPDATE schema_version SET version = 3")
+    finally:
+        db.close()

@@ -19,13 +19,13 @@ from provenance.archive import SnapshotStore, TextStatus
 from provenance.archive import fs as fs_module
 from provenance.archive import store as store_module
 from provenance.archive.index import ArchiveIndex
-from provenance.archive.warc import sha256_hex
 from provenance.errors import ArchiveError
 from provenance.fetch.models import FetchResult, HttpExchange, Reason
 from tests.archive.factory import (
     HTML,
     T0,
     Clock,
+    as_schema3,
     exchange,
     gzipped,
     read_records,
@@ -163,25 +163,26 @@ def test_a_batch_costs_one_warc_fsync_and_one_index_transaction(
     assert store.verify().ok
 
 
-def test_a_text_file_is_written_once_per_payload(
-    store: SnapshotStore, monkeypatch: pytest.MonkeyPatch
+def test_a_text_is_stored_once_however_many_snapshots_name_it(
+    store: SnapshotStore, root: Path
 ) -> None:
-    written: list[Path] = []
-    write_atomic = fs_module.write_atomic
-
-    def counting_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-        assert not durable
-        written.append(path)
-        write_atomic(path, data, durable=durable)
-
-    monkeypatch.setattr(store_module, "write_atomic", counting_write)
     urls = [f"https://mirror{n}.example/" for n in range(5)]
     store.record_many([(result(url), [exchange(url)]) for url in urls])
     store.record_many([(result(url), [exchange(url)]) for url in urls])
-    assert len(written) == 1
     snapshots = [s for url in urls for s in store.history(url)]
-    assert {s.text_path for s in snapshots} == {written[0].relative_to(store.root).as_posix()}
-    assert {store.text(s) for s in snapshots} == {written[0].read_text(encoding="utf-8")}
+    assert len(snapshots) == 10
+    assert len({s.text_path for s in snapshots}) == 1
+    assert [row[0] for row in _texts(root)] == [snapshots[0].text_digest]
+    assert {store.text(s) for s in snapshots} == {_texts(root)[0][1].decode("utf-8")}
+    assert not (root / "text").exists()
+
+
+def _texts(root: Path) -> list[tuple[str, bytes]]:
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        return db.execute("SELECT text_digest, data FROM texts ORDER BY id").fetchall()
+    finally:
+        db.close()
 
 
 def test_warc_files_roll_over_in_the_middle_of_a_batch(root: Path) -> None:
@@ -296,72 +297,47 @@ def test_a_run_killed_mid_batch_leaves_an_archive_the_next_run_trims(
     _assert_whole(root)
 
 
-def test_a_missing_or_damaged_text_file_is_extracted_again(
-    store: SnapshotStore, root: Path
-) -> None:
+def test_a_missing_or_damaged_text_is_extracted_again(store: SnapshotStore, root: Path) -> None:
     urls = [f"https://text.example/{n}" for n in range(3)]
     store.record_many([(result(url), [exchange(url, _page(n))]) for n, url in enumerate(urls)])
     snapshots = [store.latest(url) for url in urls]
     texts = [store.text(s) for s in snapshots if s is not None]
     assert texts == [f"Page {n}\nBody of page {n}." for n in range(3)]
-    missing, torn, blocked = (root / s.text_path for s in snapshots if s and s.text_path)
-
-    missing.unlink()  # lost, as a power cut may lose it
-    torn.write_bytes(torn.read_bytes()[:5])  # torn: written back only in part
-    blocked.unlink()
-    blocked.mkdir()  # unreadable, and not even replaceable
+    missing, torn, _ = (s.text_digest for s in snapshots if s and s.text_digest)
+    _change_text(root, "DELETE FROM texts WHERE text_digest = ?", missing)  # lost
+    _change_text(root, "UPDATE texts SET data = x'50616765' WHERE text_digest = ?", torn)
     problems = [p.one_line() for p in store.verify().problems]
-    assert len(problems) == 3
-    assert any(f"text file {missing.relative_to(root)} is missing" in p for p in problems)
-    assert any(f"text file {torn.relative_to(root)} does not hold" in p for p in problems)
-    assert any(f"text file {blocked.relative_to(root)} is unreadable" in p for p in problems)
+    assert len(problems) == 2
+    assert any(f"text index.sqlite3#texts/{missing[7:]} is missing" in p for p in problems)
+    assert any(f"text index.sqlite3#texts/{torn[7:]} does not hold" in p for p in problems)
 
-    # Reading is never the worse for it: each comes back from its WARC record.
+    # Reading is never the worse for it: each comes back from its WARC record, and
+    # is stored again.
     assert [store.text(s) for s in snapshots if s is not None] == texts
-    assert missing.read_text(encoding="utf-8") == texts[0]
-    assert torn.read_text(encoding="utf-8") == texts[1]
-    assert blocked.is_dir()  # could not be rewritten; the text was returned all the same
-    problems = [p.one_line() for p in store.verify().problems]
-    assert len(problems) == 1
-    assert "unreadable" in problems[0]
-    # By digest too, and the next record of the payload finds a damaged file and replaces it.
-    torn.write_bytes(b"")
+    assert store.verify().ok
+    assert sorted(row[1].decode() for row in _texts(root)) == texts
+    # By digest too, and the next record of the payload repairs a damaged text.
+    _change_text(root, "UPDATE texts SET data = x'' WHERE text_digest = ?", torn)
     assert store.text(snapshots[1].digest) == texts[1]  # type: ignore[union-attr,arg-type]
-    torn.write_bytes(b"")
+    _change_text(root, "UPDATE texts SET data = x'' WHERE text_digest = ?", torn)
     store.record(result(urls[1]), [exchange(urls[1], _page(1))])
-    assert torn.read_text(encoding="utf-8") == texts[1]
+    assert sorted(row[1].decode() for row in _texts(root)) == texts
+    assert store.verify().ok
 
 
-def test_an_older_extractors_text_file_is_kept_and_still_verifies(
-    store: SnapshotStore, root: Path
-) -> None:
-    url = "https://example.org/"
-    store.record(result(url), [exchange(url)])
-    [first] = store.history(url)
-    assert first.text_path is not None
-    path = root / first.text_path
-    # What an older extractor made of the payload, recorded with its digest.
-    old_text = "An older extraction"
-    path.write_text(old_text, encoding="utf-8")
+def _change_text(root: Path, statement: str, text_digest: str) -> None:
     db = sqlite3.connect(root / "index.sqlite3")
     with db:
-        db.execute(
-            "UPDATE snapshots SET text_digest = ?",
-            (sha256_hex(old_text.encode()),),
-        )
+        db.execute(statement, (text_digest,))
     db.close()
-
-    store.record(result(url), [exchange(url)])
-    assert path.read_text(encoding="utf-8") == old_text  # sound: kept
-    assert [store.text(s) for s in store.history(url)] == [old_text, old_text]
-    assert store.verify().ok
 
 
 def test_an_index_from_before_text_digests_is_migrated(root: Path) -> None:
     url = "https://example.org/"
     with SnapshotStore(root) as store:
         store.record(result(url), [exchange(url)])
-    # Back to schema 1, as the previous provenance left it.
+    # Back to schema 1 (a text file per payload, no text digests), as provenance left it.
+    as_schema3(root)
     db = sqlite3.connect(root / "index.sqlite3")
     with db:
         db.execute("ALTER TABLE snapshots DROP COLUMN text_digest")
@@ -381,6 +357,47 @@ def test_an_index_from_before_text_digests_is_migrated(root: Path) -> None:
         assert store.verify().ok
     db = sqlite3.connect(root / "index.sqlite3")
     try:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
     finally:
         db.close()
+
+
+def test_revisits_are_found_for_a_batch_of_more_urls_than_one_lookup_takes(
+    store: SnapshotStore,
+) -> None:
+    # The previous record of every URL is looked up for the whole batch, 500 at a time.
+    batch = _pages("many", 520)
+    store.record_many(batch)
+    store.record_many(batch)  # revisits of the responses
+    store.record_many(batch)  # revisits whose original is found through the last revisit
+    for fetched, _ in batch[::103]:
+        first, second, third = store.history(fetched.url)
+        assert (first.is_revisit, second.is_revisit, third.is_revisit) == (False, True, True)
+        assert store.read_payload(third) == store.read_payload(first)
+    assert store.verify().ok
+
+
+def test_a_dead_pages_payload_is_extracted_once_for_its_recheck(
+    store: SnapshotStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bytes] = []
+    extract = store_module.extract
+
+    def counting_extract(body: bytes, *args: Any, **kwargs: Any) -> Any:
+        calls.append(body)
+        return extract(body, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "extract", counting_extract)
+    gone = "https://gone.example/page"
+    page = b"<title>Not here</title><p>No such page.</p>"
+    dead = result(gone, reason=Reason.NOT_FOUND, http_status=404)
+    store.record_many([(dead, [exchange(gone, page, status=404)])])
+    store.record_many([(dead, [exchange(gone, page, status=404)])])  # the fetcher's re-check
+    alive = _pages("alive", 1)
+    store.record_many(alive)
+    store.record_many(alive)  # alive pages are not remembered: no re-check comes for them
+    assert calls == [page, _page(0), _page(0)]
+    first, again = store.history(gone)
+    assert store.text(first) == store.text(again) == "Not here\nNo such page."
+    assert again.title == "Not here" and again.text_digest == first.text_digest
+    assert store.verify().ok

@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 from provenance.archive import SnapshotStore
-from provenance.archive import fs as fs_module
 from provenance.archive import store as store_module
 from provenance.archive.index import ArchiveIndex
 from provenance.archive.warc import encode_exchange
@@ -47,6 +46,14 @@ def _snapshot_count(root: Path) -> int:
     db = sqlite3.connect(root / "index.sqlite3")
     try:
         return int(db.execute("SELECT count(*) FROM snapshots").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _text_count(root: Path) -> int:
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        return int(db.execute("SELECT count(*) FROM texts").fetchone()[0])
     finally:
         db.close()
 
@@ -100,8 +107,15 @@ def _die_during_append(root: Path, phase: str, fraction: float) -> None:
         store.record(result(KEPT), [exchange(KEPT)])
         if phase == "fetch":
             patch.setattr(store_module, "append_durably", dying_append)
-        elif phase == "text":
-            patch.setattr(fs_module, "write_all", dying_append)
+        elif phase == "texts":
+            # Killed inside the index transaction, its texts already inserted.
+            assert store._index is not None
+
+            def die_at_snapshots(statement: str) -> None:
+                if statement.startswith("INSERT INTO snapshots"):
+                    os._exit(9)
+
+            store._index._db.set_trace_callback(die_at_snapshots)
         elif phase == "index":
             patch.setattr(ArchiveIndex, "commit_batch", dying_commit)
         store.record(result(LOST), [exchange(LOST, b"<p>lost</p>" * 50)])
@@ -111,7 +125,7 @@ def _die_during_append(root: Path, phase: str, fraction: float) -> None:
     ("phase", "fraction"),
     [
         ("warcinfo", 0.5),  # killed while starting its WARC file
-        ("text", 0.5),  # killed while writing the text file (a temp file)
+        ("texts", 1.0),  # fsync-ed, killed in the index transaction after its texts
         ("fetch", 0.0),
         ("fetch", 0.3),
         ("fetch", 0.5),
@@ -129,11 +143,11 @@ def test_a_run_killed_mid_write_leaves_an_archive_that_reads_back_whole(
     child.start()
     child.join()
     assert child.exitcode == 9
-    assert bool(list(root.rglob("*.tmp"))) == (phase == "text")
+    assert list(root.rglob("*.tmp")) == []
 
     with SnapshotStore(root, run_id="next") as store:
-        assert list(root.rglob("*.tmp")) == []
         assert store.history(LOST) == []
+        assert _text_count(root) == (0 if phase == "warcinfo" else 1)  # KEPT's only
         kept = 0 if phase == "warcinfo" else 1
         assert len(store.history(KEPT)) == kept
         store.record(result(LOST), [exchange(LOST)])

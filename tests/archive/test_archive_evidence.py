@@ -242,3 +242,32 @@ def test_an_injected_clock_dates_the_snapshots_wherever_they_are_archived(
     with SnapshotStore(root, read_only=True) as store:
         snapshots = [store.latest(url) for url in urls]
     assert [s.captured_at if s else None for s in snapshots] == [fetched_at] * 5
+
+
+def test_the_archive_process_answers_what_the_store_would(root: Path, tmp_path: Path) -> None:
+    # Results the archive fills in (no digest yet, alive, whole) and results it keeps.
+    urls = [f"https://h{n}.example/answer" for n in range(4)]
+    batch = [
+        (result(urls[0]), [exchange(urls[0], b"<p>0</p>")]),
+        (_fetch(1)[0], _fetch(1)[1]),
+        (result(urls[2], reason=Reason.NOT_FOUND, http_status=404), [exchange(urls[2], b"")]),
+        (result(urls[3], reason=Reason.TIMEOUT, http_status=None), []),
+    ]
+    with SnapshotStore(tmp_path / "in-process") as store:
+        expected = store.record_many(batch)
+    worker = ArchiveWorker.start(root, "run")
+    try:
+        answered = worker.record_many(batch)
+    finally:
+        worker.close()
+    assert answered == expected
+    assert answered[0].digest is not None and batch[0][0].digest is None
+    assert [a is b for a, (b, _) in zip(answered, batch, strict=True)] == [
+        False,
+        True,
+        True,
+        True,
+    ]
+    with SnapshotStore(root, read_only=True) as store:
+        assert [len(store.history(url)) for url in urls] == [1, 0, 1, 1]
+        assert store.text(store.history(urls[0])[0]) == "0"

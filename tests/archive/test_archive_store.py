@@ -43,7 +43,7 @@ def test_the_index_is_wal_and_versioned(store: SnapshotStore, root: Path) -> Non
     db = sqlite3.connect(root / "index.sqlite3")
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
     finally:
         db.close()
 
@@ -71,7 +71,7 @@ def test_a_snapshot_row_holds_everything_about_the_fetch(store: SnapshotStore, r
     )
     assert row["warc_record_id"] == final_response.headers["WARC-Record-ID"]
     assert row["text_status"] == "extracted"
-    assert row["text_path"].startswith("text/")
+    assert row["text_path"] == "index.sqlite3#texts/" + row["text_digest"][len("sha256:") :]
     assert row["title"] == "The Source & Its Title"
     assert row["content_type"] == "text/html; charset=utf-8"
     assert row["size"] == len(HTML)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import sqlite3
 import sys
 import zlib
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from provenance.archive import SnapshotStore, TextStatus
 from provenance.archive.text import ContentDecodingError, decode_content, extract, html_text
+from provenance.archive.warc import sha256_hex
 from tests.archive.factory import HTML, exchange, gzipped, result
 
 HTML_HEADERS = (("Content-Type", "text/html; charset=utf-8"),)
@@ -226,19 +228,26 @@ def test_the_store_keeps_text_per_digest_and_the_title_in_the_index(
     a, b = store.latest(first), store.latest(second)
     assert a is not None
     assert b is not None
-    # Same decoded payload, so the same text file, though the archived bytes differ.
+    # Same decoded payload, so the same text, though the archived bytes differ.
     assert a.digest == b.digest
     assert a.payload_digest != b.payload_digest
     assert a.text_path == b.text_path
     assert a.digest is not None
-    hex_digest = a.digest.removeprefix("sha256:")
-    assert a.text_path == f"text/{hex_digest[:2]}/{hex_digest}.txt"
+    text = extract(HTML, HTML_HEADERS).text
+    assert text is not None
+    assert a.text_digest == sha256_hex(text.encode("utf-8"))
+    assert a.text_path == "index.sqlite3#texts/" + a.text_digest.removeprefix("sha256:")
     assert a.title == "The Source & Its Title"
-    assert store.text(a) == extract(HTML, HTML_HEADERS).text
+    assert store.text(a) == text
     assert store.text(a.digest) == store.text(b)
-    assert sorted(p.name for p in (root / "text").rglob("*") if p.is_file()) == [
-        f"{hex_digest}.txt"
-    ]
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        assert db.execute("SELECT text_digest, data FROM texts").fetchall() == [
+            (a.text_digest, text.encode("utf-8"))
+        ]
+    finally:
+        db.close()
+    assert not (root / "text").exists()  # no file per text any more
 
 
 def test_a_snapshot_without_text_has_none(store: SnapshotStore) -> None:
@@ -261,3 +270,12 @@ def test_characters_xml_forbids_become_spaces() -> None:
     text, title = html_text("\x01<title>T\x02</title>\x00<p>a\x07b</p><script>x</script>\x0bc")
     assert title == "T"
     assert text.split("\n") == ["T", "a b", "c"]
+
+
+def test_control_characters_written_as_entities_do_not_break_extraction() -> None:
+    # libxml2 turns &#1; into U+0001 in the tree; joining the text around a dropped
+    # element onto its neighbour used to raise ValueError, failing the whole batch.
+    text, _title = html_text("<p>a&#1;b<script>x</script>c&#2;d</p><div>e<nav>n</nav>f&#0;</div>")
+    assert text.split("\n") == ["a bc d", "ef\ufffd"]
+    page = b"<p>a&#1;b<style>x</style>c</p>"
+    assert extract(page, [("Content-Type", "text/html")]).status is TextStatus.EXTRACTED

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -272,3 +273,31 @@ def test_records_read_back_through_warcio_with_digests_checked(tmp_path: Path) -
     assert stored.payload == HTML
     assert stored.digest_problems == ()
     assert ("X-Note", "na%C3%AFve") in stored.http_headers
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "ftp"]),
+    host=st.sampled_from(["a.test", "a.test:8080", "[::1]:80", "user@a.test", ""]),
+    rest=st.one_of(
+        st.from_regex(r"[/?#][ -~]{0,24}", fullmatch=True),
+        st.text(max_size=16).map(lambda text: "/" + text),
+        st.just(""),
+    ),
+)
+def test_the_request_target_is_what_urlsplit_finds(scheme: str, host: str, rest: str) -> None:
+    url = f"{scheme}://{host}{rest}"
+    parts = urlsplit(url)
+    assert warc._request_target(url) == (parts.path or "/") + (
+        f"?{parts.query}" if parts.query else ""
+    )
+
+
+def test_record_ids_are_random_version_4_uuids() -> None:
+    ids = [warc._record_id() for _ in range(200)]
+    assert len(set(ids)) == 200
+    for record_id in ids:
+        assert record_id.startswith("<urn:uuid:") and record_id.endswith(">")
+        value = uuid.UUID(record_id[len("<urn:uuid:") : -1])
+        assert (value.version, value.variant) == (4, uuid.RFC_4122)
+        assert str(value) == record_id[len("<urn:uuid:") : -1]
