@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from provenance import __version__
 from provenance.config import IgnoreRule, Settings
 from provenance.dates import parse_date
-from provenance.documents import Document, expand_paths, load_document
+from provenance.documents import Document, expand_paths, load_document, resolve
 from provenance.errors import DocumentError, InputError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
@@ -38,7 +38,13 @@ from provenance.models import (
     Summary,
 )
 from provenance.rules import RULES, RuleId, Severity
-from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+from provenance.sources import (
+    SourceCatalog,
+    SourceFields,
+    SourceRecord,
+    load_sources,
+    validate_url,
+)
 from provenance.spool import (
     CitationRow,
     ClaimRow,
@@ -111,6 +117,11 @@ class _Draft(NamedTuple):
     baselined: bool = False
 
 
+# Built for every finding: ``tuple.__new__`` without the named tuple's own ``__new__`` (a
+# Python function) to call, so every field is given.
+_new_draft = functools.partial(tuple.__new__, _Draft)
+
+
 @dataclass(slots=True)
 class _Run:
     """What a run accumulates, one document at a time: spooled, and a tally for the summary."""
@@ -173,6 +184,8 @@ class Checker:
         self.catalog = catalog
         self.root = root
         self._resolved_root = root.resolve()
+        # Directories resolved so far (documents.resolve): a run's documents share a few.
+        self._resolved_dirs: dict[Path, Path] = {}
         self.clock = clock
         self.on_event = on_event
         self.options = ExtractOptions(
@@ -250,7 +263,7 @@ class Checker:
 
     def _display(self, path: Path) -> str:
         """``display_path(path, self.root)``, the root resolved once for the run."""
-        resolved = path.resolve()
+        resolved = resolve(path, self._resolved_dirs)
         try:
             return resolved.relative_to(self._resolved_root).as_posix()
         except ValueError:
@@ -265,7 +278,11 @@ class Checker:
         display = self._display(item)
         try:
             document = load_document(
-                item, display, max_bytes=self.settings.max_document_bytes, root=self.root
+                item,
+                display,
+                max_bytes=self.settings.max_document_bytes,
+                root=self.root,
+                resolved=self._resolved_dirs,
             )
         except DocumentError as exc:
             state.errors.append(exc)
@@ -290,8 +307,13 @@ class Checker:
         resolved: dict[int, str | None] = {}
         years: set[int] = set()  # "[2020]" with no record of that id: not citations
         keep_places = not usage.spool_local
+        numeric, footnote = CitationKind.NUMERIC, CitationKind.FOOTNOTE
         for citation in extraction.citations:
-            record = self._resolve(citation, toml_records, own)
+            kind = citation.kind
+            if kind is numeric or kind is footnote:  # the usual kinds: _resolve, inlined
+                record = toml_records.get(citation.key) or own.get(citation.key)
+            else:
+                record = self._resolve(citation, toml_records, own)
             if (
                 record is None
                 and citation.kind is CitationKind.NUMERIC
@@ -306,7 +328,7 @@ class Checker:
             citation_rows.append(
                 (
                     citation.key,
-                    citation.kind.value,
+                    _KIND_VALUES[kind],
                     citation.marker,
                     citation.line,
                     citation.column,
@@ -336,8 +358,18 @@ class Checker:
         # A sentence with a stripped marker, [] or [citation needed] already has a more
         # specific finding; "uncited-claim" would say the same thing twice.
         diagnosed = {d.sentence for d in extraction.defects}
-        for sentence in extraction.claims:
-            citations = sentence.citations
+        uncited_rule = RuleId.UNCITED_CLAIM
+        uncited_severity = self._severities[uncited_rule]
+        for (
+            text,
+            _role,
+            _offset,
+            line,
+            column,
+            end_line,
+            end_column,
+            citations,
+        ) in extraction.claims:
             if years and citations:
                 citations = tuple(c for c in citations if id(c) not in years)
             if len(citations) == 1:  # the usual case: nothing to deduplicate
@@ -353,29 +385,25 @@ class Checker:
                 )
             else:
                 keys, sources = [], []
-            claim_rows.append(
-                (
-                    sentence.text,
-                    sentence.line,
-                    sentence.column,
-                    sentence.end_line,
-                    sentence.end_column,
-                    keys,
-                    bool(citations),
-                    sources,
-                )
-            )
-            if not citations and sentence.text not in diagnosed:
-                findings.append(
-                    self._finding(
-                        RuleId.UNCITED_CLAIM,
-                        display,
-                        sentence.line,
-                        sentence.column,
-                        "claim cites no source",
-                        sentence.text,
+                if text not in diagnosed:
+                    findings.append(
+                        _new_draft(
+                            (
+                                uncited_rule,
+                                uncited_severity,
+                                display,
+                                line,
+                                column,
+                                "claim cites no source",
+                                text,
+                                None,
+                                False,
+                            )
+                        )
                     )
-                )
+            claim_rows.append(
+                (text, line, column, end_line, end_column, keys, bool(citations), sources)
+            )
         findings.extend(self._defect_findings(document, extraction))
         findings.extend(self._record_findings(document, own, toml_records, cited_here))
         findings = self._apply_ignores(findings, extraction.ignores, display)
@@ -417,6 +445,7 @@ class Checker:
                 id=f"{document.display}#{entry.key}",
                 url=entry.url,
                 origin=f"{document.display}:{line}",
+                fields=_NO_FIELDS,
                 problem=None if problem is None else f"reference {entry.key!r}: {problem}",
                 origin_path=document.display,
                 origin_line=line,
@@ -436,7 +465,9 @@ class Checker:
             record = toml_records.get(key) or self.catalog.shared.get(key)
             if record is not None:
                 return record
-            return SourceRecord(id=key, url=identifier_url(key), origin=_IDENTIFIER)
+            return SourceRecord(
+                id=key, url=identifier_url(key), origin=_IDENTIFIER, fields=_NO_FIELDS
+            )
         return toml_records.get(key) or own.get(key)
 
     # -- findings ----------------------------------------------------------------------
@@ -451,7 +482,9 @@ class Checker:
         text: str | None = None,
         source: str | None = None,
     ) -> _Draft:
-        return _Draft(rule, self._severities[rule], path, line, column, message, text, source)
+        return _new_draft(
+            (rule, self._severities[rule], path, line, column, message, text, source, False)
+        )
 
     def _error_finding(self, error: InputError) -> _Draft:
         return self._finding(
@@ -706,6 +739,11 @@ def _source_row(source: SourceReport) -> tuple[Any, ...]:
 
 
 _IDENTIFIER = "identifier"  # the origin of a record an identifier key names by itself
+# The fields of a record that has none but its URL (a document's own, an identifier's):
+# one frozen model shared by all of them, not one built for each.
+_NO_FIELDS = SourceFields()
+# Looked up for every citation: an enum's .value is a property, a call each time.
+_KIND_VALUES = {kind: kind.value for kind in CitationKind}
 
 
 def _identifier_rows(identifiers: CountSpool) -> Iterator[tuple[Any, ...]]:

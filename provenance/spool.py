@@ -293,15 +293,10 @@ ClaimRow = tuple[str, int, int, int, int, list[str], bool, list[str]]
 CitationRow = tuple[str, str, str, int, int, str | None, str | None]
 
 
-def _string_list(items: list[str], pad: str) -> str:
-    if not items:
-        return "[]"
-    inner = f",\n{pad}  ".join(map(_escape, items))
-    return f"[\n{pad}  {inner}\n{pad}]"
-
-
-def _optional(value: str | None) -> str:
-    return "null" if value is None else _escape(value)
+# A list of ids inside a claim: "[", the ids one a line, "]", at the claim's depth.
+_OPEN = "[\n            "
+_ids = ",\n            ".join
+_CLOSE = "\n          ]"
 
 
 def _float(value: float | None) -> str:
@@ -329,15 +324,17 @@ def document_json(
         f'      "date": {"null" if date is None else _escape(date.isoformat())},\n'
     ]
     if claims:
+        # The lists and optional strings are written inline (no call per claim): a claim
+        # is built by one f-string, its id lists by str.join over the escaped ids.
         parts.append('      "claims": [\n')
         parts.append(
             ",\n".join(
                 f'        {{\n          "text": {_escape(text)},\n          "line": {line},\n'
                 f'          "column": {column},\n          "end_line": {end_line},\n'
-                f'          "end_column": {end_column},\n'
-                f'          "citations": {_string_list(keys, "          ")},\n'
-                f'          "cited": {"true" if cited else "false"},\n'
-                f'          "sources": {_string_list(sources, "          ")},\n'
+                f'          "end_column": {end_column},\n          "citations": '
+                f"{_OPEN + _ids(map(_escape, keys)) + _CLOSE if keys else '[]'},\n"
+                f'          "cited": {"true" if cited else "false"},\n          "sources": '
+                f"{_OPEN + _ids(map(_escape, sources)) + _CLOSE if sources else '[]'},\n"
                 '          "verdicts": {}\n        }'
                 for text, line, column, end_line, end_column, keys, cited, sources in claims
             )
@@ -351,8 +348,10 @@ def document_json(
             ",\n".join(
                 f'        {{\n          "id": {_escape(key)},\n          "kind": {_escape(kind)},\n'
                 f'          "marker": {_escape(marker)},\n          "line": {line},\n'
-                f'          "column": {column},\n          "source": {_optional(source)},\n'
-                f'          "locator": {_optional(locator)}\n        }}'
+                f'          "column": {column},\n'
+                f'          "source": {"null" if source is None else _escape(source)},\n'
+                f'          "locator": {"null" if locator is None else _escape(locator)}\n'
+                "        }"
                 for key, kind, marker, line, column, source, locator in citations
             )
         )

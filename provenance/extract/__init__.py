@@ -7,6 +7,7 @@ so the same sentence is judged the same way in every format.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -111,6 +112,12 @@ class Defect(NamedTuple):
     column: int
     sentence: str
     marker: str | None = None
+
+
+# Built for every sentence and citation: ``tuple.__new__`` without the named tuple's own
+# ``__new__`` (a Python function) to call, so all fields are given.
+_new_sentence = functools.partial(tuple.__new__, Sentence)
+_new_citation = functools.partial(tuple.__new__, Citation)
 
 
 @dataclass(slots=True)
@@ -254,8 +261,8 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
             if "  " in sentence_text or not sentence_text.isprintable():
                 sentence_text = _SPACE_RE.sub(" ", sentence_text)
             sentence_text = sentence_text.strip()
-            sentence = Sentence(
-                sentence_text, role, start, line, column, end_line, end_column, flat
+            sentence = _new_sentence(
+                (sentence_text, role, start, line, column, end_line, end_column, flat)
             )
             sentences.append(sentence)
             if role is claim_role:
@@ -393,7 +400,7 @@ def _citations(
         line, column = index + 1, offset - line_starts[index] + 1
         for item in marker.items:
             citations.append(
-                Citation(item.key, item.kind, marker.raw, offset, line, column, item.locator)
+                _new_citation((item.key, item.kind, marker.raw, offset, line, column, item.locator))
             )
     return tuple(citations)
 

@@ -12,6 +12,7 @@ reference entries too). Table cells are blocks; the header row holds no claims.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,10 @@ from provenance.extract.view import (
 )
 
 __all__ = ["read_markdown"]
+
+# A block for every paragraph: ``tuple.__new__`` without the named tuple's own ``__new__``
+# (a Python function) to call.
+_new_block = functools.partial(tuple.__new__, Block)
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_RE = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*")
@@ -297,7 +302,7 @@ def _blocks(
     def close() -> None:
         nonlocal current
         if current:
-            blocks.append(Block(current[0], current[1], kind))
+            blocks.append(_new_block((current[0], current[1], kind)))
         current = []
 
     masked_lines = masked.split("\n")
