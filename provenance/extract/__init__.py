@@ -18,8 +18,10 @@ from provenance.documents import Document
 from provenance.extract.claims import (
     DEFAULT_BOILERPLATE,
     SentenceRole,
-    classify_role,
+    boilerplate_checks,
     find_stripped_markers,
+    sentence_role,
+    words_search,
 )
 from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
@@ -177,7 +179,9 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         markers = [m for m in markers if document.text[m.start : m.end] == m.raw]
     marker_starts = [m.start for m in markers]
     boilerplate = options.compiled_boilerplate()
-    min_words = options.min_claim_words
+    starts_boilerplate = [p.match for p in boilerplate]
+    checks = boilerplate_checks(boilerplate)
+    has_words = words_search(options.min_claim_words)
     sentences: list[Sentence] = []
     claims: list[Sentence] = []
     citations: list[Citation] = []
@@ -190,11 +194,15 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
     code_count = len(code)
     citation_kind = MarkerKind.CITATION
     claim_role = SentenceRole.CLAIM
-    gap_candidates = [m.start() for m in _GAP_CANDIDATE_RE.finditer(text)]
+    gap_candidates = [m.start() - 1 for m in _GAP_CANDIDATE_RE.finditer(text)]
     gap_count = len(gap_candidates)
     for block_start, block_end, kind in view.blocks:
         block_text = text[block_start:block_end].lstrip()
-        block_is_boilerplate = any(p.match(block_text) for p in boilerplate)
+        block_is_boilerplate = False
+        for match in starts_boilerplate:
+            if match(block_text):
+                block_is_boilerplate = True
+                break
         holds_claims = kind.holds_claims
         # Where a claim may have lost its marker; looked for once per block (most have
         # none) rather than per claim: a match never spans two sentences.
@@ -225,8 +233,8 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
                 sentence_markers = ()
                 flat = ()
                 plain = text[raw_start:raw_end]
-            role = classify_role(
-                plain, holds_claims, bool(flat), boilerplate, block_is_boilerplate, min_words
+            role = sentence_role(
+                plain, holds_claims, bool(flat), checks, block_is_boilerplate, has_words
             )
             if identity:
                 start, last = raw_start, raw_end - 1
@@ -305,9 +313,10 @@ def _position(line_starts: list[int], offset: int) -> tuple[int, int]:
     return index + 1, offset - line_starts[index] + 1
 
 
-# White space right before the punctuation a stripped marker stands before: every
-# stripped marker is at one of these (most blocks hold none).
-_GAP_CANDIDATE_RE = re.compile(r"[ \t\u00a0][.,;:!?]")
+# The punctuation a stripped marker stands before, right after white space: every
+# stripped marker ends at one of these (most blocks hold none). The pattern starts with
+# the punctuation, rarer than white space, so fewer places are looked at further.
+_GAP_CANDIDATE_RE = re.compile(r"[.,;:!?](?<=[ \t\u00a0][.,;:!?])")
 
 
 # How a sentence may end: it then owns no inline code after its end.

@@ -52,7 +52,10 @@ SENTENCE_STARTERS = _words(
     " Yet So Still Meanwhile There Here His Her Their Our My"
 )
 
-_END = re.compile(r"[.!?…]+[\"'”’»)]*")
+# Punctuation that may end a sentence. Not when something other than white space or a
+# marker's "[" follows it at once ("15.2", "U.S.-led", "example.com"): no sentence ends
+# there (``_is_boundary`` would say so), so the regex does not stop there.
+_END = re.compile(r"[.!?…]+[\"'”’»)]*(?![^\s\[])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 # "1.", "a.", "iv." at the start of a line. Roman numerals are spelled out in full so
 # that a wrapped line starting with "did." or "mix." still ends its sentence.
