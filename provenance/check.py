@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -130,7 +131,9 @@ class _Run:
     errors: list[InputError]
     documents: DocumentSpool = field(default_factory=DocumentSpool)
     findings: RunSpool[Finding] = field(
-        default_factory=lambda: RunSpool(_finding_key, _load_finding, _finding_json)
+        default_factory=lambda: RunSpool(
+            _finding_key, _load_finding, _finding_json, _finding_json_text
+        )
     )
     sources: RunSpool[SourceReport] = field(
         default_factory=lambda: RunSpool(_source_key, _load_source, _source_json)
@@ -733,6 +736,21 @@ def _finding_json(row: tuple[Any, ...]) -> dict[str, Any]:
     fields = draft._asdict()
     fields["severity"] = draft.severity.label
     return fields
+
+
+def _finding_json_text(row: tuple[Any, ...]) -> str:
+    """``Finding``'s JSON in the report's findings array, from the row (every finding of a
+    run is written: one f-string each rather than a dict of its fields to serialise)."""
+    rule, severity, path, line, column, message, text, source, baselined = row[4]
+    return (
+        f'    {{\n      "rule": {_escape(rule)},\n      "severity": {_escape(severity.label)},\n'
+        f'      "path": {_escape(path)},\n      "line": {"null" if line is None else line},\n'
+        f'      "column": {"null" if column is None else column},\n'
+        f'      "message": {_escape(message)},\n'
+        f'      "text": {"null" if text is None else _escape(text)},\n'
+        f'      "source": {"null" if source is None else _escape(source)},\n'
+        f'      "baselined": {"true" if baselined else "false"}\n    }}'
+    )
 
 
 def _source_row(source: SourceReport) -> tuple[Any, ...]:

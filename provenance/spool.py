@@ -142,7 +142,9 @@ class RunSpool(Sequence[T], Generic[T]):
 
     ``key`` orders rows; ``load`` turns a row into the item the sequence holds, and
     ``dump`` (optional) into the plain values the item serialises to, in its fields'
-    order, for a format that writes JSON without building the item.
+    order, for a format that writes JSON without building the item, and
+    ``dump_json`` (optional) straight into that JSON, as an item of a top-level array
+    of the report (indented by 4).
     Ties keep the order the rows were added in, as a stable sort of all of them
     would. Runs that follow on from the run before (the usual case: documents
     are checked in path order) are chained, so a merge only has as many inputs
@@ -154,10 +156,12 @@ class RunSpool(Sequence[T], Generic[T]):
         key: Callable[[Row], Any],
         load: Callable[[Row], T],
         dump: Callable[[Row], dict[str, Any]] | None = None,
+        dump_json: Callable[[Row], str] | None = None,
     ) -> None:
         self._key = key
         self._load = load
         self.dump = dump
+        self.dump_json = dump_json
         self._file: IO[bytes] | None = None
         # Each chain: its parts (an offset and length in the file, or rows in memory)
         # and the key of its last row.

@@ -57,6 +57,11 @@ def _items(items: Sequence[Any]) -> Iterator[str]:
         for chunk in items.raw_chunks():
             yield chunk.decode("utf-8")
         return
+    if isinstance(items, RunSpool) and items.dump_json is not None:
+        # The item's JSON written by the spool's owner, as the model would write it.
+        for index, batch in enumerate(_batches(items.rows())):
+            yield ("" if index == 0 else ",\n") + ",\n".join(map(items.dump_json, batch))
+        return
     if isinstance(items, RunSpool) and items.dump is not None:
         # Plain values in the model's field order, serialised as the model would be.
         plain = map(items.dump, items.rows())
