@@ -136,7 +136,7 @@ class _Run:
         )
     )
     sources: RunSpool[SourceReport] = field(
-        default_factory=lambda: RunSpool(_source_key, _load_source, _source_json)
+        default_factory=lambda: RunSpool(_source_key, _load_source, _source_json, _source_json_text)
     )
     identifiers: CountSpool = field(default_factory=CountSpool)  # [@doi:...] citations
     claims: int = 0
@@ -590,6 +590,8 @@ class Checker:
     def _apply_ignores(
         self, findings: list[_Draft], directives: list[IgnoreDirective], path: str
     ) -> list[_Draft]:
+        if not directives and not self._ignore_patterns:
+            return findings  # the usual document: nothing silences anything
         kept = []
         for finding in findings:
             if any(_silences(d, finding) for d in directives):
@@ -801,6 +803,49 @@ def _source_json(row: tuple[Any, ...]) -> dict[str, Any]:
         if fields[name] is None:
             del fields[name]
     return fields
+
+
+# The fields a record gives its report entry before anything is fetched
+# (verdicts.record_fields), in ``SourceReport``'s order.
+_RECORD_FIELDS = ("id", "url", "title", "origin", "cited_by", "valid")
+
+
+def _source_json_text(row: tuple[Any, ...]) -> str | None:
+    """An unfetched record's ``SourceReport`` JSON, from its row's plain fields (a
+    document's own record or an identifier's: thousands in a large run); None for any
+    other row."""
+    value = row[1]
+    tail = _source_tail()
+    if type(value) is not dict or tail is None or tuple(value) != _RECORD_FIELDS:
+        return None
+    url, title, cited_by = value["url"], value["title"], value["cited_by"]
+    if type(cited_by) is not int or type(value["valid"]) is not bool:
+        return None
+    return (
+        f'    {{\n      "id": {_escape(value["id"])},\n'
+        f'      "url": {"null" if url is None else _escape(url)},\n'
+        f'      "title": {"null" if title is None else _escape(title)},\n'
+        f'      "origin": {_escape(value["origin"])},\n      "cited_by": {cited_by},\n'
+        f'      "valid": {"true" if value["valid"] else "false"},\n{tail}\n    }}'
+    )
+
+
+@functools.cache
+def _source_tail() -> str | None:
+    """The JSON of ``SourceReport``'s fields after a record's own, all at their defaults
+    (what fetching would fill in); None if a default is not a plain null or empty list."""
+    lines = []
+    omitted = _source_omitted()
+    for name, default in _source_defaults().items():
+        if name in _RECORD_FIELDS or (name in omitted and default is None):
+            continue
+        if default is None:
+            lines.append(f'      "{name}": null')
+        elif default == [] and type(default) is list:
+            lines.append(f'      "{name}": []')
+        else:
+            return None
+    return ",\n".join(lines)
 
 
 def _load_source(row: tuple[Any, ...]) -> SourceReport:

@@ -144,7 +144,7 @@ class RunSpool(Sequence[T], Generic[T]):
     ``dump`` (optional) into the plain values the item serialises to, in its fields'
     order, for a format that writes JSON without building the item, and
     ``dump_json`` (optional) straight into that JSON, as an item of a top-level array
-    of the report (indented by 4).
+    of the report (indented by 4), or None for a row it leaves to ``dump``.
     Ties keep the order the rows were added in, as a stable sort of all of them
     would. Runs that follow on from the run before (the usual case: documents
     are checked in path order) are chained, so a merge only has as many inputs
@@ -156,7 +156,7 @@ class RunSpool(Sequence[T], Generic[T]):
         key: Callable[[Row], Any],
         load: Callable[[Row], T],
         dump: Callable[[Row], dict[str, Any]] | None = None,
-        dump_json: Callable[[Row], str] | None = None,
+        dump_json: Callable[[Row], str | None] | None = None,
     ) -> None:
         self._key = key
         self._load = load
