@@ -139,28 +139,29 @@ def sentence_bounds(
         else:
             stop = punct_end
         if stop < end:
-            # The usual end, decided here: "word. The" (a plain lowercase word, not an
-            # abbreviation, before one full stop; a space and a capital after). What
-            # _is_boundary would decide for it, without the call.
-            if (
-                punct_end - punct_start == 1
-                and text[punct_start] == "."
-                and text[stop] == " "
-                and stop + 1 < end
-                and text[stop + 1] in _UPPER
-                and text[punct_start - 1] in _LOWER
-            ):
-                window = max(sentence_start, punct_start - 24)
-                space = text.rfind(" ", window, punct_start)
-                word = text[space + 1 if space >= 0 else window : punct_start]
-                lower = word.lower()
-                if not (
-                    word.isalpha()
-                    and word.isascii()
-                    and len(word) > 1
-                    and lower not in _SLOW_WORDS
-                    and lower.strip("ivxlc")  # not a roman numeral ("iv. The")
-                ) and not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
+            # The usual ends, decided here when a space and a capital follow: "?", "!",
+            # '."' (anything but a lone full stop: the capital decides), "word. The" (a
+            # plain lowercase word, not an abbreviation, before the full stop) and
+            # "claim [4]. The" (a marker before it: no word there to be an abbreviation
+            # or an enumerator). What _is_boundary would decide for them, without the call.
+            if text[stop] == " " and stop + 1 < end and text[stop + 1] in _UPPER:
+                before = text[punct_start - 1]
+                if punct_end - punct_start != 1 or text[punct_start] != "." or before == "]":
+                    pass
+                elif before in _LOWER:
+                    window = max(sentence_start, punct_start - 24)
+                    space = text.rfind(" ", window, punct_start)
+                    word = text[space + 1 if space >= 0 else window : punct_start]
+                    lower = word.lower()
+                    if not (
+                        word.isalpha()
+                        and word.isascii()
+                        and len(word) > 1
+                        and lower not in _SLOW_WORDS
+                        and lower.strip("ivxlc")  # not a roman numeral ("iv. The")
+                    ) and not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
+                        continue
+                elif not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
                     continue
             elif not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
                 continue
