@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import functools
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from provenance import __version__
 from provenance.config import IgnoreRule, Settings
 from provenance.dates import parse_date
-from provenance.documents import Document, expand_paths, load_document
+from provenance.documents import Document, expand_paths, load_document, resolve
 from provenance.errors import DocumentError, InputError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.extract import Citation, Extraction, ExtractOptions, SentenceRole, extract
@@ -38,7 +40,13 @@ from provenance.models import (
     Summary,
 )
 from provenance.rules import RULES, RuleId, Severity
-from provenance.sources import SourceCatalog, SourceRecord, load_sources, validate_url
+from provenance.sources import (
+    SourceCatalog,
+    SourceFields,
+    SourceRecord,
+    load_sources,
+    validate_url,
+)
 from provenance.spool import (
     CitationRow,
     ClaimRow,
@@ -111,6 +119,11 @@ class _Draft(NamedTuple):
     baselined: bool = False
 
 
+# Built for every finding: ``tuple.__new__`` without the named tuple's own ``__new__`` (a
+# Python function) to call, so every field is given.
+_new_draft = functools.partial(tuple.__new__, _Draft)
+
+
 @dataclass(slots=True)
 class _Run:
     """What a run accumulates, one document at a time: spooled, and a tally for the summary."""
@@ -118,10 +131,12 @@ class _Run:
     errors: list[InputError]
     documents: DocumentSpool = field(default_factory=DocumentSpool)
     findings: RunSpool[Finding] = field(
-        default_factory=lambda: RunSpool(_finding_key, _load_finding, _finding_json)
+        default_factory=lambda: RunSpool(
+            _finding_key, _load_finding, _finding_json, _finding_json_text
+        )
     )
     sources: RunSpool[SourceReport] = field(
-        default_factory=lambda: RunSpool(_source_key, _load_source, _source_json)
+        default_factory=lambda: RunSpool(_source_key, _load_source, _source_json, _source_json_text)
     )
     identifiers: CountSpool = field(default_factory=CountSpool)  # [@doi:...] citations
     claims: int = 0
@@ -133,8 +148,8 @@ class _Run:
         """Spool ``findings`` as one run (sorted here) and count them."""
         if not findings:
             return
-        rows = [(f.path, f.line or 0, f.column or 0, f.rule.value, f) for f in findings]
-        rows.sort(key=_finding_key)
+        rows = [(f.path, f.line or 0, f.column or 0, _RULE_VALUES[f.rule], f) for f in findings]
+        rows.sort(key=_FINDING_ORDER)
         self.findings.add_run(rows)
         self.per_rule.update(row[3] for row in rows)
 
@@ -173,6 +188,8 @@ class Checker:
         self.catalog = catalog
         self.root = root
         self._resolved_root = root.resolve()
+        # Directories resolved so far (documents.resolve): a run's documents share a few.
+        self._resolved_dirs: dict[Path, Path] = {}
         self.clock = clock
         self.on_event = on_event
         self.options = ExtractOptions(
@@ -250,7 +267,7 @@ class Checker:
 
     def _display(self, path: Path) -> str:
         """``display_path(path, self.root)``, the root resolved once for the run."""
-        resolved = path.resolve()
+        resolved = resolve(path, self._resolved_dirs)
         try:
             return resolved.relative_to(self._resolved_root).as_posix()
         except ValueError:
@@ -265,7 +282,11 @@ class Checker:
         display = self._display(item)
         try:
             document = load_document(
-                item, display, max_bytes=self.settings.max_document_bytes, root=self.root
+                item,
+                display,
+                max_bytes=self.settings.max_document_bytes,
+                root=self.root,
+                resolved=self._resolved_dirs,
             )
         except DocumentError as exc:
             state.errors.append(exc)
@@ -290,8 +311,13 @@ class Checker:
         resolved: dict[int, str | None] = {}
         years: set[int] = set()  # "[2020]" with no record of that id: not citations
         keep_places = not usage.spool_local
+        numeric, footnote = CitationKind.NUMERIC, CitationKind.FOOTNOTE
         for citation in extraction.citations:
-            record = self._resolve(citation, toml_records, own)
+            kind = citation.kind
+            if kind is numeric or kind is footnote:  # the usual kinds: _resolve, inlined
+                record = toml_records.get(citation.key) or own.get(citation.key)
+            else:
+                record = self._resolve(citation, toml_records, own)
             if (
                 record is None
                 and citation.kind is CitationKind.NUMERIC
@@ -306,7 +332,7 @@ class Checker:
             citation_rows.append(
                 (
                     citation.key,
-                    citation.kind.value,
+                    _KIND_VALUES[kind],
                     citation.marker,
                     citation.line,
                     citation.column,
@@ -336,8 +362,18 @@ class Checker:
         # A sentence with a stripped marker, [] or [citation needed] already has a more
         # specific finding; "uncited-claim" would say the same thing twice.
         diagnosed = {d.sentence for d in extraction.defects}
-        for sentence in extraction.claims:
-            citations = sentence.citations
+        uncited_rule = RuleId.UNCITED_CLAIM
+        uncited_severity = self._severities[uncited_rule]
+        for (
+            text,
+            _role,
+            _offset,
+            line,
+            column,
+            end_line,
+            end_column,
+            citations,
+        ) in extraction.claims:
             if years and citations:
                 citations = tuple(c for c in citations if id(c) not in years)
             if len(citations) == 1:  # the usual case: nothing to deduplicate
@@ -353,29 +389,25 @@ class Checker:
                 )
             else:
                 keys, sources = [], []
-            claim_rows.append(
-                (
-                    sentence.text,
-                    sentence.line,
-                    sentence.column,
-                    sentence.end_line,
-                    sentence.end_column,
-                    keys,
-                    bool(citations),
-                    sources,
-                )
-            )
-            if not citations and sentence.text not in diagnosed:
-                findings.append(
-                    self._finding(
-                        RuleId.UNCITED_CLAIM,
-                        display,
-                        sentence.line,
-                        sentence.column,
-                        "claim cites no source",
-                        sentence.text,
+                if text not in diagnosed:
+                    findings.append(
+                        _new_draft(
+                            (
+                                uncited_rule,
+                                uncited_severity,
+                                display,
+                                line,
+                                column,
+                                "claim cites no source",
+                                text,
+                                None,
+                                False,
+                            )
+                        )
                     )
-                )
+            claim_rows.append(
+                (text, line, column, end_line, end_column, keys, bool(citations), sources)
+            )
         findings.extend(self._defect_findings(document, extraction))
         findings.extend(self._record_findings(document, own, toml_records, cited_here))
         findings = self._apply_ignores(findings, extraction.ignores, display)
@@ -417,6 +449,7 @@ class Checker:
                 id=f"{document.display}#{entry.key}",
                 url=entry.url,
                 origin=f"{document.display}:{line}",
+                fields=_NO_FIELDS,
                 problem=None if problem is None else f"reference {entry.key!r}: {problem}",
                 origin_path=document.display,
                 origin_line=line,
@@ -436,7 +469,9 @@ class Checker:
             record = toml_records.get(key) or self.catalog.shared.get(key)
             if record is not None:
                 return record
-            return SourceRecord(id=key, url=identifier_url(key), origin=_IDENTIFIER)
+            return SourceRecord(
+                id=key, url=identifier_url(key), origin=_IDENTIFIER, fields=_NO_FIELDS
+            )
         return toml_records.get(key) or own.get(key)
 
     # -- findings ----------------------------------------------------------------------
@@ -451,7 +486,9 @@ class Checker:
         text: str | None = None,
         source: str | None = None,
     ) -> _Draft:
-        return _Draft(rule, self._severities[rule], path, line, column, message, text, source)
+        return _new_draft(
+            (rule, self._severities[rule], path, line, column, message, text, source, False)
+        )
 
     def _error_finding(self, error: InputError) -> _Draft:
         return self._finding(
@@ -553,6 +590,8 @@ class Checker:
     def _apply_ignores(
         self, findings: list[_Draft], directives: list[IgnoreDirective], path: str
     ) -> list[_Draft]:
+        if not directives and not self._ignore_patterns:
+            return findings  # the usual document: nothing silences anything
         kept = []
         for finding in findings:
             if any(_silences(d, finding) for d in directives):
@@ -701,11 +740,34 @@ def _finding_json(row: tuple[Any, ...]) -> dict[str, Any]:
     return fields
 
 
+def _finding_json_text(row: tuple[Any, ...]) -> str:
+    """``Finding``'s JSON in the report's findings array, from the row (every finding of a
+    run is written: one f-string each rather than a dict of its fields to serialise)."""
+    rule, severity, path, line, column, message, text, source, baselined = row[4]
+    return (
+        f'    {{\n      "rule": {_escape(rule)},\n      "severity": {_escape(severity.label)},\n'
+        f'      "path": {_escape(path)},\n      "line": {"null" if line is None else line},\n'
+        f'      "column": {"null" if column is None else column},\n'
+        f'      "message": {_escape(message)},\n'
+        f'      "text": {"null" if text is None else _escape(text)},\n'
+        f'      "source": {"null" if source is None else _escape(source)},\n'
+        f'      "baselined": {"true" if baselined else "false"}\n    }}'
+    )
+
+
 def _source_row(source: SourceReport) -> tuple[Any, ...]:
     return (source.id, source)
 
 
 _IDENTIFIER = "identifier"  # the origin of a record an identifier key names by itself
+# The fields of a record that has none but its URL (a document's own, an identifier's):
+# one frozen model shared by all of them, not one built for each.
+_NO_FIELDS = SourceFields()
+# Looked up for every citation and finding: an enum's .value is a property, a call each time.
+_KIND_VALUES = {kind: kind.value for kind in CitationKind}
+_RULE_VALUES = {rule: rule.value for rule in RuleId}
+# _finding_key, in C: the sort key of every finding row.
+_FINDING_ORDER = operator.itemgetter(0, 1, 2, 3)
 
 
 def _identifier_rows(identifiers: CountSpool) -> Iterator[tuple[Any, ...]]:
@@ -741,6 +803,49 @@ def _source_json(row: tuple[Any, ...]) -> dict[str, Any]:
         if fields[name] is None:
             del fields[name]
     return fields
+
+
+# The fields a record gives its report entry before anything is fetched
+# (verdicts.record_fields), in ``SourceReport``'s order.
+_RECORD_FIELDS = ("id", "url", "title", "origin", "cited_by", "valid")
+
+
+def _source_json_text(row: tuple[Any, ...]) -> str | None:
+    """An unfetched record's ``SourceReport`` JSON, from its row's plain fields (a
+    document's own record or an identifier's: thousands in a large run); None for any
+    other row."""
+    value = row[1]
+    tail = _source_tail()
+    if type(value) is not dict or tail is None or tuple(value) != _RECORD_FIELDS:
+        return None
+    url, title, cited_by = value["url"], value["title"], value["cited_by"]
+    if type(cited_by) is not int or type(value["valid"]) is not bool:
+        return None
+    return (
+        f'    {{\n      "id": {_escape(value["id"])},\n'
+        f'      "url": {"null" if url is None else _escape(url)},\n'
+        f'      "title": {"null" if title is None else _escape(title)},\n'
+        f'      "origin": {_escape(value["origin"])},\n      "cited_by": {cited_by},\n'
+        f'      "valid": {"true" if value["valid"] else "false"},\n{tail}\n    }}'
+    )
+
+
+@functools.cache
+def _source_tail() -> str | None:
+    """The JSON of ``SourceReport``'s fields after a record's own, all at their defaults
+    (what fetching would fill in); None if a default is not a plain null or empty list."""
+    lines = []
+    omitted = _source_omitted()
+    for name, default in _source_defaults().items():
+        if name in _RECORD_FIELDS or (name in omitted and default is None):
+            continue
+        if default is None:
+            lines.append(f'      "{name}": null')
+        elif default == [] and type(default) is list:
+            lines.append(f'      "{name}": []')
+        else:
+            return None
+    return ",\n".join(lines)
 
 
 def _load_source(row: tuple[Any, ...]) -> SourceReport:

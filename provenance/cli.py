@@ -33,7 +33,8 @@ from provenance.baseline import (
     render_baseline,
 )
 from provenance.check import CheckEvent, CheckResult, run_check
-from provenance.compare import DEFAULT_DRIFT_THRESHOLD, DEFAULT_SUPPORT_THRESHOLD
+from provenance.compare.drift import DEFAULT_DRIFT_THRESHOLD
+from provenance.compare.support import DEFAULT_SUPPORT_THRESHOLD
 from provenance.config import Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode

@@ -26,6 +26,7 @@ __all__ = [
     "document_format",
     "expand_paths",
     "load_document",
+    "resolve",
 ]
 
 # Larger documents are refused before they are read: checking runs at a few MB/s and
@@ -114,12 +115,15 @@ def load_document(
     *,
     max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
     root: Path | None = None,
+    resolved: dict[Path, Path] | None = None,
 ) -> Document:
     """Read and decode ``path``; raise ``DocumentError`` with a one-line reason if it cannot be.
 
     A file over ``max_bytes`` is refused without being read. With ``root``, a path
     inside the project that is a symbolic link (or passes through one) to somewhere
     outside it is refused: a checked-in link must not make CI read the runner's files.
+    ``resolved``: directories resolved so far, shared by the documents of a run (see
+    ``resolve``).
     """
     display = display or str(path)
     fmt = document_format(path)
@@ -129,7 +133,9 @@ def load_document(
             + ", ".join(sorted(SUFFIXES)),
             path=display,
         )
-    link = _link_outside(path, root) if root is not None else None
+    link = None
+    if root is not None:
+        link = _link_outside(path, root, {} if resolved is None else resolved)
     if link is not None:
         raise DocumentError("is a symbolic link leading outside the project; not read", path=link)
     try:
@@ -162,7 +168,25 @@ def load_document(
     )
 
 
-def _link_outside(path: Path, root: Path) -> str | None:
+def resolve(path: Path, resolved: dict[Path, Path]) -> Path:
+    """``path.resolve()``, each directory resolved once: ``resolved`` keeps them.
+
+    Resolving a path looks at every component of it (a system call and some Python
+    each); the documents of a run share a few directories. Only the file itself is
+    then looked at: when it is no symbolic link, it resolves to its name in its
+    directory's resolved path.
+    """
+    name = path.name
+    if name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    parent = path.parent
+    directory = resolved.get(parent)
+    if directory is None:
+        directory = resolved[parent] = parent.resolve()
+    return directory / name
+
+
+def _link_outside(path: Path, root: Path, resolved: dict[Path, Path]) -> str | None:
     """``path`` as written (relative to ``root``) if it resolves to outside ``root``, else None."""
     base = root.absolute()
     # normpath, not resolve: ".." is undone as written, links are left to resolve() below.
@@ -170,7 +194,7 @@ def _link_outside(path: Path, root: Path) -> str | None:
     if not written.is_relative_to(base):
         return None  # named outside the project on purpose (command line): not a link trick
     try:
-        inside = written.resolve().is_relative_to(base.resolve())
+        inside = resolve(written, resolved).is_relative_to(resolve(base, resolved))
     except (OSError, RuntimeError):  # a symlink loop: refuse rather than guess
         inside = False
     return None if inside else written.relative_to(base).as_posix()
@@ -224,6 +248,7 @@ def expand_paths(specs: Iterable[str], *, base: Path) -> Iterator[Path | Documen
     run over many documents reports the bad one and goes on with the rest.
     """
     seen: set[Path] = set()
+    resolved: dict[Path, Path] = {}
     for spec in specs:
         candidate = Path(spec) if Path(spec).is_absolute() else base / spec
         if any(ch in spec for ch in "*?["):
@@ -244,7 +269,7 @@ def expand_paths(specs: Iterable[str], *, base: Path) -> Iterator[Path | Documen
             yield DocumentError("no such file or directory; check the path", path=spec)
             continue
         for path in files:
-            key = path.resolve()
+            key = resolve(path, resolved)
             if key not in seen:
                 seen.add(key)
                 yield path

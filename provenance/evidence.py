@@ -7,11 +7,9 @@ the archive; ``OFFLINE`` answers from the archive alone, with no network;
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +19,10 @@ from provenance.fetch.settings import FetchSettings
 from provenance.fetch.urls import normalize_url
 
 if TYPE_CHECKING:
-    # The fetch and archive machinery (httpx, warcio, lxml) loads only when a run fetches.
+    # The fetch and archive machinery (httpx, warcio, lxml, and asyncio and the thread
+    # pool under them) loads only when a run fetches: `check --no-fetch` starts faster.
+    from concurrent.futures import Future
+
     import httpx
 
     from provenance.archive import Snapshot
@@ -85,6 +86,8 @@ def gather_evidence(urls: Sequence[str], options: EvidenceOptions, *, now: dt.da
         return FetchRun(results={})
     if options.mode is FetchMode.OFFLINE:
         return _from_archive(urls, options, now)
+    import asyncio
+
     # The run comes back through a holder, not as the main task's result: on Python
     # 3.11, asyncio.run's SIGINT handler is a partial holding the main task, and
     # restoring the default handler formats ``repr(handler)`` into a ValueError
@@ -163,6 +166,8 @@ class _Archiver:
         # big runs it only hands the batch to the archive process and waits). One
         # thread keeps batches in order; at most one batch waits behind the one being
         # written, so memory stays bounded.
+        from concurrent.futures import ThreadPoolExecutor
+
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-archive")
         self._in_flight: Future[list[FetchResult]] | None = None
 
@@ -224,6 +229,8 @@ class _Archiver:
 
 
 async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
+    import asyncio  # loaded by gather_evidence already: the event loop runs this
+
     from provenance.archive import SnapshotStore
     from provenance.archive.worker import ArchiveWorker
     from provenance.fetch import FetchCache, Fetcher

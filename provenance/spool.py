@@ -142,7 +142,9 @@ class RunSpool(Sequence[T], Generic[T]):
 
     ``key`` orders rows; ``load`` turns a row into the item the sequence holds, and
     ``dump`` (optional) into the plain values the item serialises to, in its fields'
-    order, for a format that writes JSON without building the item.
+    order, for a format that writes JSON without building the item, and
+    ``dump_json`` (optional) straight into that JSON, as an item of a top-level array
+    of the report (indented by 4), or None for a row it leaves to ``dump``.
     Ties keep the order the rows were added in, as a stable sort of all of them
     would. Runs that follow on from the run before (the usual case: documents
     are checked in path order) are chained, so a merge only has as many inputs
@@ -154,10 +156,12 @@ class RunSpool(Sequence[T], Generic[T]):
         key: Callable[[Row], Any],
         load: Callable[[Row], T],
         dump: Callable[[Row], dict[str, Any]] | None = None,
+        dump_json: Callable[[Row], str | None] | None = None,
     ) -> None:
         self._key = key
         self._load = load
         self.dump = dump
+        self.dump_json = dump_json
         self._file: IO[bytes] | None = None
         # Each chain: its parts (an offset and length in the file, or rows in memory)
         # and the key of its last row.
@@ -293,15 +297,10 @@ ClaimRow = tuple[str, int, int, int, int, list[str], bool, list[str]]
 CitationRow = tuple[str, str, str, int, int, str | None, str | None]
 
 
-def _string_list(items: list[str], pad: str) -> str:
-    if not items:
-        return "[]"
-    inner = f",\n{pad}  ".join(map(_escape, items))
-    return f"[\n{pad}  {inner}\n{pad}]"
-
-
-def _optional(value: str | None) -> str:
-    return "null" if value is None else _escape(value)
+# A list of ids inside a claim: "[", the ids one a line, "]", at the claim's depth.
+_OPEN = "[\n            "
+_ids = ",\n            ".join
+_CLOSE = "\n          ]"
 
 
 def _float(value: float | None) -> str:
@@ -329,15 +328,17 @@ def document_json(
         f'      "date": {"null" if date is None else _escape(date.isoformat())},\n'
     ]
     if claims:
+        # The lists and optional strings are written inline (no call per claim): a claim
+        # is built by one f-string, its id lists by str.join over the escaped ids.
         parts.append('      "claims": [\n')
         parts.append(
             ",\n".join(
                 f'        {{\n          "text": {_escape(text)},\n          "line": {line},\n'
                 f'          "column": {column},\n          "end_line": {end_line},\n'
-                f'          "end_column": {end_column},\n'
-                f'          "citations": {_string_list(keys, "          ")},\n'
-                f'          "cited": {"true" if cited else "false"},\n'
-                f'          "sources": {_string_list(sources, "          ")},\n'
+                f'          "end_column": {end_column},\n          "citations": '
+                f"{_OPEN + _ids(map(_escape, keys)) + _CLOSE if keys else '[]'},\n"
+                f'          "cited": {"true" if cited else "false"},\n          "sources": '
+                f"{_OPEN + _ids(map(_escape, sources)) + _CLOSE if sources else '[]'},\n"
                 '          "verdicts": {}\n        }'
                 for text, line, column, end_line, end_column, keys, cited, sources in claims
             )
@@ -351,8 +352,10 @@ def document_json(
             ",\n".join(
                 f'        {{\n          "id": {_escape(key)},\n          "kind": {_escape(kind)},\n'
                 f'          "marker": {_escape(marker)},\n          "line": {line},\n'
-                f'          "column": {column},\n          "source": {_optional(source)},\n'
-                f'          "locator": {_optional(locator)}\n        }}'
+                f'          "column": {column},\n'
+                f'          "source": {"null" if source is None else _escape(source)},\n'
+                f'          "locator": {"null" if locator is None else _escape(locator)}\n'
+                "        }"
                 for key, kind, marker, line, column, source, locator in citations
             )
         )

@@ -5,6 +5,7 @@
     python -m bench.check.inproc time CORPUS_ROOT [--repeats 1]
     python -m bench.check.inproc profile CORPUS_ROOT [--top 15] [--pyinstrument-out FILE]
     python -m bench.check.inproc split CORPUS_ROOT
+    valgrind --tool=callgrind python -m bench.check.inproc stage N CORPUS_ROOT
 
 ``time`` runs ``run_check(["articles"], root=CORPUS_ROOT, ...)`` as the CLI does,
 then renders the JSON report, timing each separately (start-up and imports
@@ -18,7 +19,13 @@ extracting (the readers, markers, sentences, claims), building the report
 (``run_check`` less the two before it: resolution, findings, the report's
 spool) and rendering the JSON; each pass runs over the whole corpus.
 
-All print one JSON object. They run in a child process, not in the harness,
+``stage N`` runs the library path as far as stage N and stops: 0 imports and
+settings, 1 reading the documents, 2 extraction (reading included), 3 ``run_check``,
+4 ``run_check`` and the JSON rendering. Run under callgrind, the differences between
+stages are each stage's instructions, a measure the load of a shared machine does not
+move (CPU time does, by 10-25 %).
+
+All but ``stage`` print one JSON object. They run in a child process, not in the harness,
 so the harness stays small: Linux carries a parent's RSS high-water mark into
 the children it starts, which would otherwise inflate their peak RSS figures.
 """
@@ -36,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "profile", "split", "time_runs"]
+__all__ = ["main", "profile", "split", "stage", "time_runs"]
 
 REPO = Path(__file__).resolve().parents[2]
 # Frames that wrap the whole run: 100 % cumulative, no information.
@@ -130,6 +137,36 @@ def split(root: Path) -> dict[str, float]:
     }
 
 
+def stage(root: Path, last: int) -> dict[str, int]:
+    """Run the library path up to stage ``last`` (see the module's docstring)."""
+    from provenance.check import Checker, display_path, run_check
+    from provenance.config import load_settings
+    from provenance.documents import expand_paths, load_document
+    from provenance.errors import DocumentError
+    from provenance.extract import extract
+    from provenance.formats import FORMATS
+    from provenance.sources import load_sources
+
+    gc.freeze()  # as the CLI runs a check
+    gc.set_threshold(10_000, 50, 100)
+    settings, _ = load_settings(root)
+    catalog = load_sources(root / settings.sources, display=settings.sources)
+    options = Checker(settings, catalog, root=root).options
+    paths = [p for p in expand_paths(["articles"], base=root) if not isinstance(p, DocumentError)]
+    if last == 1:
+        for path in paths:
+            load_document(path, display_path(path, root))
+    elif last == 2:
+        for path in paths:
+            extract(load_document(path, display_path(path, root)), options)
+    elif last >= 3:
+        result = run_check(["articles"], root=root, settings=settings)
+        if last >= 4:
+            for _chunk in FORMATS["json"](result.report):
+                pass
+    return {"stage": last, "documents": len(paths)}
+
+
 def _short(filename: str) -> str:
     """``.../site-packages/pydantic/main.py`` -> ``pydantic/main.py``; same for provenance."""
     if "site-packages/" in filename:
@@ -191,7 +228,8 @@ def profile(root: Path, *, top: int, pyinstrument_out: Path | None) -> dict[str,
 def main(argv: list[str] | None = None) -> None:
     """Command line: ``time`` or ``profile`` one corpus, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=("time", "profile", "split"))
+    parser.add_argument("mode", choices=("time", "profile", "split", "stage"))
+    parser.add_argument("stage", nargs="?", type=int, default=4, help="for stage: 0-4")
     parser.add_argument("root", type=Path, help="corpus root (holds articles/ and sources.toml)")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--top", type=int, default=15)
@@ -202,6 +240,9 @@ def main(argv: list[str] | None = None) -> None:
         out = time_runs(root, max(args.repeats, 1))
     elif args.mode == "split":
         out = split(root)
+    elif args.mode == "stage":
+        stage(root, args.stage)
+        return
     else:
         out = profile(root, top=args.top, pyinstrument_out=args.pyinstrument_out)
     print(json.dumps(out))

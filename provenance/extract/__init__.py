@@ -7,6 +7,7 @@ so the same sentence is judged the same way in every format.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -17,13 +18,15 @@ from provenance.documents import Document
 from provenance.extract.claims import (
     DEFAULT_BOILERPLATE,
     SentenceRole,
-    classify_role,
+    boilerplate_checks,
     find_stripped_markers,
+    sentence_role,
+    words_search,
 )
 from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
-from provenance.extract.sentences import split_sentences
+from provenance.extract.sentences import sentence_bounds
 from provenance.extract.view import CodeText, IgnoreDirective, ProseView, ReferenceEntry
 from provenance.models import CitationKind, DocFormat
 from provenance.rules import RuleId
@@ -113,6 +116,12 @@ class Defect(NamedTuple):
     marker: str | None = None
 
 
+# Built for every sentence and citation: ``tuple.__new__`` without the named tuple's own
+# ``__new__`` (a Python function) to call, so all fields are given.
+_new_sentence = functools.partial(tuple.__new__, Sentence)
+_new_citation = functools.partial(tuple.__new__, Citation)
+
+
 @dataclass(slots=True)
 class Extraction:
     """Everything extraction found in one document."""
@@ -124,10 +133,13 @@ class Extraction:
     ignores: list[IgnoreDirective]
     title: str | None = None
     date_hint: str | None = None
-    claims: list[Sentence] = field(init=False)
+    # The claims among ``sentences``: given by the extractor, which knows them as it
+    # goes, or picked out here.
+    claims: list[Sentence] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.claims = [s for s in self.sentences if s.is_claim]
+        if not self.claims:
+            self.claims = [s for s in self.sentences if s.is_claim]
 
 
 def _read_html(text: str) -> ProseView:
@@ -153,63 +165,97 @@ def extract(document: Document, options: ExtractOptions | None = None) -> Extrac
 
 
 def _extract_view(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
+    # One pass over the blocks; for each, its sentences' bounds (``sentence_bounds``)
+    # and then, sentence by sentence, its markers (a cursor over the document's sorted
+    # markers, not a search per sentence), citations, role, positions and text. The
+    # usual sentence (one line, single spaces, no inline code, no stripped marker)
+    # takes the shortest way through.
     text = view.text
     markers = find_markers(text, needed=options.citation_needed)
-    if view.origin is None:
+    identity = view.origin is None  # Markdown and plain text: view offsets are the file's
+    if identity:
         # A marker must be written as such in the file: "[`x`]" or "[<br>1]" only look
         # like "[   ]" and "[    1]" once the markup inside is blanked.
         markers = [m for m in markers if document.text[m.start : m.end] == m.raw]
     marker_starts = [m.start for m in markers]
     boilerplate = options.compiled_boilerplate()
-    min_words = options.min_claim_words
+    starts_boilerplate = [p.match for p in boilerplate]
+    checks = boilerplate_checks(boilerplate)
+    has_words = words_search(options.min_claim_words)
     sentences: list[Sentence] = []
+    claims: list[Sentence] = []
     citations: list[Citation] = []
     defects: list[Defect] = []
-    position = document.lines.position
     line_starts = document.lines.starts
+    line_count = len(line_starts)
     original = view.original
-    identity = view.origin is None  # Markdown and plain text: view offsets are the file's
     code = view.code
     code_starts = [c.start for c in code]
-    for block in view.blocks:
-        block_start, block_end = block.start, block.end
+    code_count = len(code)
+    citation_kind = MarkerKind.CITATION
+    claim_role = SentenceRole.CLAIM
+    gap_candidates = [m.start() - 1 for m in _GAP_CANDIDATE_RE.finditer(text)]
+    gap_count = len(gap_candidates)
+    for block_start, block_end, kind in view.blocks:
         block_text = text[block_start:block_end].lstrip()
-        block_is_boilerplate = any(p.match(block_text) for p in boilerplate)
-        holds_claims = block.kind.holds_claims
+        block_is_boilerplate = False
+        for match in starts_boilerplate:
+            if match(block_text):
+                block_is_boilerplate = True
+                break
+        holds_claims = kind.holds_claims
         # Where a claim may have lost its marker; looked for once per block (most have
         # none) rather than per claim: a match never spans two sentences.
-        gaps = list(find_stripped_markers(text, block_start, block_end))
+        at = bisect_left(gap_candidates, block_start)
+        gaps = (
+            list(find_stripped_markers(text, block_start, block_end))
+            if at < gap_count and gap_candidates[at] < block_end - 1
+            else ()
+        )
         # The first inline code (to show in a sentence's text) not yet shown: few blocks
         # hold any, so ``next_code`` is usually past the block.
-        next_code = bisect_left(code_starts, block_start) if code else len(code)
-        for raw_start, raw_end, sentence_markers in split_sentences(
-            text, block_start, block_end, markers, marker_starts
-        ):
-            if sentence_markers:
-                flat = _citations(sentence_markers, original, position)
+        next_code = bisect_left(code_starts, block_start) if code_count else 0
+        lo = bisect_left(marker_starts, block_start)
+        hi = bisect_left(marker_starts, block_end, lo)
+        bounds = sentence_bounds(text, block_start, block_end, markers, marker_starts, lo, hi)
+        cursor = lo  # the block's next marker
+        for bound in range(0, len(bounds), 2):
+            raw_start = bounds[bound]
+            raw_end = bounds[bound + 1]
+            if cursor < hi and marker_starts[cursor] < raw_end:
+                first = cursor
+                while cursor < hi and marker_starts[cursor] < raw_end:
+                    cursor += 1
+                sentence_markers = tuple(markers[first:cursor])
+                flat = _citations(sentence_markers, original, line_starts)
                 plain = _plain_text(text, raw_start, raw_end, sentence_markers)
             else:
+                sentence_markers = ()
                 flat = ()
                 plain = text[raw_start:raw_end]
-            role = classify_role(
-                plain, holds_claims, bool(flat), boilerplate, block_is_boilerplate, min_words
+            role = sentence_role(
+                plain, holds_claims, bool(flat), checks, block_is_boilerplate, has_words
             )
             if identity:
                 start, last = raw_start, raw_end - 1
             else:
                 start, last = original(raw_start), original(raw_end - 1)
-            if last < start:
-                last = start
-            # position() for both ends, inlined: two calls per sentence added up.
+                if last < start:
+                    last = start
+            # Both ends placed by bisecting the line starts (the end from the start's line).
             index = bisect_right(line_starts, start) - 1
-            line, column = index + 1, start - line_starts[index] + 1
-            index = bisect_right(line_starts, last, index) - 1
-            end_line, end_column = index + 1, last - line_starts[index] + 1
-            sentence_text = text[raw_start:raw_end]
+            line_start = line_starts[index]
+            line, column = index + 1, start - line_start + 1
+            if index + 1 < line_count and last >= line_starts[index + 1]:
+                index = bisect_right(line_starts, last, index) - 1
+                end_line, end_column = index + 1, last - line_starts[index] + 1
+            else:
+                end_line, end_column = line, last - line_start + 1
+            sentence_text = plain if not sentence_markers else text[raw_start:raw_end]
             # A sentence shows the code before its end, and (when it does not end with
             # punctuation) the code after it to the block's end.
             if (
-                next_code < len(code)
+                next_code < code_count
                 and code_starts[next_code] <= block_end
                 and (code_starts[next_code] < raw_end or text[raw_end - 1] not in _ENDS)
             ):
@@ -223,22 +269,29 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
             if "  " in sentence_text or not sentence_text.isprintable():
                 sentence_text = _SPACE_RE.sub(" ", sentence_text)
             sentence_text = sentence_text.strip()
-            sentence = Sentence(
-                sentence_text, role, start, line, column, end_line, end_column, flat
+            sentence = _new_sentence(
+                (sentence_text, role, start, line, column, end_line, end_column, flat)
             )
             sentences.append(sentence)
+            if role is claim_role:
+                claims.append(sentence)
             if sentence_markers:
                 if flat:
                     citations.extend(flat)
-                defects.extend(_marker_defects(view, sentence, sentence_markers, position))
-            if gaps and role is SentenceRole.CLAIM:
+                for marker in sentence_markers:
+                    if marker.kind is not citation_kind:
+                        defects.extend(
+                            _marker_defects(view, sentence, sentence_markers, line_starts)
+                        )
+                        break
+            if gaps and role is claim_role:
                 for gap_start, gap_end in gaps:
                     if gap_start < raw_start or gap_end > raw_end:
                         continue
                     offset = _gap_offset(document.text, view, gap_start, gap_end)
                     if offset is None:
                         continue
-                    gap_line, gap_column = position(offset)
+                    gap_line, gap_column = _position(line_starts, offset)
                     defects.append(
                         Defect(RuleId.STRIPPED_MARKER, offset, gap_line, gap_column, sentence_text)
                     )
@@ -250,7 +303,20 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         ignores=view.ignores,
         title=view.title,
         date_hint=view.date_hint,
+        claims=claims,
     )
+
+
+def _position(line_starts: list[int], offset: int) -> tuple[int, int]:
+    """``offset`` -> 1-based ``(line, column)``, as ``LineIndex.position`` gives it."""
+    index = bisect_right(line_starts, offset) - 1
+    return index + 1, offset - line_starts[index] + 1
+
+
+# The punctuation a stripped marker stands before, right after white space: every
+# stripped marker ends at one of these (most blocks hold none). The pattern starts with
+# the punctuation, rarer than white space, so fewer places are looked at further.
+_GAP_CANDIDATE_RE = re.compile(r"[.,;:!?](?<=[ \t\u00a0][.,;:!?])")
 
 
 # How a sentence may end: it then owns no inline code after its end.
@@ -331,7 +397,7 @@ def _plain_text(text: str, start: int, end: int, markers: tuple[Marker, ...]) ->
 
 
 def _citations(
-    markers: tuple[Marker, ...], original: Callable[[int], int], position: _Position
+    markers: tuple[Marker, ...], original: Callable[[int], int], line_starts: list[int]
 ) -> tuple[Citation, ...]:
     """What a sentence's markers cite, each citation at its marker's place."""
     citations = []
@@ -339,16 +405,17 @@ def _citations(
         if marker.kind is not MarkerKind.CITATION:
             continue
         offset = original(marker.start)
-        line, column = position(offset)
+        index = bisect_right(line_starts, offset) - 1
+        line, column = index + 1, offset - line_starts[index] + 1
         for item in marker.items:
             citations.append(
-                Citation(item.key, item.kind, marker.raw, offset, line, column, item.locator)
+                _new_citation((item.key, item.kind, marker.raw, offset, line, column, item.locator))
             )
     return tuple(citations)
 
 
 def _marker_defects(
-    view: ProseView, sentence: Sentence, markers: tuple[Marker, ...], position: _Position
+    view: ProseView, sentence: Sentence, markers: tuple[Marker, ...], line_starts: list[int]
 ) -> list[Defect]:
     defects = []
     for marker in markers:
@@ -356,6 +423,6 @@ def _marker_defects(
             continue
         rule = RuleId.EMPTY_CITATION if marker.kind is MarkerKind.EMPTY else RuleId.CITATION_NEEDED
         offset = view.original(marker.start)
-        line, column = position(offset)
+        line, column = _position(line_starts, offset)
         defects.append(Defect(rule, offset, line, column, sentence.text, marker.raw))
     return defects

@@ -12,17 +12,21 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from provenance.extract.view import BlockKind
 
 __all__ = [
     "DATELINE_RE",
     "DEFAULT_BOILERPLATE",
+    "BoilerplateCheck",
     "SentenceRole",
+    "boilerplate_checks",
     "classify_role",
     "classify_sentence",
     "find_stripped_markers",
+    "sentence_role",
+    "words_search",
 ]
 
 DEFAULT_BOILERPLATE: tuple[str, ...] = (
@@ -138,7 +142,44 @@ def classify_role(
     block_is_boilerplate: bool,
     min_words: int,
 ) -> SentenceRole:
-    """``classify_sentence`` with its arguments by position: called for every sentence."""
+    """``classify_sentence`` with its arguments by position."""
+    return sentence_role(
+        text,
+        holds_claims,
+        cited,
+        boilerplate_checks(boilerplate),
+        block_is_boilerplate,
+        words_search(min_words),
+    )
+
+
+BoilerplateCheck = tuple[Callable[[str], object], str | None]
+
+
+@functools.lru_cache(maxsize=16)
+def boilerplate_checks(boilerplate: tuple[re.Pattern[str], ...]) -> tuple[BoilerplateCheck, ...]:
+    """Each boilerplate pattern's ``search``, and the words a match must hold (or None)."""
+    return tuple((pattern.search, _required_words(pattern)) for pattern in boilerplate)
+
+
+def words_search(min_words: int) -> Callable[[str], object] | None:
+    """What finds ``min_words`` words in a sentence (None: any sentence has enough)."""
+    return None if min_words <= 0 else _words_regex(min_words).search
+
+
+def sentence_role(
+    text: str,
+    holds_claims: bool,
+    cited: bool,
+    checks: tuple[BoilerplateCheck, ...],
+    block_is_boilerplate: bool,
+    has_words: Callable[[str], object] | None,
+) -> SentenceRole:
+    """``classify_role`` with the per-document work done: called for every sentence.
+
+    ``checks``: ``boilerplate_checks`` of the patterns; ``has_words``: ``words_search``
+    of the minimum number of words.
+    """
     head = text.lstrip()[:2]
     # A non-ASCII head may still start a dateline: the regex ignores case the Unicode way
     # ("ſ" is an "s" to it).
@@ -154,8 +195,7 @@ def classify_role(
     if block_is_boilerplate:
         return SentenceRole.BOILERPLATE
     lowered = None
-    for pattern in boilerplate:
-        words = _required_words(pattern)
+    for search, words in checks:
         if words is not None and text.isascii():
             # An ASCII sentence without the words cannot match; most do not hold them,
             # and finding that out this way is cheaper than the case-insensitive search.
@@ -163,11 +203,11 @@ def classify_role(
                 lowered = text.lower()
             if words not in lowered:
                 continue
-        if pattern.search(text):
+        if search(text):
             return SentenceRole.BOILERPLATE
     if not cited and not stripped.endswith((".", "!", "…", ";", ":")):
         return SentenceRole.FRAGMENT
-    if not _has_words(text, min_words):
+    if has_words is not None and has_words(text) is None:
         return SentenceRole.FRAGMENT
     return SentenceRole.CLAIM
 

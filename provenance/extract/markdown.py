@@ -12,8 +12,9 @@ reference entries too). Table cells are blocks; the header row holds no claims.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provenance.extract.plaintext import REFERENCE_HEADINGS, reference_entry
 from provenance.extract.view import (
@@ -29,6 +30,10 @@ from provenance.extract.view import (
 )
 
 __all__ = ["read_markdown"]
+
+# A block for every paragraph: ``tuple.__new__`` without the named tuple's own ``__new__``
+# (a Python function) to call.
+_new_block = functools.partial(tuple.__new__, Block)
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_RE = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*")
@@ -225,6 +230,15 @@ def _mask_code_blocks(masked: str, lines: list[tuple[int, str]]) -> tuple[str, s
     previous_blank = True
     in_list = False
     for index, (offset, line) in enumerate(lines):
+        if fence is None and line[:1].isalpha() and line[:1].isascii():
+            # Most lines: prose starting with a letter, outside a fence. No fence, code,
+            # list item or heading starts with a letter: what the steps below come to for
+            # such a line, without trying each pattern on it. (Front matter is blanked
+            # whole, so its lines are blank from their first character.)
+            if masked[offset] != " ":
+                in_list = in_list and not previous_blank
+            previous_blank = False
+            continue
         if line.strip() and not masked[offset : offset + len(line)].strip():
             previous_blank = False  # front matter, already blanked
             continue
@@ -297,7 +311,7 @@ def _blocks(
     def close() -> None:
         nonlocal current
         if current:
-            blocks.append(Block(current[0], current[1], kind))
+            blocks.append(_new_block((current[0], current[1], kind)))
         current = []
 
     masked_lines = masked.split("\n")
@@ -369,9 +383,9 @@ def _blocks(
             reference_level = None  # a paragraph after the list: prose again
         if reference_level is not None:
             before = len(references)
-            list_number = _reference_line(line, offset, references, list_number)
-            if len(references) > before:
-                entry = _OpenEntry(before, references[before].key, _entry_text(line), offset)
+            list_number, entry_text = _reference_line(line, offset, references, list_number)
+            if entry_text is not None:
+                entry = _OpenEntry(before, references[before].key, entry_text, offset)
             elif entry is not None and (indented or not after_blank):
                 entry = _continue_entry(references, entry, line)
             else:
@@ -481,30 +495,20 @@ def _loose_heading(lines: list[str], index: int) -> bool:
     return item is not None and (item["num"] is not None or find_url(following) is not None)
 
 
-@dataclass(frozen=True, slots=True)
-class _OpenEntry:
+class _OpenEntry(NamedTuple):
     """A reference entry that the following lines may continue."""
 
-    index: int  # in the list of references
+    at: int  # its index in the list of references
     key: str
     text: str  # what it was built from
     offset: int
 
 
-def _entry_text(line: str) -> str:
-    """The text of a reference line after its key ("1. ", "[1]: ", "- ")."""
-    for regex in (_REF_BRACKET_RE, _REF_LIST_RE):
-        match = regex.match(line)
-        if match is not None:
-            return match["rest"]
-    return line.strip()
-
-
 def _continue_entry(references: list[ReferenceEntry], entry: _OpenEntry, line: str) -> _OpenEntry:
     """Add a continuation line to an entry and rebuild it (a wrapped title, a URL below)."""
     text = f"{entry.text} {line.strip()}"
-    references[entry.index] = reference_entry(entry.key, text, entry.offset)
-    return _OpenEntry(entry.index, entry.key, text, entry.offset)
+    references[entry.at] = reference_entry(entry.key, text, entry.offset)
+    return _OpenEntry(entry.at, entry.key, text, entry.offset)
 
 
 _REF_LIST_RE = re.compile(r"^[ \t]*(?:[-*+]|(?P<num>\d{1,4})[.)])[ \t]+(?P<rest>.*)$")
@@ -513,21 +517,27 @@ _REF_BRACKET_RE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\[(?P<key>\^?[\w.-]+)\]:?[
 
 def _reference_line(
     line: str, offset: int, references: list[ReferenceEntry], list_number: int
-) -> int:
-    """Parse one line of a References section; return the running list number."""
+) -> tuple[int, str | None]:
+    """Parse one line of a References section.
+
+    Returns the running list number, and the text after the key ("1. ", "[1]: ", "- ")
+    when the line is an entry (None when it is not).
+    """
     bracket = _REF_BRACKET_RE.match(line)
     if bracket is not None:
-        references.append(reference_entry(bracket["key"], bracket["rest"], offset))
-        return list_number
+        rest: str = bracket["rest"]
+        references.append(reference_entry(bracket["key"], rest, offset))
+        return list_number, rest
     item = _REF_LIST_RE.match(line)
     if item is not None:
         number = int(item["num"]) if item["num"] else list_number + 1
         # "1. 1. 1." renders as 1, 2, 3 in Markdown: number by position after the first.
         if item["num"] and list_number and number <= list_number:
             number = list_number + 1
-        references.append(reference_entry(str(number), item["rest"], offset))
-        return number
-    return list_number
+        rest = item["rest"]
+        references.append(reference_entry(str(number), rest, offset))
+        return number, rest
+    return list_number, None
 
 
 def _mask_inline(text: str, original: str | None) -> tuple[str, list[CodeText]]:

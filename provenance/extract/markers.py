@@ -118,6 +118,11 @@ class Marker(NamedTuple):
     items: tuple[MarkerItem, ...] = ()
 
 
+# A marker for every bracket that is one: ``tuple.__new__`` without the named tuple's own
+# ``__new__`` (a Python function) to call, so every field is given.
+_new_marker = functools.partial(tuple.__new__, Marker)
+
+
 def identifier_url(key: str) -> str | None:
     """``doi:10.1/x`` -> ``https://doi.org/10.1/x``; None if ``key`` names no identifier."""
     prefix, sep, rest = key.partition(":")
@@ -147,18 +152,18 @@ def _classify(match: re.Match[str]) -> Marker | None:
         items = _numeric_items(num)
         if items is None:
             return None
-        return Marker(start, end, raw, MarkerKind.CITATION, items)
+        return _new_marker((start, end, raw, MarkerKind.CITATION, items))
     if (fn := match["fn"]) is not None:
         item = MarkerItem("^" + fn, CitationKind.FOOTNOTE)
-        return Marker(start, end, raw, MarkerKind.CITATION, (item,))
+        return _new_marker((start, end, raw, MarkerKind.CITATION, (item,)))
     if match["needed"] is not None:
-        return Marker(start, end, raw, MarkerKind.NEEDED)
+        return _new_marker((start, end, raw, MarkerKind.NEEDED, ()))
     if (pandoc := match["pandoc"]) is not None:
         pandoc_items = _pandoc_items(pandoc)
         if pandoc_items is None:
             return None
-        return Marker(start, end, raw, MarkerKind.CITATION, pandoc_items)
-    return Marker(start, end, raw, MarkerKind.EMPTY)
+        return _new_marker((start, end, raw, MarkerKind.CITATION, pandoc_items))
+    return _new_marker((start, end, raw, MarkerKind.EMPTY, ()))
 
 
 # The same bodies ("1", "2, 3", "@smith2020, p. 4") come back in every document; the

@@ -68,7 +68,9 @@ def reference_entry(key: str, rest: str, offset: int) -> ReferenceEntry:
         rest = _LINK_RE.sub(r"\1 \2", rest)
     url = find_url(rest)
     bare = rest if url is None else rest.replace(url, "")
-    title = _TITLE_SPACE_RE.sub(" ", bare).strip(" .,-–—:") or None
+    if "  " in bare or '"' in bare or "<" in bare or ">" in bare or not bare.isprintable():
+        bare = _TITLE_SPACE_RE.sub(" ", bare)  # (else it has nothing to replace)
+    title = bare.strip(" .,-–—:") or None
     return ReferenceEntry(key=key, url=url, title=title, offset=offset)
 
 

@@ -18,7 +18,13 @@ from typing import NamedTuple
 
 from provenance.extract.markers import Marker
 
-__all__ = ["ABBREVIATIONS", "SENTENCE_STARTERS", "RawSentence", "split_sentences"]
+__all__ = [
+    "ABBREVIATIONS",
+    "SENTENCE_STARTERS",
+    "RawSentence",
+    "sentence_bounds",
+    "split_sentences",
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -46,7 +52,10 @@ SENTENCE_STARTERS = _words(
     " Yet So Still Meanwhile There Here His Her Their Our My"
 )
 
-_END = re.compile(r"[.!?…]+[\"'”’»)]*")
+# Punctuation that may end a sentence. Not when something other than white space or a
+# marker's "[" follows it at once ("15.2", "U.S.-led", "example.com"): no sentence ends
+# there (``_is_boundary`` would say so), so the regex does not stop there.
+_END = re.compile(r"[.!?…]+[\"'”’»)]*(?![^\s\[])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 # "1.", "a.", "iv." at the start of a line. Roman numerals are spelled out in full so
 # that a wrapped line starting with "did." or "mix." still ends its sentence.
@@ -67,6 +76,12 @@ class RawSentence(NamedTuple):
     markers: tuple[Marker, ...]
 
 
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+# Words before a full stop that need the full rules (_is_boundary), not the fast path.
+_SLOW_WORDS = _TITLES | _AFTER_NAMES
+
+
 def split_sentences(
     text: str, start: int, end: int, markers: list[Marker], marker_starts: list[int]
 ) -> list[RawSentence]:
@@ -76,63 +91,101 @@ def split_sentences(
     offsets (for bisecting).
     """
     lo = bisect.bisect_left(marker_starts, start)
-    hi = bisect.bisect_left(marker_starts, end)
-    block_markers = markers[lo:hi]
-    starts = marker_starts[lo:hi]
-    ends = {m.start: m.end for m in block_markers}  # what _consume_markers jumps over
-    sentences: list[RawSentence] = []
-    sentence_start = _skip_space(text, start, end)
+    hi = bisect.bisect_left(marker_starts, end, lo)
+    bounds = sentence_bounds(text, start, end, markers, marker_starts, lo, hi)
+    return [
+        _make(bounds[i], bounds[i + 1], markers, marker_starts, lo, hi)
+        for i in range(0, len(bounds), 2)
+    ]
+
+
+def sentence_bounds(
+    text: str,
+    start: int,
+    end: int,
+    markers: list[Marker],
+    marker_starts: list[int],
+    lo: int,
+    hi: int,
+) -> list[int]:
+    """Where the sentences of ``text[start:end]`` start and stop: ``[start, stop, ...]``.
+
+    ``markers[lo:hi]`` are the markers inside the block (``marker_starts`` their
+    starts). Each sentence is ``[start, stop)``, with no white space at either end.
+    """
+    bounds: list[int] = []
+    ends = {markers[i].start: markers[i].end for i in range(lo, hi)} if hi > lo else None
+    sentence_start = start
+    while sentence_start < end and text[sentence_start].isspace():
+        sentence_start += 1
     for match in _END.finditer(text, start, end):
         punct_start, punct_end = match.span()
         if punct_start < sentence_start:
             continue
-        if ends:
+        if ends is not None:
             # Punctuation inside a marker ("[@a, p. 4]") is not the prose's.
-            inside = bisect.bisect_right(starts, punct_start) - 1
-            if inside >= 0 and punct_start < block_markers[inside].end:
+            inside = bisect.bisect_right(marker_starts, punct_start, lo, hi) - 1
+            if inside >= lo and punct_start < markers[inside].end:
                 continue
-            stop = _consume_markers(text, punct_end, end, ends)
+            stop = punct_end
+            while True:  # markers after the punctuation cite the sentence before
+                probe = stop
+                while probe < end and text[probe] in " \t":
+                    probe += 1
+                following = ends.get(probe)
+                if following is None:
+                    break
+                stop = following
         else:
             stop = punct_end
-        if not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
-            continue
-        if stop > sentence_start:
-            sentences.append(_make(sentence_start, stop, block_markers, starts))
-        sentence_start = _skip_space(text, stop, end)
+        if stop < end:
+            # The usual ends, decided here when a space and a capital follow: "?", "!",
+            # '."' (anything but a lone full stop: the capital decides), "word. The" (a
+            # plain lowercase word, not an abbreviation, before the full stop) and
+            # "claim [4]. The" (a marker before it: no word there to be an abbreviation
+            # or an enumerator). What _is_boundary would decide for them, without the call.
+            if text[stop] == " " and stop + 1 < end and text[stop + 1] in _UPPER:
+                before = text[punct_start - 1]
+                if punct_end - punct_start != 1 or text[punct_start] != "." or before == "]":
+                    pass
+                elif before in _LOWER:
+                    window = max(sentence_start, punct_start - 24)
+                    space = text.rfind(" ", window, punct_start)
+                    word = text[space + 1 if space >= 0 else window : punct_start]
+                    lower = word.lower()
+                    if not (
+                        word.isalpha()
+                        and word.isascii()
+                        and len(word) > 1
+                        and lower not in _SLOW_WORDS
+                        and lower.strip("ivxlc")  # not a roman numeral ("iv. The")
+                    ) and not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
+                        continue
+                elif not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
+                    continue
+            elif not _is_boundary(text, sentence_start, punct_start, punct_end, stop, end):
+                continue
+        bounds.append(sentence_start)
+        bounds.append(stop)
+        sentence_start = stop
+        while sentence_start < end and text[sentence_start].isspace():
+            sentence_start += 1
     tail_end = _rstrip(text, sentence_start, end)
     if tail_end > sentence_start:
-        sentences.append(_make(sentence_start, tail_end, block_markers, starts))
-    return sentences
+        bounds.append(sentence_start)
+        bounds.append(tail_end)
+    return bounds
 
 
-def _make(start: int, end: int, markers: list[Marker], starts: list[int]) -> RawSentence:
+def _make(
+    start: int, end: int, markers: list[Marker], starts: list[int], lo: int, hi: int
+) -> RawSentence:
     """The sentence ``[start, end)`` and its markers (``starts``: theirs, sorted)."""
-    if not markers:
+    if hi == lo:
         return RawSentence(start, end, ())
-    lo = bisect.bisect_left(starts, start)
-    hi = bisect.bisect_left(starts, end, lo)
-    return RawSentence(start, end, tuple(markers[lo:hi]))
-
-
-def _consume_markers(text: str, pos: int, end: int, ends: dict[int, int]) -> int:
-    """Move past markers that follow the punctuation: they cite the sentence before.
-
-    ``ends``: the end of each marker of the block, by its start.
-    """
-    while True:
-        probe = pos
-        while probe < end and text[probe] in " \t":
-            probe += 1
-        if probe in ends:
-            pos = ends[probe]
-        else:
-            return pos
-
-
-def _skip_space(text: str, pos: int, end: int) -> int:
-    while pos < end and text[pos].isspace():
-        pos += 1
-    return pos
+    first = bisect.bisect_left(starts, start, lo, hi)
+    last = bisect.bisect_left(starts, end, first, hi)
+    return RawSentence(start, end, tuple(markers[first:last]))
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

@@ -12,32 +12,46 @@ rather than copy them into a list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from provenance.formats import github as _github
-from provenance.formats import html as _html
-from provenance.formats import json as _json
-from provenance.formats import junit as _junit
-from provenance.formats import markdown as _markdown
-from provenance.formats import sarif as _sarif
-from provenance.formats import summary as _summary
-from provenance.formats import text as _text
 from provenance.models import Report
 
 __all__ = ["AUDIT_FILES", "DEFAULT_REPORTS", "FORMATS", "REPORT_FILES", "Formatter"]
 
 Formatter = Callable[[Report], Iterable[str]]
 
-FORMATS: dict[str, Formatter] = {
-    "github": _github.render,
-    "html": _html.render,
-    "json": _json.render,
-    "junit": _junit.render,
-    "markdown": _markdown.render,
-    "sarif": _sarif.render,
-    "summary": _summary.render,
-    "text": _text.render,
-}
+
+class _Formats(Mapping[str, Formatter]):
+    """Each format's ``render``, its module imported the first time it is asked for.
+
+    A run writes one or two formats; importing all eight (html, XML for junit, ...)
+    was start-up time for every command.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._names = names
+        self._loaded: dict[str, Formatter] = {}
+
+    def __getitem__(self, name: str) -> Formatter:
+        render = self._loaded.get(name)
+        if render is None:
+            if name not in self._names:
+                raise KeyError(name)
+            module = importlib.import_module(f"provenance.formats.{name}")
+            render = self._loaded[name] = module.render
+        return render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+FORMATS: Mapping[str, Formatter] = _Formats(
+    ("github", "html", "json", "junit", "markdown", "sarif", "summary", "text")
+)
 
 # What `provenance check` writes to the reports directory when no --format is given.
 DEFAULT_REPORTS: tuple[str, ...] = ("markdown", "json")

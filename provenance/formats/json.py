@@ -8,7 +8,8 @@ spool rather than built into one string.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from json.encoder import encode_basestring as _escape
 from typing import Any
 
@@ -57,6 +58,13 @@ def _items(items: Sequence[Any]) -> Iterator[str]:
         for chunk in items.raw_chunks():
             yield chunk.decode("utf-8")
         return
+    if isinstance(items, RunSpool) and items.dump_json is not None:
+        # The item's JSON written by the spool's owner, as the model would write it (or,
+        # where it gives None, from its plain values as below).
+        text = functools.partial(_row_json, items.dump_json, items.dump)
+        for index, batch in enumerate(_batches(items.rows())):
+            yield ("" if index == 0 else ",\n") + ",\n".join(map(text, batch))
+        return
     if isinstance(items, RunSpool) and items.dump is not None:
         # Plain values in the model's field order, serialised as the model would be.
         plain = map(items.dump, items.rows())
@@ -69,6 +77,18 @@ def _items(items: Sequence[Any]) -> Iterator[str]:
         inner = _shifted(adapter.dump_json(batch, indent=2))
         yield inner if first else ",\n" + inner
         first = False
+
+
+def _row_json(
+    dump_json: Callable[[Any], str | None],
+    dump: Callable[[Any], dict[str, Any]] | None,
+    row: Any,
+) -> str:
+    text = dump_json(row)
+    if text is None:
+        assert dump is not None, "a spool whose dump_json may give None has a dump"
+        text = _plain_object(dump(row))
+    return text
 
 
 _PAD = "      "  # the fields of an item of a top-level array
