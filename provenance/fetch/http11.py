@@ -172,6 +172,9 @@ class Http11Connection:
         self._state = _State.IDLE
         self._idle_expiry: float | None = None
         self._reusable = False
+        # Whether any byte of an answer to the current request has arrived: a reused
+        # connection that fails before one did was closed by the server meanwhile.
+        self.answered = False
 
     # --- the pool's view ------------------------------------------------------------------
 
@@ -206,6 +209,7 @@ class Http11Connection:
             raise httpcore.ConnectionNotAvailable("the connection is busy or closed")
         self._state = _State.ACTIVE
         self._idle_expiry = None
+        self.answered = bool(self._buffer)
         timeouts = request.extensions.get("timeout", {})
         read_timeout: float | None = timeouts.get("read")
         await self._stream.write(await _request_bytes(request), timeouts.get("write"))
@@ -220,6 +224,8 @@ class Http11Connection:
                 raise _protocol_error("101 Switching Protocols was never asked for")
             # 1xx: "wait for it"; the final answer follows on the same connection.
         framing, length, close = _framing(status, headers)
+        if request.method == b"HEAD":
+            framing, length = "none", 0  # the answer's length is the GET's; no body follows
         self._reusable = not close and minor >= 1 and not _asks_to_close(request)
         body = _Body(self, framing, length, read_timeout)
         extensions = {
@@ -234,6 +240,7 @@ class Http11Connection:
         data = await self._stream.read(_READ_SIZE, timeout)
         if not data:
             return False
+        self.answered = True
         self._buffer += data
         return True
 

@@ -34,6 +34,9 @@ from provenance.fetch.netio import AsyncioBackend
 
 __all__ = ["FastConnectionPool", "FastHTTPTransport"]
 
+# Requests sent again on a new connection when a reused one closes before answering.
+_RETRY_ON_NEW_CONNECTION = frozenset({b"GET", b"HEAD"})
+
 # httpcore.Origin is not hashable: pools are keyed by its parts.
 _OriginKey = tuple[bytes, bytes, int]
 
@@ -97,8 +100,21 @@ class FastConnectionPool:
         connection, stale = self._checkout(key)
         for expired in stale:
             await expired.aclose()
-        if connection is None:
-            connection = await self._connect(origin, request)
+        if connection is not None:
+            try:
+                return await self._send(connection, key, request)
+            except (httpcore.WriteError, httpcore.ReadError, httpcore.RemoteProtocolError):
+                # A server may close an idle keep-alive connection just as it is reused
+                # (its FIN still on the way when the checkout looked). If nothing of an
+                # answer came, the request was not processed: a GET or HEAD is sent once
+                # more, on a new connection (RFC 9112, section 9.3.1).
+                if connection.answered or request.method not in _RETRY_ON_NEW_CONNECTION:
+                    raise
+        return await self._send(await self._connect(origin, request), key, request)
+
+    async def _send(
+        self, connection: Http11Connection, key: _OriginKey, request: httpcore.Request
+    ) -> Http11Response:
         self._active[connection] = key
         try:
             # The connection calls back ``_release`` once the response body is closed.

@@ -129,7 +129,7 @@ def test_answers_h11_refused_are_protocol_errors(server: LoopbackServer, answer:
 def test_a_connection_is_reused_after_a_complete_answer(server: LoopbackServer) -> None:
     server.route("/kept", respond(200, b"kept", [("Content-Type", "text/plain")]))
     server.route("/chunks", _chunked(b"in ", b"pieces"))
-    before = server.connections["127.0.0.1"]
+    before = server.connections.get("127.0.0.1", 0)
     responses = _get_all([server.url("/kept"), server.url("/chunks"), server.url("/kept")])
     assert [r.content for r in responses] == [b"kept", b"in pieces", b"kept"]
     assert server.connections["127.0.0.1"] - before == 1
@@ -137,7 +137,7 @@ def test_a_connection_is_reused_after_a_complete_answer(server: LoopbackServer) 
 
 def test_a_connection_the_server_closes_is_not_reused(server: LoopbackServer) -> None:
     server.route("/closing", respond(200, b"bye", [("Connection", "close")]))
-    before = server.connections["127.0.0.1"]
+    before = server.connections.get("127.0.0.1", 0)
     responses = _get_all([server.url("/closing")] * 2)
     assert [r.content for r in responses] == [b"bye", b"bye"]
     assert server.connections["127.0.0.1"] - before == 2
@@ -157,3 +157,92 @@ def _chunked(*chunks: bytes) -> Handler:
         return Response(chunks=chunks)
 
     return handler
+
+
+class _ClosesReusedConnection:
+    """A server that answers the first request on its first connection, then closes that
+    connection when the next request arrives on it without answering (a keep-alive
+    timeout racing the reuse); every other connection answers normally."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.requests: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        first_connection = self.connections == 1
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                self.requests.append(head.split(b" ", 1)[0])
+                if first_connection and len(self.requests) > 1:
+                    return  # closed as the reused connection's request came in
+                length = int(dict(_fields(head)).get(b"content-length", b"0"))
+                await reader.readexactly(length)
+                body = b"answer %d" % len(self.requests)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+
+def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    lines = head.split(b"\r\n")[1:]
+    return [
+        (name.strip().lower(), value.strip())
+        for name, _, value in (line.partition(b":") for line in lines if line)
+    ]
+
+
+def _against_closing_server(method: str) -> tuple[list[httpx.Response | Exception], int]:
+    server = _ClosesReusedConnection()
+
+    async def run() -> list[httpx.Response | Exception]:
+        listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        outcomes: list[httpx.Response | Exception] = []
+        try:
+            async with httpx.AsyncClient(transport=_transport(), timeout=5.0) as client:
+                for _ in range(2):
+                    try:
+                        outcomes.append(await client.request(method, f"http://127.0.0.1:{port}/"))
+                    except httpx.HTTPError as exc:
+                        outcomes.append(exc)
+        finally:
+            listener.close()
+            await listener.wait_closed()
+        return outcomes
+
+    return asyncio.run(run()), server.connections
+
+
+def test_a_get_on_a_reused_connection_the_server_closed_is_sent_again_on_a_new_one() -> None:
+    outcomes, connections = _against_closing_server("GET")
+    assert [o.text if isinstance(o, httpx.Response) else o for o in outcomes] == [
+        "answer 1",
+        "answer 3",
+    ]
+    assert connections == 2
+
+
+def test_a_post_on_a_reused_connection_the_server_closed_is_not_sent_again() -> None:
+    outcomes, connections = _against_closing_server("POST")
+    assert isinstance(outcomes[0], httpx.Response) and outcomes[0].text == "answer 1"
+    assert isinstance(outcomes[1], httpx.RemoteProtocolError)
+    assert connections == 1
+
+
+def test_a_head_answer_has_no_body_whatever_its_length_says(server: LoopbackServer) -> None:
+    server.route("/head", respond(200, b"x" * 1000))
+
+    async def fetch() -> httpx.Response:
+        async with httpx.AsyncClient(transport=_transport(), timeout=5.0) as client:
+            return await client.head(server.url("/head"))
+
+    response = asyncio.run(fetch())
+    assert (response.status_code, response.headers["content-length"], response.content) == (
+        200,
+        "1000",
+        b"",
+    )
