@@ -184,6 +184,11 @@ class _Stream(httpcore.AsyncNetworkStream):
         except (OSError, ssl.SSLError, ConnectionError) as exc:
             self._transport.close()
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        except BaseException:
+            # Cancelled from outside (the fetcher's total timeout, the end of a run): the
+            # plain connection under the handshake must not outlive it.
+            self._transport.close()
+            raise
         if transport is None:  # the server closed the connection mid-handshake
             self._transport.close()
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
@@ -233,8 +238,12 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         # asyncio has set TCP_NODELAY already; options httpx was asked for go on top.
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            for option in socket_options or ():
-                sock.setsockopt(*option)
+            try:
+                for option in socket_options or ():
+                    sock.setsockopt(*option)
+            except OSError as exc:
+                transport.close()
+                raise httpcore.ConnectError(f"cannot set a socket option: {exc}") from exc
         assert isinstance(transport, asyncio.Transport)
         return _Stream(transport, protocol)
 

@@ -148,3 +148,40 @@ def test_the_backend_speaks_httpx_errors_for_a_closed_port() -> None:
 
     with pytest.raises(httpx.ConnectError):
         asyncio.run(fetch())
+
+
+def test_a_tls_handshake_cancelled_from_outside_closes_its_connection() -> None:
+    # The fetcher's total timeout cancels whatever is in flight, a handshake included:
+    # the TCP connection under it must be closed then, not left for the garbage collector.
+    from provenance.fetch.netio import AsyncioBackend
+
+    async def scenario() -> bytes:
+        hello_seen = asyncio.Event()
+        after_cancel: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+        async def silent_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(1)  # the ClientHello has begun: the handshake is under way
+            hello_seen.set()
+            rest = b""
+            while chunk := await reader.read(65536):
+                rest += chunk
+            after_cancel.set_result(rest)  # end of stream: the client closed its socket
+            writer.close()
+
+        listener = await asyncio.start_server(silent_server, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        try:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port)
+            handshake = asyncio.ensure_future(
+                stream.start_tls(ssl.create_default_context(), server_hostname="localhost")
+            )
+            await hello_seen.wait()
+            handshake.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await handshake
+            return await after_cancel
+        finally:
+            listener.close()
+            await listener.wait_closed()
+
+    assert isinstance(asyncio.run(scenario()), bytes)
