@@ -245,38 +245,51 @@ class Http11Connection:
         return True
 
     async def _read_head(self, timeout: float | None, *, first: bool) -> bytes:
-        start = 0
-        while True:
-            end = _HEAD_END.search(self._buffer, start)
-            if end is not None:
-                head = bytes(self._buffer[: end.start()])
-                del self._buffer[: end.end()]
-                return head
-            if len(self._buffer) > _MAX_HEAD:
-                raise _protocol_error("the response head is over the 100 KiB limit")
-            start = max(0, len(self._buffer) - 3)
-            if not await self._fill(timeout):
-                if first and not self._buffer:
-                    raise _protocol_error("Server disconnected without sending a response.")
-                raise _protocol_error("peer closed connection without sending a complete head")
+        head = await self._read_through(
+            _HEAD_END, 4, _MAX_HEAD, "the response head is over the 100 KiB limit", timeout
+        )
+        if head is not None:
+            return head
+        if first and not self._buffer:
+            raise _protocol_error("Server disconnected without sending a response.")
+        raise _protocol_error("peer closed connection without sending a complete head")
 
     async def _read_line(self, timeout: float | None) -> bytes:
         """One line of a chunked body (its CRLF or LF removed)."""
+        line = await self._read_through(
+            _LINE_END, 2, _MAX_LINE, "a chunk header or trailer line is too long", timeout
+        )
+        if line is None:
+            raise _protocol_error(
+                "peer closed connection without sending complete message body: "
+                "incomplete chunked read"
+            )
+        return line
+
+    async def _read_through(
+        self,
+        end: re.Pattern[bytes],
+        longest_end: int,
+        limit: int,
+        too_long: str,
+        timeout: float | None,
+    ) -> bytes | None:
+        """The buffer up to the next match of ``end`` (both taken out of it), reading more
+        as needed; None if the server closes first. Past ``limit`` bytes without a match,
+        the ``too_long`` protocol error. ``longest_end`` is the longest match: a search
+        after a read starts that far before the new bytes, so a split match is found."""
         start = 0
         while True:
-            end = _LINE_END.search(self._buffer, start)
-            if end is not None:
-                line = bytes(self._buffer[: end.start()])
-                del self._buffer[: end.end()]
-                return line
-            if len(self._buffer) > _MAX_LINE:
-                raise _protocol_error("a chunk header or trailer line is too long")
-            start = max(0, len(self._buffer) - 1)
+            found = end.search(self._buffer, start)
+            if found is not None:
+                taken = bytes(self._buffer[: found.start()])
+                del self._buffer[: found.end()]
+                return taken
+            if len(self._buffer) > limit:
+                raise _protocol_error(too_long)
+            start = max(0, len(self._buffer) - (longest_end - 1))
             if not await self._fill(timeout):
-                raise _protocol_error(
-                    "peer closed connection without sending complete message body: "
-                    "incomplete chunked read"
-                )
+                return None
 
     async def _sized(self, size: int, timeout: float | None) -> AsyncIterator[bytes]:
         """The next ``size`` bytes, as they arrive (for a length or one chunk)."""
