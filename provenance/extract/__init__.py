@@ -8,14 +8,18 @@ so the same sentence is judged the same way in every format.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import NamedTuple
 
 from provenance.documents import Document
 from provenance.extract.claims import (
+    _DATELINE_HEADS,
+    DATELINE_RE,
     DEFAULT_BOILERPLATE,
     SentenceRole,
     boilerplate_checks,
@@ -26,8 +30,14 @@ from provenance.extract.claims import (
 from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
-from provenance.extract.sentences import sentence_bounds
-from provenance.extract.view import CodeText, IgnoreDirective, ProseView, ReferenceEntry
+from provenance.extract.sentences import _SLOW_WORDS, _is_boundary, sentence_bounds
+from provenance.extract.view import (
+    BlockKind,
+    CodeText,
+    IgnoreDirective,
+    ProseView,
+    ReferenceEntry,
+)
 from provenance.models import CitationKind, DocFormat
 from provenance.rules import RuleId
 
@@ -40,6 +50,17 @@ __all__ = [
     "SentenceRole",
     "extract",
 ]
+
+# The compiled loop (``_speedups.c``), unless it was not built or the environment asks
+# for the pure-Python reference implementation (PROVENANCE_PURE_PYTHON=1).
+_speedups: ModuleType | None
+if os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0"):
+    _speedups = None
+else:
+    try:
+        from provenance.extract import _speedups
+    except ImportError:  # built without a compiler: the Python loop, just slower
+        _speedups = None
 
 _SPACE_RE = re.compile(r"\s+")
 _Position = Callable[[int], tuple[int, int]]
@@ -165,6 +186,16 @@ def extract(document: Document, options: ExtractOptions | None = None) -> Extrac
 
 
 def _extract_view(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
+    # Views whose offsets are the file's (Markdown, plain text) go through the compiled
+    # loop when it is built; it gives what the Python loop below gives (a property test
+    # runs both).
+    if _speedups is not None and view.origin is None:
+        return _extract_compiled(document, view, options)
+    return _extract_python(document, view, options)
+
+
+def _extract_python(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
+    """The reference implementation of extraction's loop (and the fallback)."""
     # One pass over the blocks; for each, its sentences' bounds (``sentence_bounds``)
     # and then, sentence by sentence, its markers (a cursor over the document's sorted
     # markers, not a search per sentence), citations, role, positions and text. The
@@ -304,6 +335,84 @@ def _extract_view(document: Document, view: ProseView, options: ExtractOptions) 
         title=view.title,
         date_hint=view.date_hint,
         claims=claims,
+    )
+
+
+def _extract_compiled(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
+    """``_extract_python`` for a view whose offsets are the file's, its loop in C."""
+    assert _speedups is not None
+    assert view.origin is None
+    text = view.text
+    markers = find_markers(text, needed=options.citation_needed)
+    original_text = document.text
+    markers = [m for m in markers if original_text[m.start : m.end] == m.raw]
+    line_starts = document.lines.starts
+    code = view.code
+    code_starts = [c.start for c in code]
+
+    # The rare steps, called back from C.
+    def with_code(raw_start: int, raw_end: int, block_start: int, block_end: int) -> str:
+        return _with_code(text, raw_start, raw_end, block_start, block_end, code, code_starts)
+
+    def marker_defects(sentence: Sentence, own: tuple[Marker, ...]) -> list[Defect]:
+        return _marker_defects(view, sentence, own, line_starts)
+
+    def find_gaps(block_start: int, block_end: int) -> list[tuple[int, int]]:
+        return list(find_stripped_markers(text, block_start, block_end))
+
+    def gap_defect(gap_start: int, gap_end: int, sentence_text: str) -> Defect | None:
+        offset = _gap_offset(original_text, view, gap_start, gap_end)
+        if offset is None:
+            return None
+        gap_line, gap_column = _position(line_starts, offset)
+        return Defect(RuleId.STRIPPED_MARKER, offset, gap_line, gap_column, sentence_text)
+
+    sentences, claims, citations, defects = _speedups.scan(
+        text,
+        view.blocks,
+        markers,
+        line_starts,
+        code_starts,
+        [m.start() - 1 for m in _GAP_CANDIDATE_RE.finditer(text)],
+        _scan_config(options.boilerplate, options.min_claim_words),
+        (with_code, marker_defects, find_gaps, gap_defect),
+    )
+    return Extraction(
+        sentences=sentences,
+        citations=citations,
+        defects=defects,
+        references=view.references,
+        ignores=view.ignores,
+        title=view.title,
+        date_hint=view.date_hint,
+        claims=claims,
+    )
+
+
+@functools.lru_cache(maxsize=16)  # the same options for every document of a run
+def _scan_config(boilerplate: tuple[str, ...], min_words: int) -> tuple[object, ...]:
+    """What ``_speedups.scan`` needs of the options and of the Python it mirrors."""
+    patterns = _compile(boilerplate)
+    return (
+        Sentence,
+        Citation,
+        MarkerKind.CITATION,
+        (
+            SentenceRole.CLAIM,
+            SentenceRole.HEADING,
+            SentenceRole.QUESTION,
+            SentenceRole.DATELINE,
+            SentenceRole.BOILERPLATE,
+            SentenceRole.FRAGMENT,
+        ),
+        tuple(kind for kind in BlockKind if not kind.holds_claims),
+        tuple(p.match for p in patterns),
+        boilerplate_checks(patterns),
+        DATELINE_RE.match,
+        tuple(sorted(_DATELINE_HEADS)),
+        _SLOW_WORDS,
+        min_words,
+        _is_boundary,
     )
 
 

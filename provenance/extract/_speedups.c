@@ -1,0 +1,1009 @@
+/*
+ * provenance.extract._speedups: the per-sentence loop of extraction, compiled.
+ *
+ * Why: `check --no-fetch` spends most of its extraction time in a loop that runs a
+ * few dozen Python steps for each of ~9,000 sentences per MB (finding sentence ends,
+ * taking each sentence's markers, classifying it, placing it, building its tuple).
+ * The reference implementation is the Python branch of `_extract_view` (and
+ * `sentences.sentence_bounds`, `claims.sentence_role`); this file does the same steps
+ * in C and must give identical results (tests/extract/test_extract_speedups.py runs
+ * both on generated text). The rare, rule-heavy steps stay in Python and are called
+ * back: `_is_boundary` (abbreviations, initials, enumerators), the dateline and
+ * boilerplate regexes, inline code shown in a sentence, defects of empty or
+ * "citation needed" markers and stripped markers.
+ *
+ * Only views whose offsets are the file's (Markdown, plain text) come here; HTML
+ * views keep the Python loop. Everything is read through the public C API
+ * (PyUnicode_READ over any string kind, so surrogates, NULs and non-BMP text are
+ * just code points), and every string built is canonical (PyUnicode_Substring,
+ * PyUnicode_Join, PyUnicode_FromKindAndData), so it compares equal to Python's.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* A growable array of offsets (sentence bounds, gaps). */
+typedef struct {
+    Py_ssize_t *items;
+    Py_ssize_t len;
+    Py_ssize_t cap;
+} Offsets;
+
+static int
+offsets_push(Offsets *o, Py_ssize_t value)
+{
+    if (o->len == o->cap) {
+        Py_ssize_t cap = o->cap ? o->cap * 2 : 64;
+        Py_ssize_t *items = PyMem_Realloc(o->items, (size_t)cap * sizeof(Py_ssize_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        o->items = items;
+        o->cap = cap;
+    }
+    o->items[o->len++] = value;
+    return 0;
+}
+
+/* Everything one call works with; objects are borrowed from the arguments. */
+typedef struct {
+    PyObject *text;
+    int kind;
+    const void *data;
+    Py_ssize_t length;
+    Py_ssize_t *line_starts;
+    Py_ssize_t nlines;
+    PyObject *markers; /* a tuple of Marker tuples: (start, end, raw, kind, items) */
+    Py_ssize_t *mstarts;
+    Py_ssize_t *mends;
+    Py_ssize_t nmarkers;
+    Py_ssize_t *code_starts;
+    Py_ssize_t ncode;
+    Py_ssize_t *gap_candidates;
+    Py_ssize_t ngap_candidates;
+    /* configuration (see scan's docstring) */
+    PyTypeObject *sentence_type;
+    PyTypeObject *citation_type;
+    PyObject *citation_kind;
+    PyObject *claim, *heading, *question, *dateline, *boilerplate, *fragment;
+    PyObject *no_claim_kinds;     /* tuple of BlockKind */
+    PyObject *starts_boilerplate; /* tuple of pattern.match */
+    PyObject *checks;             /* tuple of (pattern.search, words or None) */
+    PyObject *dateline_match;
+    PyObject *heads;      /* tuple of two-letter lowercase ASCII str */
+    PyObject *slow_words; /* frozenset of lowercase str */
+    Py_ssize_t slow_max;  /* the longest slow word */
+    Py_ssize_t min_words;
+    PyObject *is_boundary;
+    /* per-document callbacks */
+    PyObject *with_code, *marker_defects, *find_gaps, *gap_defect;
+    Offsets bounds;
+} Scan;
+
+#define CH(s, i) PyUnicode_READ((s)->kind, (s)->data, (i))
+#define IS_SPACE(c) Py_UNICODE_ISSPACE(c)
+#define IS_UPPER(c) ((c) >= 'A' && (c) <= 'Z')
+#define IS_LOWER(c) ((c) >= 'a' && (c) <= 'z')
+
+/* The sentence-end punctuation and the closers after it (sentences._END). */
+static int
+is_punct(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x2026; /* … */
+}
+
+/* '"', "'", ", ", », ")" */
+static int
+is_closer(Py_UCS4 c)
+{
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == 0xBB || c == ')';
+}
+
+/* How a sentence may end, after which it owns no inline code (extract._ENDS). */
+static int
+is_end(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x2026 || c == '"' || c == '\'' ||
+           c == 0x201D || c == 0x2019 || c == 0xBB || c == ')' || c == ']';
+}
+
+static Py_ssize_t
+bisect_right(const Py_ssize_t *a, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t x)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (x < a[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static Py_ssize_t
+bisect_left(const Py_ssize_t *a, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t x)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* A list of ints as a C array (PyMem); -1 with an exception on anything else. */
+static int
+as_offsets(PyObject *list, const char *what, Py_ssize_t **out, Py_ssize_t *n)
+{
+    if (!PyList_Check(list)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a list of int", what);
+        return -1;
+    }
+    Py_ssize_t len = PyList_GET_SIZE(list);
+    Py_ssize_t *items = PyMem_Malloc((size_t)(len ? len : 1) * sizeof(Py_ssize_t));
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        items[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+        if (items[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(items);
+            return -1;
+        }
+    }
+    *out = items;
+    *n = len;
+    return 0;
+}
+
+/* 1-based (line, column) of an offset, as LineIndex.position gives it. */
+static int
+position(Scan *s, Py_ssize_t offset, Py_ssize_t *line, Py_ssize_t *column)
+{
+    Py_ssize_t index = bisect_right(s->line_starts, 0, s->nlines, offset) - 1;
+    if (index < 0) {
+        PyErr_SetString(PyExc_ValueError, "line starts must begin at offset 0");
+        return -1;
+    }
+    *line = index + 1;
+    *column = offset - s->line_starts[index] + 1;
+    return 0;
+}
+
+/* A new instance of a named tuple type, its items stolen from `items` (n of them). */
+static PyObject *
+new_named(PyTypeObject *type, PyObject **items, Py_ssize_t n)
+{
+    /* As tuple.__new__(type, items) does it (tuple_subtype_new), without the tuple to
+     * copy from: a named tuple has no fields of its own beyond the tuple's items. */
+    PyObject *obj = type->tp_alloc(type, n);
+    if (obj == NULL) {
+        for (Py_ssize_t i = 0; i < n; i++)
+            Py_XDECREF(items[i]);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (items[i] == NULL) { /* a failed PyLong_FromSsize_t */
+            for (Py_ssize_t j = i + 1; j < n; j++)
+                Py_XDECREF(items[j]);
+            Py_DECREF(obj); /* dealloc skips the NULL items */
+            return NULL;
+        }
+        PyTuple_SET_ITEM(obj, i, items[i]);
+    }
+    return obj;
+}
+
+/* Call `fn` and read the result's truth; -1 on error. */
+static int
+call_truth(PyObject *result)
+{
+    if (result == NULL)
+        return -1;
+    int truth = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return truth;
+}
+
+/* Whether the word text[start:stop] before a full stop is a plain word: ASCII letters
+ * only, more than one, no abbreviation that needs the full rules, no roman numeral.
+ * (The fast path of sentence_bounds: such a word always ends its sentence.) */
+static int
+plain_word(Scan *s, Py_ssize_t start, Py_ssize_t stop)
+{
+    Py_ssize_t len = stop - start;
+    if (len <= 1)
+        return 0;
+    int roman = 1;
+    for (Py_ssize_t i = start; i < stop; i++) {
+        Py_UCS4 c = CH(s, i);
+        if (IS_UPPER(c))
+            c += 'a' - 'A';
+        else if (!IS_LOWER(c))
+            return 0;
+        if (c != 'i' && c != 'v' && c != 'x' && c != 'l' && c != 'c')
+            roman = 0;
+    }
+    if (roman)
+        return 0;
+    if (len > s->slow_max)
+        return 1;
+    char lower[64];
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 c = CH(s, start + i);
+        lower[i] = (char)(IS_UPPER(c) ? c + ('a' - 'A') : c);
+    }
+    PyObject *word = PyUnicode_FromStringAndSize(lower, len);
+    if (word == NULL)
+        return -1;
+    int slow = PySet_Contains(s->slow_words, word);
+    Py_DECREF(word);
+    return slow < 0 ? -1 : !slow;
+}
+
+static int
+judge(Scan *s, Py_ssize_t sentence_start, Py_ssize_t punct_start, Py_ssize_t punct_end,
+      Py_ssize_t stop, Py_ssize_t end)
+{
+    return call_truth(PyObject_CallFunction(s->is_boundary, "Onnnnn", s->text, sentence_start,
+                                            punct_start, punct_end, stop, end));
+}
+
+/* sentences.sentence_bounds: the sentences of text[start:end] as [start, stop) pairs in
+ * s->bounds. markers[lo:hi] are the block's. */
+static int
+sentence_bounds(Scan *s, Py_ssize_t start, Py_ssize_t end, Py_ssize_t lo, Py_ssize_t hi)
+{
+    Offsets *out = &s->bounds;
+    out->len = 0;
+    Py_ssize_t sentence_start = start;
+    while (sentence_start < end && IS_SPACE(CH(s, sentence_start)))
+        sentence_start++;
+    Py_ssize_t pos = start;
+    while (pos < end) {
+        /* The next match of _END: a run of punctuation, its closers, then white space,
+         * "[" or the block's end. A failed run cannot match from inside itself either,
+         * so the search goes on after it. */
+        if (!is_punct(CH(s, pos))) {
+            pos++;
+            continue;
+        }
+        Py_ssize_t punct_start = pos, q = pos;
+        while (q < end && is_punct(CH(s, q)))
+            q++;
+        while (q < end && is_closer(CH(s, q)))
+            q++;
+        pos = q;
+        if (q < end) {
+            Py_UCS4 after = CH(s, q);
+            if (!(IS_SPACE(after) || after == '['))
+                continue;
+        }
+        Py_ssize_t punct_end = q;
+        if (punct_start < sentence_start)
+            continue;
+        Py_ssize_t stop = punct_end;
+        if (hi > lo) {
+            /* Punctuation inside a marker ("[@a, p. 4]") is not the prose's. */
+            Py_ssize_t inside = bisect_right(s->mstarts, lo, hi, punct_start) - 1;
+            if (inside >= lo && punct_start < s->mends[inside])
+                continue;
+            for (;;) { /* markers after the punctuation cite the sentence before */
+                Py_ssize_t probe = stop;
+                while (probe < end && (CH(s, probe) == ' ' || CH(s, probe) == '\t'))
+                    probe++;
+                Py_ssize_t k = bisect_left(s->mstarts, lo, hi, probe);
+                if (k >= hi || s->mstarts[k] != probe)
+                    break;
+                stop = s->mends[k];
+            }
+        }
+        if (stop < end) {
+            int boundary;
+            if (CH(s, stop) == ' ' && stop + 1 < end && IS_UPPER(CH(s, stop + 1))) {
+                /* text[punct_start - 1], as Python indexes it (-1: the last character) */
+                Py_UCS4 before = CH(s, punct_start > 0 ? punct_start - 1 : s->length - 1);
+                if (punct_end - punct_start != 1 || CH(s, punct_start) != '.' || before == ']') {
+                    boundary = 1;
+                }
+                else if (IS_LOWER(before)) {
+                    Py_ssize_t window = punct_start - 24;
+                    if (window < sentence_start)
+                        window = sentence_start;
+                    Py_ssize_t space = punct_start - 1;
+                    while (space >= window && CH(s, space) != ' ')
+                        space--;
+                    Py_ssize_t word = space >= window ? space + 1 : window;
+                    boundary = plain_word(s, word, punct_start);
+                    if (boundary == 0)
+                        boundary = judge(s, sentence_start, punct_start, punct_end, stop, end);
+                }
+                else {
+                    boundary = judge(s, sentence_start, punct_start, punct_end, stop, end);
+                }
+            }
+            else {
+                boundary = judge(s, sentence_start, punct_start, punct_end, stop, end);
+            }
+            if (boundary < 0)
+                return -1;
+            if (!boundary)
+                continue;
+        }
+        if (offsets_push(out, sentence_start) < 0 || offsets_push(out, stop) < 0)
+            return -1;
+        sentence_start = stop;
+        while (sentence_start < end && IS_SPACE(CH(s, sentence_start)))
+            sentence_start++;
+    }
+    Py_ssize_t tail = end;
+    while (tail > sentence_start && IS_SPACE(CH(s, tail - 1)))
+        tail--;
+    if (tail > sentence_start) {
+        if (offsets_push(out, sentence_start) < 0 || offsets_push(out, tail) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* text[start:end] as Python slices it (empty when end <= start). */
+static PyObject *
+slice(Scan *s, Py_ssize_t start, Py_ssize_t end)
+{
+    if (end < start)
+        end = start;
+    return PyUnicode_Substring(s->text, start, end);
+}
+
+/* _SPACE_RE.sub(" ", text).strip(): runs of white space to one space, none at the ends.
+ * A new reference; `text` itself when nothing changes (most sentences). */
+static PyObject *
+collapse(PyObject *text)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t i;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (IS_SPACE(c) &&
+            (c != ' ' || i == 0 || i == n - 1 || IS_SPACE(PyUnicode_READ(kind, data, i - 1))))
+            break;
+    }
+    if (i == n)
+        return Py_NewRef(text);
+    Py_UCS4 *buffer = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_UCS4));
+    if (buffer == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t len = 0;
+    int in_space = 0;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (IS_SPACE(c)) {
+            in_space = 1;
+            continue;
+        }
+        if (in_space && len > 0)
+            buffer[len++] = ' ';
+        in_space = 0;
+        buffer[len++] = c;
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, len);
+    PyMem_Free(buffer);
+    return out;
+}
+
+/* Whether `words` (lowercase ASCII) occurs in ASCII `text` ignoring case. */
+static int
+ascii_contains(int kind, const void *data, Py_ssize_t n, PyObject *words)
+{
+    Py_ssize_t m;
+    const char *w = PyUnicode_AsUTF8AndSize(words, &m);
+    if (w == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i + m <= n; i++) {
+        Py_ssize_t j = 0;
+        for (; j < m; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i + j);
+            if (IS_UPPER(c))
+                c += 'a' - 'A';
+            if (c != (Py_UCS4)(unsigned char)w[j])
+                break;
+        }
+        if (j == m)
+            return 1;
+    }
+    return 0;
+}
+
+/* claims.sentence_role for `text` (the sentence with its markers left out). A borrowed
+ * SentenceRole, or NULL with an exception. */
+static PyObject *
+sentence_role(Scan *s, PyObject *text, int holds_claims, int cited, int block_is_boilerplate)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t first = 0;
+    while (first < n && IS_SPACE(PyUnicode_READ(kind, data, first)))
+        first++;
+    /* text.lstrip()[:2]: a dateline may start there (DATELINE_RE is tried only then). */
+    Py_ssize_t head_len = n - first < 2 ? n - first : 2;
+    int maybe_dateline = 0;
+    Py_UCS4 head[2] = {0, 0};
+    for (Py_ssize_t i = 0; i < head_len; i++) {
+        head[i] = PyUnicode_READ(kind, data, first + i);
+        if (head[i] >= 128)
+            maybe_dateline = 1;
+    }
+    if (!maybe_dateline && head_len >= 1 && head[0] >= '0' && head[0] <= '9')
+        maybe_dateline = 1;
+    if (!maybe_dateline && head_len == 2) {
+        char pair[2];
+        for (int i = 0; i < 2; i++)
+            pair[i] = (char)(IS_UPPER(head[i]) ? head[i] + ('a' - 'A') : head[i]);
+        Py_ssize_t count = PyTuple_GET_SIZE(s->heads);
+        for (Py_ssize_t i = 0; i < count; i++) {
+            Py_ssize_t size;
+            const char *h = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(s->heads, i), &size);
+            if (h == NULL)
+                return NULL;
+            if (size == 2 && h[0] == pair[0] && h[1] == pair[1]) {
+                maybe_dateline = 1;
+                break;
+            }
+        }
+    }
+    if (maybe_dateline) {
+        Py_ssize_t last = n;
+        while (last > first && IS_SPACE(PyUnicode_READ(kind, data, last - 1)))
+            last--;
+        PyObject *stripped = PyUnicode_Substring(text, first, last);
+        if (stripped == NULL)
+            return NULL;
+        int dated = call_truth(PyObject_CallOneArg(s->dateline_match, stripped));
+        Py_DECREF(stripped);
+        if (dated < 0)
+            return NULL;
+        if (dated)
+            return s->dateline;
+    }
+    if (!holds_claims)
+        return s->heading;
+    /* text.rstrip().rstrip(_CLOSERS) ends with: */
+    Py_ssize_t e = n;
+    while (e > 0 && IS_SPACE(PyUnicode_READ(kind, data, e - 1)))
+        e--;
+    while (e > 0 && is_closer(PyUnicode_READ(kind, data, e - 1)))
+        e--;
+    Py_UCS4 last_char = e > 0 ? PyUnicode_READ(kind, data, e - 1) : 0;
+    if (e > 0 && last_char == '?')
+        return s->question;
+    if (block_is_boilerplate)
+        return s->boilerplate;
+    int ascii = -1; /* computed on first need */
+    Py_ssize_t nchecks = PyTuple_GET_SIZE(s->checks);
+    for (Py_ssize_t i = 0; i < nchecks; i++) {
+        PyObject *check = PyTuple_GET_ITEM(s->checks, i);
+        PyObject *search = PyTuple_GET_ITEM(check, 0);
+        PyObject *words = PyTuple_GET_ITEM(check, 1);
+        if (words != Py_None) {
+            if (ascii < 0) {
+                ascii = 1;
+                for (Py_ssize_t j = 0; j < n; j++) {
+                    if (PyUnicode_READ(kind, data, j) >= 128) {
+                        ascii = 0;
+                        break;
+                    }
+                }
+            }
+            if (ascii) {
+                /* An ASCII sentence without the words cannot match. */
+                int found = ascii_contains(kind, data, n, words);
+                if (found < 0)
+                    return NULL;
+                if (!found)
+                    continue;
+            }
+        }
+        int matched = call_truth(PyObject_CallOneArg(search, text));
+        if (matched < 0)
+            return NULL;
+        if (matched)
+            return s->boilerplate;
+    }
+    if (!cited && !(e > 0 && (last_char == '.' || last_char == '!' || last_char == 0x2026 ||
+                              last_char == ';' || last_char == ':')))
+        return s->fragment;
+    if (s->min_words > 0) {
+        /* At least min_words runs of \w (str.isalnum() or "_", as the regex engine has it). */
+        Py_ssize_t words = 0;
+        int in_word = 0;
+        for (Py_ssize_t j = 0; j < n && words < s->min_words; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            int w = Py_UNICODE_ISALNUM(c) || c == '_';
+            if (w && !in_word)
+                words++;
+            in_word = w;
+        }
+        if (words < s->min_words)
+            return s->fragment;
+    }
+    return s->claim;
+}
+
+/* The citations of a sentence's markers (markers[first:last]): a new tuple. */
+static PyObject *
+citations_of(Scan *s, Py_ssize_t first, Py_ssize_t last)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = first; i < last; i++) {
+        PyObject *marker = PyTuple_GET_ITEM(s->markers, i);
+        if (PyTuple_GET_ITEM(marker, 3) != s->citation_kind)
+            continue;
+        PyObject *raw = PyTuple_GET_ITEM(marker, 2);
+        PyObject *items = PyTuple_GET_ITEM(marker, 4);
+        if (!PyTuple_Check(items)) {
+            PyErr_SetString(PyExc_TypeError, "a marker's items must be a tuple");
+            goto fail;
+        }
+        Py_ssize_t offset = s->mstarts[i], line, column;
+        if (position(s, offset, &line, &column) < 0)
+            goto fail;
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(items); j++) {
+            PyObject *item = PyTuple_GET_ITEM(items, j);
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 3) {
+                PyErr_SetString(PyExc_TypeError, "a marker item must be (key, kind, locator)");
+                goto fail;
+            }
+            PyObject *fields[7] = {
+                Py_NewRef(PyTuple_GET_ITEM(item, 0)),
+                Py_NewRef(PyTuple_GET_ITEM(item, 1)),
+                Py_NewRef(raw),
+                PyLong_FromSsize_t(offset),
+                PyLong_FromSsize_t(line),
+                PyLong_FromSsize_t(column),
+                Py_NewRef(PyTuple_GET_ITEM(item, 2)),
+            };
+            PyObject *citation = new_named(s->citation_type, fields, 7);
+            if (citation == NULL)
+                goto fail;
+            int failed = PyList_Append(out, citation);
+            Py_DECREF(citation);
+            if (failed < 0)
+                goto fail;
+        }
+    }
+    PyObject *tuple = PyList_AsTuple(out);
+    Py_DECREF(out);
+    return tuple;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* text[start:end] without the markers[first:last] inside it (extract._plain_text). */
+static PyObject *
+plain_text(Scan *s, Py_ssize_t start, Py_ssize_t end, Py_ssize_t first, Py_ssize_t last)
+{
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    Py_ssize_t cursor = start;
+    for (Py_ssize_t i = first; i <= last; i++) {
+        Py_ssize_t upto = i < last ? s->mstarts[i] : end;
+        PyObject *part = slice(s, cursor, upto);
+        if (part == NULL || PyList_Append(parts, part) < 0) {
+            Py_XDECREF(part);
+            Py_DECREF(parts);
+            return NULL;
+        }
+        Py_DECREF(part);
+        if (i < last)
+            cursor = s->mends[i];
+    }
+    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+    PyObject *joined = empty == NULL ? NULL : PyUnicode_Join(empty, parts);
+    Py_XDECREF(empty);
+    Py_DECREF(parts);
+    return joined;
+}
+
+static int
+append_steal(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append(list, item);
+    Py_DECREF(item);
+    return failed;
+}
+
+/* One block's sentences into the four output lists. */
+static int
+scan_block(Scan *s, PyObject *block, PyObject *sentences, PyObject *claims,
+           PyObject *citations, PyObject *defects)
+{
+    if (!PyTuple_Check(block) || PyTuple_GET_SIZE(block) < 3) {
+        PyErr_SetString(PyExc_TypeError, "a block must be (start, end, kind)");
+        return -1;
+    }
+    Py_ssize_t block_start = PyLong_AsSsize_t(PyTuple_GET_ITEM(block, 0));
+    if (block_start == -1 && PyErr_Occurred())
+        return -1;
+    Py_ssize_t block_end = PyLong_AsSsize_t(PyTuple_GET_ITEM(block, 1));
+    if (block_end == -1 && PyErr_Occurred())
+        return -1;
+    /* An empty heading ("# ") may start after it ends: no sentences, as in Python. */
+    if (block_start < 0 || block_end < 0 || block_start > s->length || block_end > s->length) {
+        PyErr_SetString(PyExc_ValueError, "a block lies outside the text");
+        return -1;
+    }
+    PyObject *kind = PyTuple_GET_ITEM(block, 2);
+    int holds_claims = 1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(s->no_claim_kinds); i++) {
+        if (PyTuple_GET_ITEM(s->no_claim_kinds, i) == kind)
+            holds_claims = 0;
+    }
+    int block_is_boilerplate = 0;
+    if (PyTuple_GET_SIZE(s->starts_boilerplate) > 0) {
+        Py_ssize_t lstripped = block_start;
+        while (lstripped < block_end && IS_SPACE(CH(s, lstripped)))
+            lstripped++;
+        PyObject *block_text = slice(s, lstripped, block_end);
+        if (block_text == NULL)
+            return -1;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(s->starts_boilerplate); i++) {
+            int matched = call_truth(
+                PyObject_CallOneArg(PyTuple_GET_ITEM(s->starts_boilerplate, i), block_text));
+            if (matched < 0) {
+                Py_DECREF(block_text);
+                return -1;
+            }
+            if (matched) {
+                block_is_boilerplate = 1;
+                break;
+            }
+        }
+        Py_DECREF(block_text);
+    }
+    /* Where a claim may have lost its marker: looked for once per block (most have none). */
+    Py_ssize_t *gaps = NULL, ngaps = 0;
+    Py_ssize_t at = bisect_left(s->gap_candidates, 0, s->ngap_candidates, block_start);
+    if (at < s->ngap_candidates && s->gap_candidates[at] < block_end - 1) {
+        PyObject *found = PyObject_CallFunction(s->find_gaps, "nn", block_start, block_end);
+        if (found == NULL)
+            return -1;
+        if (!PyList_Check(found)) {
+            Py_DECREF(found);
+            PyErr_SetString(PyExc_TypeError, "find_gaps must return a list");
+            return -1;
+        }
+        ngaps = PyList_GET_SIZE(found);
+        gaps = PyMem_Malloc((size_t)(ngaps ? 2 * ngaps : 1) * sizeof(Py_ssize_t));
+        if (gaps == NULL) {
+            Py_DECREF(found);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < ngaps; i++) {
+            PyObject *gap = PyList_GET_ITEM(found, i);
+            if (!PyArg_ParseTuple(gap, "nn", &gaps[2 * i], &gaps[2 * i + 1])) {
+                Py_DECREF(found);
+                PyMem_Free(gaps);
+                return -1;
+            }
+        }
+        Py_DECREF(found);
+    }
+    int status = -1;
+    Py_ssize_t next_code = s->ncode ? bisect_left(s->code_starts, 0, s->ncode, block_start) : 0;
+    Py_ssize_t lo = bisect_left(s->mstarts, 0, s->nmarkers, block_start);
+    Py_ssize_t hi = bisect_left(s->mstarts, lo, s->nmarkers, block_end);
+    if (sentence_bounds(s, block_start, block_end, lo, hi) < 0)
+        goto done;
+    Py_ssize_t cursor = lo;
+    for (Py_ssize_t b = 0; b < s->bounds.len; b += 2) {
+        Py_ssize_t raw_start = s->bounds.items[b], raw_end = s->bounds.items[b + 1];
+        Py_ssize_t first = cursor;
+        while (cursor < hi && s->mstarts[cursor] < raw_end)
+            cursor++;
+        PyObject *flat, *plain;
+        int has_markers = cursor > first;
+        if (has_markers) {
+            flat = citations_of(s, first, cursor);
+            plain = flat == NULL ? NULL : plain_text(s, raw_start, raw_end, first, cursor);
+        }
+        else {
+            flat = PyTuple_New(0);
+            plain = flat == NULL ? NULL : slice(s, raw_start, raw_end);
+        }
+        if (plain == NULL) {
+            Py_XDECREF(flat);
+            goto done;
+        }
+        int cited = PyTuple_GET_SIZE(flat) > 0;
+        PyObject *role = sentence_role(s, plain, holds_claims, cited, block_is_boilerplate);
+        if (role == NULL) {
+            Py_DECREF(flat);
+            Py_DECREF(plain);
+            goto done;
+        }
+        Py_ssize_t line, column, end_line, end_column, last = raw_end - 1;
+        if (position(s, raw_start, &line, &column) < 0 ||
+            position(s, last, &end_line, &end_column) < 0) {
+            Py_DECREF(flat);
+            Py_DECREF(plain);
+            goto done;
+        }
+        /* A sentence shows the code before its end, and (when it does not end with
+         * punctuation) the code after it to the block's end. */
+        PyObject *shown;
+        if (next_code < s->ncode && s->code_starts[next_code] <= block_end &&
+            (s->code_starts[next_code] < raw_end || !is_end(CH(s, raw_end - 1)))) {
+            shown = PyObject_CallFunction(s->with_code, "nnnn", raw_start, raw_end, block_start,
+                                          block_end);
+            if (shown != NULL && !PyUnicode_Check(shown)) {
+                Py_DECREF(shown);
+                shown = NULL;
+                PyErr_SetString(PyExc_TypeError, "with_code must return a str");
+            }
+            next_code = bisect_left(s->code_starts, next_code, s->ncode, raw_end);
+        }
+        else if (has_markers) {
+            shown = slice(s, raw_start, raw_end);
+        }
+        else {
+            shown = Py_NewRef(plain);
+        }
+        Py_DECREF(plain);
+        PyObject *sentence_text = shown == NULL ? NULL : collapse(shown);
+        Py_XDECREF(shown);
+        if (sentence_text == NULL) {
+            Py_DECREF(flat);
+            goto done;
+        }
+        PyObject *fields[8] = {
+            Py_NewRef(sentence_text),
+            Py_NewRef(role),
+            PyLong_FromSsize_t(raw_start),
+            PyLong_FromSsize_t(line),
+            PyLong_FromSsize_t(column),
+            PyLong_FromSsize_t(end_line),
+            PyLong_FromSsize_t(end_column),
+            Py_NewRef(flat),
+        };
+        PyObject *sentence = new_named(s->sentence_type, fields, 8);
+        if (sentence == NULL || PyList_Append(sentences, sentence) < 0 ||
+            (role == s->claim && PyList_Append(claims, sentence) < 0)) {
+            Py_XDECREF(sentence);
+            Py_DECREF(sentence_text);
+            Py_DECREF(flat);
+            goto done;
+        }
+        int failed = 0;
+        if (has_markers) {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(flat) && !failed; i++)
+                failed = PyList_Append(citations, PyTuple_GET_ITEM(flat, i)) < 0;
+            for (Py_ssize_t i = first; i < cursor && !failed; i++) {
+                if (PyTuple_GET_ITEM(PyTuple_GET_ITEM(s->markers, i), 3) == s->citation_kind)
+                    continue;
+                /* empty brackets or "citation needed": the Python side builds the defects */
+                PyObject *own = PyTuple_GetSlice(s->markers, first, cursor);
+                PyObject *found = own == NULL ? NULL
+                                              : PyObject_CallFunctionObjArgs(
+                                                    s->marker_defects, sentence, own, NULL);
+                Py_XDECREF(own);
+                if (found == NULL)
+                    failed = 1;
+                else {
+                    PyObject *extended = PySequence_InPlaceConcat(defects, found);
+                    Py_DECREF(found);
+                    failed = extended == NULL;
+                    Py_XDECREF(extended);
+                }
+                break;
+            }
+        }
+        if (!failed && ngaps && role == s->claim) {
+            for (Py_ssize_t i = 0; i < ngaps && !failed; i++) {
+                Py_ssize_t gap_start = gaps[2 * i], gap_end = gaps[2 * i + 1];
+                if (gap_start < raw_start || gap_end > raw_end)
+                    continue;
+                PyObject *defect = PyObject_CallFunction(s->gap_defect, "nnO", gap_start, gap_end,
+                                                         sentence_text);
+                if (defect == NULL)
+                    failed = 1;
+                else if (defect == Py_None)
+                    Py_DECREF(defect);
+                else
+                    failed = append_steal(defects, defect) < 0;
+            }
+        }
+        Py_DECREF(sentence);
+        Py_DECREF(sentence_text);
+        Py_DECREF(flat);
+        if (failed)
+            goto done;
+    }
+    status = 0;
+done:
+    PyMem_Free(gaps);
+    return status;
+}
+
+static int
+parse_config(Scan *s, PyObject *config)
+{
+    PyObject *sentence_type, *citation_type, *roles;
+    if (!PyArg_ParseTuple(config, "O!O!OO!O!O!O!OO!O!nO;config", &PyType_Type, &sentence_type,
+                          &PyType_Type, &citation_type, &s->citation_kind, &PyTuple_Type, &roles,
+                          &PyTuple_Type, &s->no_claim_kinds, &PyTuple_Type,
+                          &s->starts_boilerplate, &PyTuple_Type, &s->checks, &s->dateline_match,
+                          &PyTuple_Type, &s->heads, &PyFrozenSet_Type, &s->slow_words,
+                          &s->min_words, &s->is_boundary))
+        return -1;
+    s->sentence_type = (PyTypeObject *)sentence_type;
+    s->citation_type = (PyTypeObject *)citation_type;
+    if (!PyType_IsSubtype(s->sentence_type, &PyTuple_Type) ||
+        !PyType_IsSubtype(s->citation_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "Sentence and Citation must be named tuples");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(roles, "OOOOOO;roles", &s->claim, &s->heading, &s->question,
+                          &s->dateline, &s->boilerplate, &s->fragment))
+        return -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(s->checks); i++) {
+        PyObject *check = PyTuple_GET_ITEM(s->checks, i);
+        if (!PyTuple_Check(check) || PyTuple_GET_SIZE(check) != 2 ||
+            (PyTuple_GET_ITEM(check, 1) != Py_None &&
+             !PyUnicode_Check(PyTuple_GET_ITEM(check, 1)))) {
+            PyErr_SetString(PyExc_TypeError, "a check must be (search, words or None)");
+            return -1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(s->heads); i++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(s->heads, i))) {
+            PyErr_SetString(PyExc_TypeError, "heads must be str");
+            return -1;
+        }
+    }
+    s->slow_max = 0;
+    PyObject *iterator = PyObject_GetIter(s->slow_words);
+    if (iterator == NULL)
+        return -1;
+    PyObject *word;
+    while ((word = PyIter_Next(iterator)) != NULL) {
+        Py_ssize_t len = PyUnicode_Check(word) ? PyUnicode_GET_LENGTH(word) : 0;
+        if (len > s->slow_max)
+            s->slow_max = len;
+        Py_DECREF(word);
+    }
+    Py_DECREF(iterator);
+    if (PyErr_Occurred())
+        return -1;
+    if (s->slow_max > 63) {
+        PyErr_SetString(PyExc_ValueError, "slow words must be shorter than 64 characters");
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(scan_doc,
+"scan(text, blocks, markers, line_starts, code_starts, gap_candidates, config, callbacks)\n"
+"--\n\n"
+"The sentences, claims, citations and defects of a view whose offsets are the file's.\n\n"
+"config: (Sentence, Citation, MarkerKind.CITATION, (the six SentenceRoles: claim,\n"
+"heading, question, dateline, boilerplate, fragment), block kinds holding no claims,\n"
+"boilerplate match functions, boilerplate checks, dateline match, dateline heads,\n"
+"slow words, minimum words, _is_boundary). callbacks: (with_code, marker_defects,\n"
+"find_gaps, gap_defect). Returns (sentences, claims, citations, defects).");
+
+static PyObject *
+scan(PyObject *module, PyObject *args)
+{
+    Scan s;
+    memset(&s, 0, sizeof(s));
+    PyObject *blocks_arg, *markers_arg, *line_starts, *code_starts, *gap_candidates, *config,
+        *callbacks;
+    if (!PyArg_ParseTuple(args, "UOOOOOO!O!:scan", &s.text, &blocks_arg, &markers_arg,
+                          &line_starts, &code_starts, &gap_candidates, &PyTuple_Type, &config,
+                          &PyTuple_Type, &callbacks))
+        return NULL;
+    if (parse_config(&s, config) < 0)
+        return NULL;
+    if (!PyArg_ParseTuple(callbacks, "OOOO;callbacks", &s.with_code, &s.marker_defects,
+                          &s.find_gaps, &s.gap_defect))
+        return NULL;
+    s.kind = PyUnicode_KIND(s.text);
+    s.data = PyUnicode_DATA(s.text);
+    s.length = PyUnicode_GET_LENGTH(s.text);
+    PyObject *result = NULL, *blocks = NULL;
+    PyObject *sentences = NULL, *claims = NULL, *citations = NULL, *defects = NULL;
+    /* Tuples of our own: a callback cannot change them under us. */
+    s.markers = PySequence_Tuple(markers_arg);
+    blocks = s.markers == NULL ? NULL : PySequence_Tuple(blocks_arg);
+    if (blocks == NULL)
+        goto done;
+    if (as_offsets(line_starts, "line_starts", &s.line_starts, &s.nlines) < 0 ||
+        as_offsets(code_starts, "code_starts", &s.code_starts, &s.ncode) < 0 ||
+        as_offsets(gap_candidates, "gap_candidates", &s.gap_candidates, &s.ngap_candidates) < 0)
+        goto done;
+    s.nmarkers = PyTuple_GET_SIZE(s.markers);
+    s.mstarts = PyMem_Malloc((size_t)(s.nmarkers ? s.nmarkers : 1) * sizeof(Py_ssize_t));
+    s.mends = PyMem_Malloc((size_t)(s.nmarkers ? s.nmarkers : 1) * sizeof(Py_ssize_t));
+    if (s.mstarts == NULL || s.mends == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < s.nmarkers; i++) {
+        PyObject *marker = PyTuple_GET_ITEM(s.markers, i);
+        if (!PyTuple_Check(marker) || PyTuple_GET_SIZE(marker) < 5) {
+            PyErr_SetString(PyExc_TypeError, "a marker must be (start, end, raw, kind, items)");
+            goto done;
+        }
+        s.mstarts[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(marker, 0));
+        s.mends[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(marker, 1));
+        if (PyErr_Occurred())
+            goto done;
+        if (s.mstarts[i] < 0 || s.mends[i] > s.length || s.mstarts[i] >= s.mends[i] ||
+            (i > 0 && s.mstarts[i] < s.mends[i - 1])) {
+            PyErr_SetString(PyExc_ValueError, "markers must be sorted, apart, inside the text");
+            goto done;
+        }
+    }
+    sentences = PyList_New(0);
+    claims = PyList_New(0);
+    citations = PyList_New(0);
+    defects = PyList_New(0);
+    if (sentences == NULL || claims == NULL || citations == NULL || defects == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(blocks); i++) {
+        if (scan_block(&s, PyTuple_GET_ITEM(blocks, i), sentences, claims, citations, defects) <
+            0)
+            goto done;
+    }
+    result = PyTuple_Pack(4, sentences, claims, citations, defects);
+done:
+    Py_XDECREF(sentences);
+    Py_XDECREF(claims);
+    Py_XDECREF(citations);
+    Py_XDECREF(defects);
+    Py_XDECREF(blocks);
+    Py_XDECREF(s.markers);
+    PyMem_Free(s.line_starts);
+    PyMem_Free(s.code_starts);
+    PyMem_Free(s.gap_candidates);
+    PyMem_Free(s.mstarts);
+    PyMem_Free(s.mends);
+    PyMem_Free(s.bounds.items);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS, scan_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "provenance.extract._speedups",
+    "The per-sentence loop of extraction, compiled (see provenance/extract/_speedups.c).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,14 @@
+# The compiled loop of extraction (_speedups.c); see _extract_compiled in __init__.py.
+from typing import Any
+
+def scan(
+    text: str,
+    blocks: list[Any],
+    markers: list[Any],
+    line_starts: list[int],
+    code_starts: list[int],
+    gap_candidates: list[int],
+    config: tuple[object, ...],
+    callbacks: tuple[object, ...],
+    /,
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]: ...

@@ -1,0 +1,142 @@
+"""The compiled extraction loop (``_speedups.c``) gives what the Python loop gives.
+
+``_extract_python`` is the reference implementation; ``_extract_compiled`` runs the
+same loop in C. Both run here on generated documents (odd characters included:
+surrogates, NULs, non-BMP letters, every kind of white space) and must agree on every
+sentence, claim, citation and defect. A build that silently fell back to Python must
+not pass as the fast one: the module must be there unless PROVENANCE_PURE_PYTHON is set.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import provenance.extract as extraction
+from provenance.extract import _READERS, ExtractOptions, _extract_compiled, _extract_python
+from tests.extract.helpers import document
+
+_PURE = os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0")
+needs_compiled = pytest.mark.skipif(
+    extraction._speedups is None, reason="the compiled loop is not built (pure Python)"
+)
+
+_SETTINGS = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# Prose, markers, abbreviations, Markdown syntax and odd characters.
+_FRAGMENTS = (
+    "Word", "claim", "The", "A claim of four words", "It rose by 15.2 percent", " ", "  ",
+    "\t", "\xa0", "\u2003", "\n", "\n\n", ".", " .", " ,", "?", " ?", "!", "…", '."', ".)",
+    "”", "[1]", " [2]", "[1, 2]", "[1-3]", "[@smith2020, p. 4]", "[@doi:10.1/x]", "[^1]",
+    "[]", "[ ]", "[citation needed]", "[sic]", "a[1] = 2", ". ", "U.S.", "Dr.", " Dr", " iv",
+    "Jan. 5", "Smith et al.", "\n1. ", "- ", "# ", "> ", "`code`", "``", "[link](http://x.y)",
+    "<!-- provenance: ignore -->", "[1]: https://example.org/a", "\x00", "\ud800", "\udfff",
+    "𝐀", "😀 ", "é", "İ", "ſep 5, 2021", "Checked on January 13, 2026", "Disclaimer: ",
+    "AI can make mistakes", "By Jane Doe", "Why?", "_", "١",
+)  # fmt: skip
+_WORDS = (" word", " Dr", " etc", " iv", " civic", " U.S", " Inc", " al", " J", " 15", " The")
+_AFTER = ("", ".", "?", "!", "…", '."', ".)", " .", ".\n", ". [2]", ".[1][2]", "x", "]")
+
+
+def _documents() -> st.SearchStrategy[str]:
+    piece = st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=3))
+    words = st.tuples(st.sampled_from(_WORDS), st.sampled_from(_AFTER)).map("".join)
+    return st.one_of(
+        st.lists(piece, max_size=40).map("".join),
+        st.lists(st.one_of(words, piece), max_size=30).map("".join),
+    )
+
+
+_OPTIONS = st.builds(
+    ExtractOptions,
+    boilerplate=st.sampled_from(
+        [
+            ExtractOptions().boilerplate,
+            (),
+            (r"\bclaim of\b", r"^\s*word"),
+            (r"(?i)\bthe\b",),
+        ]
+    ),
+    citation_needed=st.sampled_from([None, ("cn", "who?")]),
+    min_claim_words=st.integers(-1, 5),
+)
+
+
+def _both(text: str, fmt: str, options: ExtractOptions) -> None:
+    doc = document(text, fmt)
+    view = _READERS[doc.format](text)
+    python = _extract_python(doc, view, options)
+    compiled = _extract_compiled(doc, view, options)
+    assert compiled.sentences == python.sentences
+    assert compiled.claims == python.claims
+    assert compiled.citations == python.citations
+    assert compiled.defects == python.defects
+    # The same types, too: a compiled sentence is a Sentence, its role a SentenceRole.
+    assert [type(s) for s in compiled.sentences] == [type(s) for s in python.sentences]
+    assert [type(c) for c in compiled.citations] == [type(c) for c in python.citations]
+
+
+@needs_compiled
+@_SETTINGS
+@given(_documents(), st.sampled_from(["md", "txt"]), _OPTIONS)
+@example("Dr. Smith said so. The end [1].", "md", ExtractOptions())
+@example("See `make` [1]. Run `make`", "md", ExtractOptions())
+@example("A claim here , and there .\n\n[1]: https://x.org", "md", ExtractOptions())
+@example(".", "txt", ExtractOptions())
+@example("", "md", ExtractOptions())
+def test_the_compiled_loop_is_the_python_loop_s(text, fmt, options):
+    _both(text, fmt, options)
+
+
+@needs_compiled
+def test_the_compiled_loop_agrees_on_huge_lines_and_odd_characters():
+    line = "A claim of words with a citation [1] and more, " * 4000
+    _both(line + "\n\nx\x00y . [2]\n", "md", ExtractOptions())
+    _both("😀" * 5000 + ". The \ud800 end [3]. " * 200, "txt", ExtractOptions())
+
+
+@needs_compiled
+def test_the_compiled_loop_refuses_bad_input_with_an_exception():
+    # Checked input, never a crash: a marker that is no marker, offsets out of range.
+    doc = document("A claim [1].", "md")
+    view = _READERS[doc.format](doc.text)
+    config = extraction._scan_config((), 3)
+    callbacks = (None, None, None, None)
+    with pytest.raises(TypeError):
+        extraction._speedups.scan(doc.text, view.blocks, [("x",)], [0], [], [], config, callbacks)
+    with pytest.raises(ValueError, match="outside the text"):
+        extraction._speedups.scan(doc.text, [(0, 99, view.blocks[0][2])], [], [0], [], [],
+                                  config, callbacks)  # fmt: skip
+    with pytest.raises(TypeError):
+        extraction._speedups.scan(doc.text, view.blocks, [], [0], [], [], (), callbacks)
+
+
+def test_the_compiled_module_is_built_unless_pure_python_is_asked_for():
+    # An install with a compiler builds it (setup.py); only PROVENANCE_PURE_PYTHON=1 runs
+    # without it, so a broken build cannot pass the suite as the fast one.
+    if _PURE:
+        assert extraction._speedups is None
+    else:
+        assert extraction._speedups is not None, (
+            "provenance/extract/_speedups.c is not built: reinstall with a C compiler "
+            "(pip install -e .), or set PROVENANCE_PURE_PYTHON=1 to test the Python loop"
+        )
+
+
+def test_pure_python_is_chosen_by_the_environment():
+    code = "import provenance.extract as e; print(e._speedups is None)"
+    env = {**os.environ, "PROVENANCE_PURE_PYTHON": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "True"
