@@ -28,6 +28,7 @@ from typing import IO, Any, Generic, TypeVar, overload
 
 from pydantic import TypeAdapter
 
+from provenance.extract import _speedups as _compiled
 from provenance.models import DocumentReport
 
 __all__ = ["CitationRow", "ClaimRow", "CountSpool", "DocumentSpool", "RunSpool", "document_json"]
@@ -311,6 +312,44 @@ def _float(value: float | None) -> str:
     return _ANY.dump_json(value).decode("ascii")
 
 
+def claims_json(claims: list[ClaimRow]) -> str:
+    """A document's claims as the report's JSON holds them, joined by ``",\n"``."""
+    # The lists and optional strings are written inline (no call per claim): a claim is
+    # built by one f-string, its id lists by str.join over the escaped ids.
+    return ",\n".join(
+        f'        {{\n          "text": {_escape(text)},\n          "line": {line},\n'
+        f'          "column": {column},\n          "end_line": {end_line},\n'
+        f'          "end_column": {end_column},\n          "citations": '
+        f"{_OPEN + _ids(map(_escape, keys)) + _CLOSE if keys else '[]'},\n"
+        f'          "cited": {"true" if cited else "false"},\n          "sources": '
+        f"{_OPEN + _ids(map(_escape, sources)) + _CLOSE if sources else '[]'},\n"
+        '          "verdicts": {}\n        }'
+        for text, line, column, end_line, end_column, keys, cited, sources in claims
+    )
+
+
+def citations_json(citations: list[CitationRow]) -> str:
+    """A document's citations as the report's JSON holds them, joined by ``",\n"``."""
+    return ",\n".join(
+        f'        {{\n          "id": {_escape(key)},\n          "kind": {_escape(kind)},\n'
+        f'          "marker": {_escape(marker)},\n          "line": {line},\n'
+        f'          "column": {column},\n'
+        f'          "source": {"null" if source is None else _escape(source)},\n'
+        f'          "locator": {"null" if locator is None else _escape(locator)}\n'
+        "        }"
+        for key, kind, marker, line, column, source, locator in citations
+    )
+
+
+# The same rows written by the compiled module when it is built (the functions above are
+# the reference; a property test compares them).
+_claims_json: Callable[[list[ClaimRow]], str] = claims_json
+_citations_json: Callable[[list[CitationRow]], str] = citations_json
+if _compiled is not None:
+    _claims_json = _compiled.claims_json
+    _citations_json = _compiled.citations_json
+
+
 def document_json(
     *,
     path: str,
@@ -328,37 +367,14 @@ def document_json(
         f'      "date": {"null" if date is None else _escape(date.isoformat())},\n'
     ]
     if claims:
-        # The lists and optional strings are written inline (no call per claim): a claim
-        # is built by one f-string, its id lists by str.join over the escaped ids.
         parts.append('      "claims": [\n')
-        parts.append(
-            ",\n".join(
-                f'        {{\n          "text": {_escape(text)},\n          "line": {line},\n'
-                f'          "column": {column},\n          "end_line": {end_line},\n'
-                f'          "end_column": {end_column},\n          "citations": '
-                f"{_OPEN + _ids(map(_escape, keys)) + _CLOSE if keys else '[]'},\n"
-                f'          "cited": {"true" if cited else "false"},\n          "sources": '
-                f"{_OPEN + _ids(map(_escape, sources)) + _CLOSE if sources else '[]'},\n"
-                '          "verdicts": {}\n        }'
-                for text, line, column, end_line, end_column, keys, cited, sources in claims
-            )
-        )
+        parts.append(_claims_json(claims))
         parts.append("\n      ],\n")
     else:
         parts.append('      "claims": [],\n')
     if citations:
         parts.append('      "citations": [\n')
-        parts.append(
-            ",\n".join(
-                f'        {{\n          "id": {_escape(key)},\n          "kind": {_escape(kind)},\n'
-                f'          "marker": {_escape(marker)},\n          "line": {line},\n'
-                f'          "column": {column},\n'
-                f'          "source": {"null" if source is None else _escape(source)},\n'
-                f'          "locator": {"null" if locator is None else _escape(locator)}\n'
-                "        }"
-                for key, kind, marker, line, column, source, locator in citations
-            )
-        )
+        parts.append(_citations_json(citations))
         parts.append("\n      ],\n")
     else:
         parts.append('      "citations": [],\n')

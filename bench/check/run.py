@@ -117,9 +117,47 @@ _CHILD_ENV: dict[str, str] = child_env(None)
 
 
 def compile_package(provenance_src: Path | None) -> None:
-    """Write the bytecode of the provenance package to measure, as ``pip install`` does."""
-    package = (provenance_src or REPO) / "provenance"
+    """Write the bytecode of the provenance package to measure, as ``pip install`` does.
+
+    A tree with the compiled extraction loop (``provenance/extract/_speedups.c``) gets it
+    built in place too, as ``pip install -e .`` builds it (a ``git archive`` holds the
+    source, not the built module).
+    """
+    root = provenance_src or REPO
+    package = root / "provenance"
     compileall.compile_dir(str(package), quiet=1)
+    source = package / "extract" / "_speedups.c"
+    if provenance_src is not None and source.exists():
+        script = (
+            "from setuptools import Extension, setup; setup(name='provenance-bench',"
+            " ext_modules=[Extension('provenance.extract._speedups',"
+            " ['provenance/extract/_speedups.c'])])"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script, "-q", "build_ext", "--inplace"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+
+
+def compiled_loop() -> str:
+    """Whether the measured provenance runs the compiled extraction loop (asked of a child)."""
+    code = (
+        "import provenance.extract as e; print("
+        "'yes' if getattr(e, '_speedups', None) is not None else 'no')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tempfile.gettempdir(),
+        env=_CHILD_ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    return out.stdout.strip() or f"unknown ({out.stderr.strip()[-200:]})"
 
 
 def run_measured(cmd: list[str], *, cwd: Path | None, timeout_s: float) -> Proc:
@@ -385,7 +423,8 @@ def render_tables(
         f"Date {env['date']}; `nproc` {env['nproc']}; {env['cpu_model'] or 'CPU model unknown'};"
         f" memory {env['mem_total']} total, {env['mem_available']} available;"
         f" load average at start {', '.join(f'{x:.2f}' for x in env['loadavg_start'])};"
-        f" Python {env['python']}; provenance {env['provenance']} ({env.get('code', '?')});"
+        f" Python {env['python']}; provenance {env['provenance']} ({env.get('code', '?')};"
+        f" compiled extraction loop: {env.get('compiled_loop', '?')});"
         f" pinning: {env['pinning']};"
         f" best and median of {repeats} repeats; corpus {'with' if by_openers else 'without'}"
         ' sentences opening with "By".'
@@ -559,6 +598,8 @@ def main(argv: list[str] | None = None) -> None:
     env = environment(prefix)
     env["code"] = code_state(args.provenance_src)
     compile_package(args.provenance_src)
+    env["compiled_loop"] = compiled_loop()
+    print(f"compiled extraction loop: {env['compiled_loop']}", file=sys.stderr, flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="provenance-bench-check-"))
     try:
         print(f"writing corpora {sizes} MB in {workdir}", file=sys.stderr, flush=True)

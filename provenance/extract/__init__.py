@@ -30,7 +30,17 @@ from provenance.extract.claims import (
 from provenance.extract.markdown import read_markdown
 from provenance.extract.markers import Marker, MarkerKind, find_markers
 from provenance.extract.plaintext import read_plaintext
-from provenance.extract.sentences import _SLOW_WORDS, _is_boundary, sentence_bounds
+from provenance.extract.sentences import (
+    _AFTER_NAMES,
+    _BEFORE_NUMBERS,
+    _ENUMERATOR,
+    _NEXT_WORD,
+    _SLOW_WORDS,
+    _TITLES,
+    _WORD_BEFORE,
+    SENTENCE_STARTERS,
+    sentence_bounds,
+)
 from provenance.extract.view import (
     BlockKind,
     CodeText,
@@ -343,9 +353,7 @@ def _extract_compiled(document: Document, view: ProseView, options: ExtractOptio
     assert _speedups is not None
     assert view.origin is None
     text = view.text
-    markers = find_markers(text, needed=options.citation_needed)
     original_text = document.text
-    markers = [m for m in markers if original_text[m.start : m.end] == m.raw]
     line_starts = document.lines.starts
     code = view.code
     code_starts = [c.start for c in code]
@@ -369,11 +377,11 @@ def _extract_compiled(document: Document, view: ProseView, options: ExtractOptio
 
     sentences, claims, citations, defects = _speedups.scan(
         text,
+        original_text,
         view.blocks,
-        markers,
+        find_markers(text, needed=options.citation_needed),
         line_starts,
         code_starts,
-        [m.start() - 1 for m in _GAP_CANDIDATE_RE.finditer(text)],
         _scan_config(options.boilerplate, options.min_claim_words),
         (with_code, marker_defects, find_gaps, gap_defect),
     )
@@ -412,7 +420,15 @@ def _scan_config(boilerplate: tuple[str, ...], min_words: int) -> tuple[object, 
         tuple(sorted(_DATELINE_HEADS)),
         _SLOW_WORDS,
         min_words,
-        _is_boundary,
+        (
+            _ENUMERATOR.search,
+            _WORD_BEFORE.search,
+            _NEXT_WORD.match,
+            _TITLES,
+            _BEFORE_NUMBERS,
+            _AFTER_NAMES,
+            SENTENCE_STARTERS,
+        ),
     )
 
 

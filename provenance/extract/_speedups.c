@@ -7,10 +7,10 @@
  * The reference implementation is the Python branch of `_extract_view` (and
  * `sentences.sentence_bounds`, `claims.sentence_role`); this file does the same steps
  * in C and must give identical results (tests/extract/test_extract_speedups.py runs
- * both on generated text). The rare, rule-heavy steps stay in Python and are called
- * back: `_is_boundary` (abbreviations, initials, enumerators), the dateline and
- * boilerplate regexes, inline code shown in a sentence, defects of empty or
- * "citation needed" markers and stripped markers.
+ * both on generated text). Regexes are called as they are (the dateline, boilerplate,
+ * enumerator and word patterns), and the rare steps stay in Python and are called back:
+ * inline code shown in a sentence, defects of empty or "citation needed" markers and
+ * of stripped markers.
  *
  * Only views whose offsets are the file's (Markdown, plain text) come here; HTML
  * views keep the Python loop. Everything is read through the public C API
@@ -53,7 +53,7 @@ typedef struct {
     Py_ssize_t length;
     Py_ssize_t *line_starts;
     Py_ssize_t nlines;
-    PyObject *markers; /* a tuple of Marker tuples: (start, end, raw, kind, items) */
+    PyObject *markers; /* the Marker tuples (start, end, raw, kind, items) kept: a tuple */
     Py_ssize_t *mstarts;
     Py_ssize_t *mends;
     Py_ssize_t nmarkers;
@@ -74,7 +74,9 @@ typedef struct {
     PyObject *slow_words; /* frozenset of lowercase str */
     Py_ssize_t slow_max;  /* the longest slow word */
     Py_ssize_t min_words;
-    PyObject *is_boundary;
+    /* _is_boundary's regexes (bound methods) and word sets */
+    PyObject *enumerator_search, *word_before_search, *next_word_match;
+    PyObject *titles, *before_numbers, *after_names, *starters;
     /* per-document callbacks */
     PyObject *with_code, *marker_defects, *find_gaps, *gap_defect;
     Offsets bounds;
@@ -244,12 +246,149 @@ plain_word(Scan *s, Py_ssize_t start, Py_ssize_t stop)
     return slow < 0 ? -1 : !slow;
 }
 
+/* "\"'“‘«([¿¡*_": what may open a sentence besides a capital or a digit. */
+static int
+is_opener(Py_UCS4 c)
+{
+    return c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == 0xAB || c == '(' ||
+           c == '[' || c == 0xBF || c == 0xA1 || c == '*' || c == '_';
+}
+
+/* Whether `word` (a new reference to a str, lowercased here) is in `set`: -1 on error. */
+static int
+in_set(PyObject *set, PyObject *word)
+{
+    return PySet_Contains(set, word);
+}
+
+/* group(1) of a match, or NULL (no exception) when `match` is None. New reference. */
+static PyObject *
+group1(PyObject *match)
+{
+    if (match == Py_None)
+        return NULL;
+    return PyObject_CallMethod(match, "group", "i", 1);
+}
+
+/* sentences._is_boundary: whether the punctuation text[punct_start:punct_end] (its
+ * markers to `stop`) ends the sentence that started at sentence_start. 1, 0 or -1. The
+ * same steps; its regexes are called as they are (enumerators, the word before,
+ * the word after), only the Python around them is gone. */
 static int
 judge(Scan *s, Py_ssize_t sentence_start, Py_ssize_t punct_start, Py_ssize_t punct_end,
       Py_ssize_t stop, Py_ssize_t end)
 {
-    return call_truth(PyObject_CallFunction(s->is_boundary, "Onnnnn", s->text, sentence_start,
-                                            punct_start, punct_end, stop, end));
+    if (stop >= end)
+        return 1;
+    /* The next non-space character: after white space (_NEXT: "\s+(\S)"), or after
+     * markers with or without it (_NEXT_AFTER_MARKER: "\s*(\S)"). */
+    Py_ssize_t at = stop;
+    if (stop == punct_end && !IS_SPACE(CH(s, stop)))
+        return 0; /* "15.2", "example.com", "U.S.-led": something follows at once */
+    while (at < end && IS_SPACE(CH(s, at)))
+        at++;
+    if (at >= end)
+        return 1; /* nothing but white space to the block's end */
+    Py_UCS4 first = CH(s, at);
+    int capital = Py_UNICODE_ISALPHA(first) && !Py_UNICODE_ISLOWER(first);
+    if (!(capital || Py_UNICODE_ISDIGIT(first) || is_opener(first)))
+        return 0;
+    if (punct_end - punct_start != 1 || CH(s, punct_start) != '.')
+        return 1; /* "!", "?", "...", "…", '."': the capital decides */
+    if (punct_start > sentence_start &&
+        (CH(s, punct_start - 1) == ' ' || CH(s, punct_start - 1) == '\t'))
+        return 1; /* "kompromat . Next": a stripped marker, still a sentence end */
+    /* "1. The first point" at the start of a line. */
+    Py_ssize_t window = punct_start - 12 > 0 ? punct_start - 12 : 0;
+    int line_near = window == 0;
+    for (Py_ssize_t i = window; i < punct_start && !line_near; i++)
+        line_near = CH(s, i) == '\n';
+    if (line_near) {
+        int enumerator = call_truth(PyObject_CallFunction(s->enumerator_search, "Onn", s->text,
+                                                          window, punct_start + 1));
+        if (enumerator != 0)
+            return enumerator < 0 ? -1 : 0;
+    }
+    /* The word the full stop ends (_word_before): usually a plain word after a space. */
+    Py_ssize_t start = punct_start - 24 > sentence_start ? punct_start - 24 : sentence_start;
+    Py_ssize_t space = punct_start - 1;
+    while (space >= start && CH(s, space) != ' ')
+        space--;
+    Py_ssize_t word_start = space >= start ? space + 1 : start;
+    int plain = word_start < punct_start;
+    for (Py_ssize_t i = word_start; i < punct_start && plain; i++) {
+        Py_UCS4 c = CH(s, i);
+        plain = IS_UPPER(c) || IS_LOWER(c) || (c == '.' && i > word_start);
+    }
+    PyObject *word;
+    if (plain) {
+        word = PyUnicode_Substring(s->text, word_start, punct_start);
+    }
+    else {
+        PyObject *match = PyObject_CallFunction(s->word_before_search, "Onn", s->text, start,
+                                                punct_start + 1);
+        if (match == NULL)
+            return -1;
+        word = group1(match);
+        Py_DECREF(match);
+        if (word == NULL)
+            return PyErr_Occurred() ? -1 : 1;
+    }
+    if (word == NULL)
+        return -1;
+    /* Both ways give ASCII letters and dots: lowercase, without the dots at its end. */
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    if (length == 1 && IS_UPPER(PyUnicode_READ_CHAR(word, 0))) {
+        Py_DECREF(word);
+        return 0; /* an initial: "J. Smith" */
+    }
+    int inner_dot = 0;
+    Py_ssize_t trimmed = length;
+    while (trimmed > 0 && PyUnicode_READ_CHAR(word, trimmed - 1) == '.')
+        trimmed--;
+    char lower[32];
+    Py_ssize_t kept = trimmed < (Py_ssize_t)sizeof(lower) ? trimmed : 0;
+    for (Py_ssize_t i = 0; i < trimmed; i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(word, i);
+        if (c == '.')
+            inner_dot = 1;
+        if (i < kept)
+            lower[i] = (char)(IS_UPPER(c) ? c + ('a' - 'A') : c);
+    }
+    Py_DECREF(word);
+    /* Longer words are in none of the sets (all are short abbreviations). */
+    int titled = 0, before_number = 0, after_name = 0;
+    if (kept == trimmed) {
+        PyObject *key = PyUnicode_FromStringAndSize(lower, kept);
+        if (key == NULL)
+            return -1;
+        titled = in_set(s->titles, key);
+        if (titled == 0)
+            before_number = in_set(s->before_numbers, key);
+        if (titled == 0 && before_number == 0)
+            after_name = in_set(s->after_names, key);
+        Py_DECREF(key);
+        if (titled < 0 || before_number < 0 || after_name < 0)
+            return -1;
+    }
+    if (titled)
+        return 0;
+    if (before_number)
+        return !Py_UNICODE_ISDIGIT(first);
+    if (after_name || inner_dot) {
+        /* "Apple Inc. The", "the U.S. The": ends only before a word that starts one. */
+        PyObject *match = PyObject_CallFunction(s->next_word_match, "Onn", s->text, stop, end);
+        if (match == NULL)
+            return -1;
+        PyObject *next_word = group1(match);
+        Py_DECREF(match);
+        if (next_word == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        int starts = PySet_Contains(s->starters, next_word);
+        Py_DECREF(next_word);
+        return starts;
+    }
+    return 1;
 }
 
 /* sentences.sentence_bounds: the sentences of text[start:end] as [start, stop) pairs in
@@ -837,16 +976,58 @@ done:
     return status;
 }
 
+/* Whether original[start:end] == raw (Python's slice: shorter past the end). */
+static int
+same_text(PyObject *original, Py_ssize_t start, Py_ssize_t end, PyObject *raw)
+{
+    if (end > PyUnicode_GET_LENGTH(original) || PyUnicode_GET_LENGTH(raw) != end - start)
+        return 0;
+    int kind = PyUnicode_KIND(original), raw_kind = PyUnicode_KIND(raw);
+    const void *data = PyUnicode_DATA(original), *raw_data = PyUnicode_DATA(raw);
+    for (Py_ssize_t i = start; i < end; i++) {
+        if (PyUnicode_READ(kind, data, i) != PyUnicode_READ(raw_kind, raw_data, i - start))
+            return 0;
+    }
+    return 1;
+}
+
+/* Where a stripped marker may be (extract._GAP_CANDIDATE_RE): the white space right
+ * before clause punctuation, " ." or "\u00a0,". Most blocks hold none. */
+static int
+gap_candidates(Scan *s)
+{
+    Offsets found = {NULL, 0, 0};
+    for (Py_ssize_t i = 1; i < s->length; i++) {
+        Py_UCS4 c = CH(s, i);
+        if (c != '.' && c != ',' && c != ';' && c != ':' && c != '!' && c != '?')
+            continue;
+        Py_UCS4 before = CH(s, i - 1);
+        if ((before == ' ' || before == '\t' || before == 0xA0) &&
+            offsets_push(&found, i - 1) < 0) {
+            PyMem_Free(found.items);
+            return -1;
+        }
+    }
+    s->gap_candidates = found.items;
+    s->ngap_candidates = found.len;
+    return 0;
+}
+
 static int
 parse_config(Scan *s, PyObject *config)
 {
-    PyObject *sentence_type, *citation_type, *roles;
-    if (!PyArg_ParseTuple(config, "O!O!OO!O!O!O!OO!O!nO;config", &PyType_Type, &sentence_type,
+    PyObject *sentence_type, *citation_type, *roles, *boundary;
+    if (!PyArg_ParseTuple(config, "O!O!OO!O!O!O!OO!O!nO!;config", &PyType_Type, &sentence_type,
                           &PyType_Type, &citation_type, &s->citation_kind, &PyTuple_Type, &roles,
                           &PyTuple_Type, &s->no_claim_kinds, &PyTuple_Type,
                           &s->starts_boilerplate, &PyTuple_Type, &s->checks, &s->dateline_match,
                           &PyTuple_Type, &s->heads, &PyFrozenSet_Type, &s->slow_words,
-                          &s->min_words, &s->is_boundary))
+                          &s->min_words, &PyTuple_Type, &boundary))
+        return -1;
+    if (!PyArg_ParseTuple(boundary, "OOOO!O!O!O!;boundary", &s->enumerator_search,
+                          &s->word_before_search, &s->next_word_match, &PyFrozenSet_Type,
+                          &s->titles, &PyFrozenSet_Type, &s->before_numbers, &PyFrozenSet_Type,
+                          &s->after_names, &PyFrozenSet_Type, &s->starters))
         return -1;
     s->sentence_type = (PyTypeObject *)sentence_type;
     s->citation_type = (PyTypeObject *)citation_type;
@@ -895,13 +1076,16 @@ parse_config(Scan *s, PyObject *config)
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(text, blocks, markers, line_starts, code_starts, gap_candidates, config, callbacks)\n"
+"scan(text, original, blocks, markers, line_starts, code_starts, config, callbacks)\n"
 "--\n\n"
-"The sentences, claims, citations and defects of a view whose offsets are the file's.\n\n"
+"The sentences, claims, citations and defects of a view whose offsets are the file's\n"
+"(`original`: the file's text; markers not written as such there are left out).\n\n"
 "config: (Sentence, Citation, MarkerKind.CITATION, (the six SentenceRoles: claim,\n"
 "heading, question, dateline, boilerplate, fragment), block kinds holding no claims,\n"
 "boilerplate match functions, boilerplate checks, dateline match, dateline heads,\n"
-"slow words, minimum words, _is_boundary). callbacks: (with_code, marker_defects,\n"
+"slow words, minimum words, (what _is_boundary uses: the enumerator search, the word\n"
+"before search, the next word match, titles, words before numbers, words after names,\n"
+"sentence starters)). callbacks: (with_code, marker_defects,\n"
 "find_gaps, gap_defect). Returns (sentences, claims, citations, defects).");
 
 static PyObject *
@@ -909,10 +1093,10 @@ scan(PyObject *module, PyObject *args)
 {
     Scan s;
     memset(&s, 0, sizeof(s));
-    PyObject *blocks_arg, *markers_arg, *line_starts, *code_starts, *gap_candidates, *config,
+    PyObject *original, *blocks_arg, *markers_arg, *line_starts, *code_starts, *config,
         *callbacks;
-    if (!PyArg_ParseTuple(args, "UOOOOOO!O!:scan", &s.text, &blocks_arg, &markers_arg,
-                          &line_starts, &code_starts, &gap_candidates, &PyTuple_Type, &config,
+    if (!PyArg_ParseTuple(args, "UUOOOOO!O!:scan", &s.text, &original, &blocks_arg,
+                          &markers_arg, &line_starts, &code_starts, &PyTuple_Type, &config,
                           &PyTuple_Type, &callbacks))
         return NULL;
     if (parse_config(&s, config) < 0)
@@ -923,40 +1107,57 @@ scan(PyObject *module, PyObject *args)
     s.kind = PyUnicode_KIND(s.text);
     s.data = PyUnicode_DATA(s.text);
     s.length = PyUnicode_GET_LENGTH(s.text);
-    PyObject *result = NULL, *blocks = NULL;
+    PyObject *result = NULL, *blocks = NULL, *found = NULL;
     PyObject *sentences = NULL, *claims = NULL, *citations = NULL, *defects = NULL;
     /* Tuples of our own: a callback cannot change them under us. */
-    s.markers = PySequence_Tuple(markers_arg);
-    blocks = s.markers == NULL ? NULL : PySequence_Tuple(blocks_arg);
+    found = PySequence_Tuple(markers_arg);
+    blocks = found == NULL ? NULL : PySequence_Tuple(blocks_arg);
     if (blocks == NULL)
         goto done;
     if (as_offsets(line_starts, "line_starts", &s.line_starts, &s.nlines) < 0 ||
         as_offsets(code_starts, "code_starts", &s.code_starts, &s.ncode) < 0 ||
-        as_offsets(gap_candidates, "gap_candidates", &s.gap_candidates, &s.ngap_candidates) < 0)
+        gap_candidates(&s) < 0)
         goto done;
-    s.nmarkers = PyTuple_GET_SIZE(s.markers);
-    s.mstarts = PyMem_Malloc((size_t)(s.nmarkers ? s.nmarkers : 1) * sizeof(Py_ssize_t));
-    s.mends = PyMem_Malloc((size_t)(s.nmarkers ? s.nmarkers : 1) * sizeof(Py_ssize_t));
-    if (s.mstarts == NULL || s.mends == NULL) {
-        PyErr_NoMemory();
+    s.markers = PyList_New(0);
+    Py_ssize_t nfound = PyTuple_GET_SIZE(found);
+    s.mstarts = PyMem_Malloc((size_t)(nfound ? nfound : 1) * sizeof(Py_ssize_t));
+    s.mends = PyMem_Malloc((size_t)(nfound ? nfound : 1) * sizeof(Py_ssize_t));
+    if (s.markers == NULL || s.mstarts == NULL || s.mends == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < s.nmarkers; i++) {
-        PyObject *marker = PyTuple_GET_ITEM(s.markers, i);
-        if (!PyTuple_Check(marker) || PyTuple_GET_SIZE(marker) < 5) {
+    for (Py_ssize_t i = 0; i < nfound; i++) {
+        PyObject *marker = PyTuple_GET_ITEM(found, i);
+        if (!PyTuple_Check(marker) || PyTuple_GET_SIZE(marker) < 5 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(marker, 2))) {
             PyErr_SetString(PyExc_TypeError, "a marker must be (start, end, raw, kind, items)");
             goto done;
         }
-        s.mstarts[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(marker, 0));
-        s.mends[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(marker, 1));
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(marker, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(marker, 1));
         if (PyErr_Occurred())
             goto done;
-        if (s.mstarts[i] < 0 || s.mends[i] > s.length || s.mstarts[i] >= s.mends[i] ||
-            (i > 0 && s.mstarts[i] < s.mends[i - 1])) {
+        Py_ssize_t n = s.nmarkers;
+        if (start < 0 || end > s.length || start >= end || (n > 0 && start < s.mends[n - 1])) {
             PyErr_SetString(PyExc_ValueError, "markers must be sorted, apart, inside the text");
             goto done;
         }
+        /* A marker must be written as such in the file: "[`x`]" or "[<br>1]" only look
+         * like "[   ]" and "[    1]" once the markup inside is blanked. */
+        if (!same_text(original, start, end, PyTuple_GET_ITEM(marker, 2)))
+            continue;
+        if (PyList_Append(s.markers, marker) < 0)
+            goto done;
+        s.mstarts[n] = start;
+        s.mends[n] = end;
+        s.nmarkers = n + 1;
     }
+    PyObject *kept = PyList_AsTuple(s.markers);
+    Py_DECREF(s.markers);
+    s.markers = kept;
+    if (kept == NULL)
+        goto done;
     sentences = PyList_New(0);
     claims = PyList_New(0);
     citations = PyList_New(0);
@@ -975,6 +1176,7 @@ done:
     Py_XDECREF(citations);
     Py_XDECREF(defects);
     Py_XDECREF(blocks);
+    Py_XDECREF(found);
     Py_XDECREF(s.markers);
     PyMem_Free(s.line_starts);
     PyMem_Free(s.code_starts);
@@ -985,8 +1187,249 @@ done:
     return result;
 }
 
+/* ---- The report's JSON rows (spool.document_json) ------------------------------------
+ *
+ * A document's claims and citations are most of the report's JSON: one f-string per row
+ * in Python. Written here into one buffer of code points, then made a str. */
+
+typedef struct {
+    Py_UCS4 *items;
+    Py_ssize_t len;
+    Py_ssize_t cap;
+} Writer;
+
+static int
+writer_reserve(Writer *w, Py_ssize_t more)
+{
+    if (w->len + more <= w->cap)
+        return 0;
+    Py_ssize_t cap = w->cap ? w->cap : 4096;
+    while (cap < w->len + more) {
+        if (cap > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)sizeof(Py_UCS4)) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cap *= 2;
+    }
+    Py_UCS4 *items = PyMem_Realloc(w->items, (size_t)cap * sizeof(Py_UCS4));
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    w->items = items;
+    w->cap = cap;
+    return 0;
+}
+
+static int
+write_ascii(Writer *w, const char *text)
+{
+    Py_ssize_t n = (Py_ssize_t)strlen(text);
+    if (writer_reserve(w, n) < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        w->items[w->len++] = (unsigned char)text[i];
+    return 0;
+}
+
+/* An int as str(int) writes it; only exact Python ints of C range are expected. */
+static int
+write_int(Writer *w, PyObject *value)
+{
+    if (!PyLong_CheckExact(value)) { /* anything else as an f-string shows it: str() */
+        PyObject *shown = PyObject_Str(value);
+        if (shown == NULL)
+            return -1;
+        Py_ssize_t n = PyUnicode_GET_LENGTH(shown);
+        int failed = writer_reserve(w, n);
+        for (Py_ssize_t i = 0; i < n && !failed; i++)
+            w->items[w->len++] = PyUnicode_READ_CHAR(shown, i);
+        Py_DECREF(shown);
+        return failed;
+    }
+    long long n = PyLong_AsLongLong(value);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    char digits[32];
+    snprintf(digits, sizeof(digits), "%lld", n);
+    return write_ascii(w, digits);
+}
+
+/* json.encoder.encode_basestring: quoted, with \\, \", the short escapes and \u00XX. */
+static int
+write_string(Writer *w, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "expected a str");
+        return -1;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n > (PY_SSIZE_T_MAX - 2) / 6 || writer_reserve(w, 6 * n + 2) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        return -1;
+    }
+    static const char hex[] = "0123456789abcdef";
+    Py_UCS4 *out = w->items + w->len;
+    *out++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= ' ' && c != '"' && c != '\\') {
+            *out++ = c;
+            continue;
+        }
+        *out++ = '\\';
+        switch (c) {
+        case '\\': *out++ = '\\'; break;
+        case '"': *out++ = '"'; break;
+        case '\b': *out++ = 'b'; break;
+        case '\f': *out++ = 'f'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        default:
+            *out++ = 'u';
+            *out++ = '0';
+            *out++ = '0';
+            *out++ = hex[(c >> 4) & 0xf];
+            *out++ = hex[c & 0xf];
+        }
+    }
+    *out++ = '"';
+    w->len = out - w->items;
+    return 0;
+}
+
+/* A list of ids: "[]", or each on a line of its own at the claim's depth. */
+static int
+write_ids(Writer *w, PyObject *ids)
+{
+    if (!PyList_Check(ids)) {
+        PyErr_SetString(PyExc_TypeError, "ids must be a list");
+        return -1;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(ids);
+    if (n == 0)
+        return write_ascii(w, "[]");
+    if (write_ascii(w, "[\n            ") < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if ((i > 0 && write_ascii(w, ",\n            ") < 0) ||
+            write_string(w, PyList_GET_ITEM(ids, i)) < 0)
+            return -1;
+    }
+    return write_ascii(w, "\n          ]");
+}
+
+static PyObject *
+writer_finish(Writer *w)
+{
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, w->items, w->len);
+    PyMem_Free(w->items);
+    return out;
+}
+
+static int
+row_of(PyObject *row, Py_ssize_t size, const char *what)
+{
+    if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != size) {
+        PyErr_Format(PyExc_TypeError, "a %s row must be a tuple of %zd", what, size);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(claims_json_doc,
+"claims_json(rows)\n--\n\n"
+"The claims of a document as spool.document_json writes them (joined by \",\\n\"):\n"
+"rows of (text, line, column, end_line, end_column, keys, cited, sources).");
+
+static PyObject *
+claims_json(PyObject *module, PyObject *rows)
+{
+    if (!PyList_Check(rows)) {
+        PyErr_SetString(PyExc_TypeError, "rows must be a list");
+        return NULL;
+    }
+    Writer w = {NULL, 0, 0};
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows); i++) {
+        PyObject *row = PyList_GET_ITEM(rows, i);
+        if (row_of(row, 8, "claim") < 0)
+            goto fail;
+        int cited = PyObject_IsTrue(PyTuple_GET_ITEM(row, 6));
+        if (cited < 0 || (i > 0 && write_ascii(&w, ",\n") < 0) ||
+            write_ascii(&w, "        {\n          \"text\": ") < 0 ||
+            write_string(&w, PyTuple_GET_ITEM(row, 0)) < 0 ||
+            write_ascii(&w, ",\n          \"line\": ") < 0 ||
+            write_int(&w, PyTuple_GET_ITEM(row, 1)) < 0 ||
+            write_ascii(&w, ",\n          \"column\": ") < 0 ||
+            write_int(&w, PyTuple_GET_ITEM(row, 2)) < 0 ||
+            write_ascii(&w, ",\n          \"end_line\": ") < 0 ||
+            write_int(&w, PyTuple_GET_ITEM(row, 3)) < 0 ||
+            write_ascii(&w, ",\n          \"end_column\": ") < 0 ||
+            write_int(&w, PyTuple_GET_ITEM(row, 4)) < 0 ||
+            write_ascii(&w, ",\n          \"citations\": ") < 0 ||
+            write_ids(&w, PyTuple_GET_ITEM(row, 5)) < 0 ||
+            write_ascii(&w, cited ? ",\n          \"cited\": true,\n          \"sources\": "
+                                  : ",\n          \"cited\": false,\n          \"sources\": ") < 0 ||
+            write_ids(&w, PyTuple_GET_ITEM(row, 7)) < 0 ||
+            write_ascii(&w, ",\n          \"verdicts\": {}\n        }") < 0)
+            goto fail;
+    }
+    return writer_finish(&w);
+fail:
+    PyMem_Free(w.items);
+    return NULL;
+}
+
+PyDoc_STRVAR(citations_json_doc,
+"citations_json(rows)\n--\n\n"
+"The citations of a document as spool.document_json writes them (joined by \",\\n\"):\n"
+"rows of (key, kind, marker, line, column, source or None, locator or None).");
+
+static PyObject *
+citations_json(PyObject *module, PyObject *rows)
+{
+    if (!PyList_Check(rows)) {
+        PyErr_SetString(PyExc_TypeError, "rows must be a list");
+        return NULL;
+    }
+    Writer w = {NULL, 0, 0};
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows); i++) {
+        PyObject *row = PyList_GET_ITEM(rows, i);
+        if (row_of(row, 7, "citation") < 0)
+            goto fail;
+        PyObject *source = PyTuple_GET_ITEM(row, 5), *locator = PyTuple_GET_ITEM(row, 6);
+        if ((i > 0 && write_ascii(&w, ",\n") < 0) ||
+            write_ascii(&w, "        {\n          \"id\": ") < 0 ||
+            write_string(&w, PyTuple_GET_ITEM(row, 0)) < 0 ||
+            write_ascii(&w, ",\n          \"kind\": ") < 0 ||
+            write_string(&w, PyTuple_GET_ITEM(row, 1)) < 0 ||
+            write_ascii(&w, ",\n          \"marker\": ") < 0 ||
+            write_string(&w, PyTuple_GET_ITEM(row, 2)) < 0 ||
+            write_ascii(&w, ",\n          \"line\": ") < 0 ||
+            write_int(&w, PyTuple_GET_ITEM(row, 3)) < 0 ||
+            write_ascii(&w, ",\n          \"column\": ") < 0 ||
+            write_int(&w, PyTuple_GET_ITEM(row, 4)) < 0 ||
+            write_ascii(&w, ",\n          \"source\": ") < 0 ||
+            (source == Py_None ? write_ascii(&w, "null") : write_string(&w, source)) < 0 ||
+            write_ascii(&w, ",\n          \"locator\": ") < 0 ||
+            (locator == Py_None ? write_ascii(&w, "null") : write_string(&w, locator)) < 0 ||
+            write_ascii(&w, "\n        }") < 0)
+            goto fail;
+    }
+    return writer_finish(&w);
+fail:
+    PyMem_Free(w.items);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
+    {"claims_json", claims_json, METH_O, claims_json_doc},
+    {"citations_json", citations_json, METH_O, citations_json_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -3,12 +3,14 @@ from typing import Any
 
 def scan(
     text: str,
+    original: str,
     blocks: list[Any],
     markers: list[Any],
     line_starts: list[int],
     code_starts: list[int],
-    gap_candidates: list[int],
     config: tuple[object, ...],
     callbacks: tuple[object, ...],
     /,
 ) -> tuple[list[Any], list[Any], list[Any], list[Any]]: ...
+def claims_json(rows: list[Any], /) -> str: ...
+def citations_json(rows: list[Any], /) -> str: ...

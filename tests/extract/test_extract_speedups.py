@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import provenance.extract as extraction
+from provenance import spool
 from provenance.extract import _READERS, ExtractOptions, _extract_compiled, _extract_python
 from tests.extract.helpers import document
 
@@ -87,8 +88,18 @@ def _both(text: str, fmt: str, options: ExtractOptions) -> None:
 
 
 @needs_compiled
-@_SETTINGS
+@settings(_SETTINGS, max_examples=1500)
 @given(_documents(), st.sampled_from(["md", "txt"]), _OPTIONS)
+@example("Rules:\n iv. The last one.\n1. The first. 12. Next.", "txt", ExtractOptions())
+@example("Apple Inc. The end. Apple Inc. Makes it. The U.S. Army. In the U.S. The end.", "txt",
+         ExtractOptions())  # fmt: skip
+@example("J. Smith wrote. See p. 4. The end. Jan. 5 came. Jan. The end. e.g. The end.", "txt",
+         ExtractOptions())  # fmt: skip
+@example("x\n ı. The end. İv. The end. abc.def. The end. 15.2. The end.", "txt",
+         ExtractOptions())  # fmt: skip
+@example("It said “no.” ¿Qué? «Oui.» (Yes.) *Bold.* _It._ 1999. The end.", "md",
+         ExtractOptions())  # fmt: skip
+@example("Claim.[1][2] Next [3]. [4] More. Word .[5] End.", "md", ExtractOptions())
 @example("Dr. Smith said so. The end [1].", "md", ExtractOptions())
 @example("See `make` [1]. Run `make`", "md", ExtractOptions())
 @example("A claim here , and there .\n\n[1]: https://x.org", "md", ExtractOptions())
@@ -112,13 +123,13 @@ def test_the_compiled_loop_refuses_bad_input_with_an_exception():
     view = _READERS[doc.format](doc.text)
     config = extraction._scan_config((), 3)
     callbacks = (None, None, None, None)
+    scan = extraction._speedups.scan
     with pytest.raises(TypeError):
-        extraction._speedups.scan(doc.text, view.blocks, [("x",)], [0], [], [], config, callbacks)
+        scan(doc.text, doc.text, view.blocks, [("x",)], [0], [], config, callbacks)
     with pytest.raises(ValueError, match="outside the text"):
-        extraction._speedups.scan(doc.text, [(0, 99, view.blocks[0][2])], [], [0], [], [],
-                                  config, callbacks)  # fmt: skip
+        scan(doc.text, doc.text, [(0, 99, view.blocks[0][2])], [], [0], [], config, callbacks)
     with pytest.raises(TypeError):
-        extraction._speedups.scan(doc.text, view.blocks, [], [0], [], [], (), callbacks)
+        scan(doc.text, doc.text, view.blocks, [], [0], [], (), callbacks)
 
 
 def test_the_compiled_module_is_built_unless_pure_python_is_asked_for():
@@ -140,3 +151,50 @@ def test_pure_python_is_chosen_by_the_environment():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip() == "True"
+
+
+# Any text: control characters, quotes, backslashes, surrogates, non-BMP letters.
+_TEXT = st.text(
+    st.one_of(st.characters(), st.sampled_from('"\\\b\f\n\r\t\x00\x1f\x7f\u2028é😀')), max_size=12
+)
+_CLAIM_ROWS = st.lists(
+    st.tuples(
+        _TEXT,
+        st.integers(0, 10**9),
+        st.integers(0, 10**9),
+        st.integers(0, 10**9),
+        st.integers(0, 10**9),
+        st.lists(_TEXT, max_size=3),
+        st.booleans(),
+        st.lists(_TEXT, max_size=3),
+    ),
+    max_size=5,
+)
+_CITATION_ROWS = st.lists(
+    st.tuples(
+        _TEXT,
+        _TEXT,
+        _TEXT,
+        st.integers(0, 10**9),
+        st.integers(0, 10**9),
+        st.none() | _TEXT,
+        st.none() | _TEXT,
+    ),
+    max_size=5,
+)
+
+
+@needs_compiled
+@_SETTINGS
+@given(_CLAIM_ROWS, _CITATION_ROWS)
+def test_the_compiled_json_rows_are_the_python_rows_s(claims, citations):
+    assert extraction._speedups.claims_json(claims) == spool.claims_json(claims)
+    assert extraction._speedups.citations_json(citations) == spool.citations_json(citations)
+
+
+@needs_compiled
+def test_the_compiled_json_rows_refuse_what_is_not_a_row():
+    with pytest.raises(TypeError):
+        extraction._speedups.claims_json([("text", 1)])
+    with pytest.raises(TypeError):
+        extraction._speedups.citations_json([(1, "numeric", "[1]", 1, 1, None, None)])
