@@ -49,10 +49,10 @@ from provenance.sources import (
 )
 from provenance.spool import (
     CitationRow,
-    ClaimRow,
     CountSpool,
     DocumentSpool,
     RunSpool,
+    build_claim_rows,
     document_json,
 )
 from provenance.verdicts import (
@@ -357,57 +357,19 @@ class Checker:
                 usage.places.setdefault(record.id, []).append(
                     (display, citation.line, citation.column, citation.marker)
                 )
-        claim_rows: list[ClaimRow] = []
-        cited_count = 0
         # A sentence with a stripped marker, [] or [citation needed] already has a more
         # specific finding; "uncited-claim" would say the same thing twice.
         diagnosed = {d.sentence for d in extraction.defects}
         uncited_rule = RuleId.UNCITED_CLAIM
-        uncited_severity = self._severities[uncited_rule]
-        for (
-            text,
-            _role,
-            _offset,
-            line,
-            column,
-            end_line,
-            end_column,
-            citations,
-        ) in extraction.claims:
-            if years and citations:
-                citations = tuple(c for c in citations if id(c) not in years)
-            if len(citations) == 1:  # the usual case: nothing to deduplicate
-                cited_count += 1
-                keys = [citations[0].key]
-                only = resolved[id(citations[0])]
-                sources = [] if only is None else [only]
-            elif citations:
-                cited_count += 1
-                keys = list(dict.fromkeys(c.key for c in citations))
-                sources = list(
-                    dict.fromkeys(r for c in citations if (r := resolved[id(c)]) is not None)
-                )
-            else:
-                keys, sources = [], []
-                if text not in diagnosed:
-                    findings.append(
-                        _new_draft(
-                            (
-                                uncited_rule,
-                                uncited_severity,
-                                display,
-                                line,
-                                column,
-                                "claim cites no source",
-                                text,
-                                None,
-                                False,
-                            )
-                        )
-                    )
-            claim_rows.append(
-                (text, line, column, end_line, end_column, keys, bool(citations), sources)
-            )
+        claim_rows, cited_count, uncited = build_claim_rows(
+            extraction.claims,
+            resolved,
+            years,
+            diagnosed,
+            _Draft,
+            (uncited_rule, self._severities[uncited_rule], display, "claim cites no source"),
+        )
+        findings.extend(uncited)  # type: ignore[arg-type]  # _Draft tuples
         findings.extend(self._defect_findings(document, extraction))
         findings.extend(self._record_findings(document, own, toml_records, cited_here))
         findings = self._apply_ignores(findings, extraction.ignores, display)

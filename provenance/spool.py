@@ -28,10 +28,21 @@ from typing import IO, Any, Generic, TypeVar, overload
 
 from pydantic import TypeAdapter
 
-from provenance.extract import _speedups as _compiled
+from provenance.extract._compiled import speedups as _compiled
 from provenance.models import DocumentReport
 
-__all__ = ["CitationRow", "ClaimRow", "CountSpool", "DocumentSpool", "RunSpool", "document_json"]
+__all__ = [
+    "CitationRow",
+    "ClaimRow",
+    "CountSpool",
+    "DocumentSpool",
+    "RunSpool",
+    "build_claim_rows",
+    "citations_json",
+    "claim_rows",
+    "claims_json",
+    "document_json",
+]
 
 # Serialises any value as pydantic does (for what is not written by hand here).
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
@@ -341,13 +352,61 @@ def citations_json(citations: list[CitationRow]) -> str:
     )
 
 
+def claim_rows(
+    claims: Sequence[Any],
+    resolved: dict[int, str | None],
+    years: set[int],
+    diagnosed: set[str],
+    draft: type[tuple[Any, ...]],
+    uncited: tuple[Any, Any, str, str],
+) -> tuple[list[ClaimRow], int, list[tuple[Any, ...]]]:
+    """A document's claim rows, how many cite something, and its uncited-claim findings.
+
+    ``claims``: extraction's claim sentences; ``resolved``: the record id (or None) of each
+    citation, by ``id()``; ``years``: the ``id()`` of "[2020]" markers that cite nothing;
+    ``diagnosed``: the texts of sentences that already have a more specific finding (no
+    "uncited-claim" for them). Findings are ``draft`` tuples of ``uncited`` (rule,
+    severity, path, message) with the claim's place and text.
+    """
+    rows: list[ClaimRow] = []
+    drafts: list[tuple[Any, ...]] = []
+    cited_count = 0
+    rule, severity, path, message = uncited
+    for text, _role, _offset, line, column, end_line, end_column, citations in claims:
+        if years and citations:
+            citations = tuple(c for c in citations if id(c) not in years)
+        if len(citations) == 1:  # the usual case: nothing to deduplicate
+            cited_count += 1
+            keys = [citations[0].key]
+            only = resolved[id(citations[0])]
+            sources = [] if only is None else [only]
+        elif citations:
+            cited_count += 1
+            keys = list(dict.fromkeys(c.key for c in citations))
+            sources = list(
+                dict.fromkeys(r for c in citations if (r := resolved[id(c)]) is not None)
+            )
+        else:
+            keys, sources = [], []
+            if text not in diagnosed:
+                drafts.append(
+                    tuple.__new__(
+                        draft, (rule, severity, path, line, column, message, text, None, False)
+                    )
+                )
+        rows.append((text, line, column, end_line, end_column, keys, bool(citations), sources))
+    return rows, cited_count, drafts
+
+
 # The same rows written by the compiled module when it is built (the functions above are
 # the reference; a property test compares them).
 _claims_json: Callable[[list[ClaimRow]], str] = claims_json
 _citations_json: Callable[[list[CitationRow]], str] = citations_json
+build_claim_rows = claim_rows  # what check uses: compiled when built
 if _compiled is not None:
     _claims_json = _compiled.claims_json
     _citations_json = _compiled.citations_json
+    build_claim_rows = _compiled.claim_rows
 
 
 def document_json(

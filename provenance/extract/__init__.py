@@ -8,15 +8,14 @@ so the same sentence is judged the same way in every format.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import NamedTuple
 
 from provenance.documents import Document
+from provenance.extract import _compiled
 from provenance.extract.claims import (
     _DATELINE_HEADS,
     DATELINE_RE,
@@ -63,14 +62,7 @@ __all__ = [
 
 # The compiled loop (``_speedups.c``), unless it was not built or the environment asks
 # for the pure-Python reference implementation (PROVENANCE_PURE_PYTHON=1).
-_speedups: ModuleType | None
-if os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0"):
-    _speedups = None
-else:
-    try:
-        from provenance.extract import _speedups
-    except ImportError:  # built without a compiler: the Python loop, just slower
-        _speedups = None
+_speedups = _compiled.speedups
 
 _SPACE_RE = re.compile(r"\s+")
 _Position = Callable[[int], tuple[int, int]]

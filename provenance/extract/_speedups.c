@@ -109,6 +109,22 @@ is_end(Py_UCS4 c)
            c == 0x201D || c == 0x2019 || c == 0xBB || c == ')' || c == ']';
 }
 
+/* The next sentence-end punctuation at or after pos (end if none). Most text is one
+ * byte a character: read directly there, the general way otherwise. */
+static Py_ssize_t
+next_punct(Scan *s, Py_ssize_t pos, Py_ssize_t end)
+{
+    if (s->kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *d = s->data;
+        while (pos < end && d[pos] != '.' && d[pos] != '!' && d[pos] != '?')
+            pos++; /* "…" is not a one-byte character */
+        return pos;
+    }
+    while (pos < end && !is_punct(CH(s, pos)))
+        pos++;
+    return pos;
+}
+
 static Py_ssize_t
 bisect_right(const Py_ssize_t *a, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t x)
 {
@@ -406,10 +422,9 @@ sentence_bounds(Scan *s, Py_ssize_t start, Py_ssize_t end, Py_ssize_t lo, Py_ssi
         /* The next match of _END: a run of punctuation, its closers, then white space,
          * "[" or the block's end. A failed run cannot match from inside itself either,
          * so the search goes on after it. */
-        if (!is_punct(CH(s, pos))) {
-            pos++;
-            continue;
-        }
+        pos = next_punct(s, pos, end);
+        if (pos >= end)
+            break;
         Py_ssize_t punct_start = pos, q = pos;
         while (q < end && is_punct(CH(s, q)))
             q++;
@@ -997,7 +1012,16 @@ static int
 gap_candidates(Scan *s)
 {
     Offsets found = {NULL, 0, 0};
+    /* The punctuation first: rarer than white space. */
+    static const char clause[] = ".,;:!?";
     for (Py_ssize_t i = 1; i < s->length; i++) {
+        if (s->kind == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *d = s->data;
+            while (i < s->length && !(d[i] < 64 && d[i] != 0 && strchr(clause, d[i])))
+                i++;
+            if (i >= s->length)
+                break;
+        }
         Py_UCS4 c = CH(s, i);
         if (c != '.' && c != ',' && c != ';' && c != ':' && c != '!' && c != '?')
             continue;
@@ -1426,7 +1450,161 @@ fail:
     return NULL;
 }
 
+/* resolved[id(citation)], as a new reference; NULL with KeyError when it is not there. */
+static PyObject *
+resolved_of(PyObject *resolved, PyObject *citation)
+{
+    PyObject *key = PyLong_FromVoidPtr(citation);
+    if (key == NULL)
+        return NULL;
+    PyObject *value = PyDict_GetItemWithError(resolved, key);
+    if (value == NULL && !PyErr_Occurred())
+        PyErr_SetObject(PyExc_KeyError, key);
+    Py_DECREF(key);
+    return value == NULL ? NULL : Py_NewRef(value);
+}
+
+/* Whether id(citation) is in the set `years`: -1 on error. */
+static int
+is_year(PyObject *years, PyObject *citation)
+{
+    PyObject *key = PyLong_FromVoidPtr(citation);
+    if (key == NULL)
+        return -1;
+    int found = PySet_Contains(years, key);
+    Py_DECREF(key);
+    return found;
+}
+
+/* Append `item` (a new reference, stolen) to `list` unless an equal one is there. */
+static int
+append_new(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int there = PySequence_Contains(list, item);
+    int failed = there < 0 || (!there && PyList_Append(list, item) < 0);
+    Py_DECREF(item);
+    return failed ? -1 : 0;
+}
+
+/* One claim's row; its draft appended to `drafts` when it cites nothing. */
+static PyObject *
+claim_row(PyObject *claim, PyObject *resolved, PyObject *years, PyObject *diagnosed,
+          PyTypeObject *draft, PyObject *uncited, PyObject *drafts, int *cited)
+{
+    if (!PyTuple_Check(claim) || PyTuple_GET_SIZE(claim) != 8 ||
+        !PyTuple_Check(PyTuple_GET_ITEM(claim, 7))) {
+        PyErr_SetString(PyExc_TypeError, "a claim must be a Sentence");
+        return NULL;
+    }
+    PyObject *text = PyTuple_GET_ITEM(claim, 0);
+    PyObject *all = PyTuple_GET_ITEM(claim, 7);
+    PyObject *keys = PyList_New(0), *sources = PyList_New(0);
+    if (keys == NULL || sources == NULL)
+        goto fail;
+    Py_ssize_t count = 0; /* citations left once the years are out */
+    int filter = PySet_GET_SIZE(years) > 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(all); i++) {
+        PyObject *citation = PyTuple_GET_ITEM(all, i);
+        if (filter) {
+            int year = is_year(years, citation);
+            if (year < 0)
+                goto fail;
+            if (year)
+                continue;
+        }
+        if (!PyTuple_Check(citation) || PyTuple_GET_SIZE(citation) < 1) {
+            PyErr_SetString(PyExc_TypeError, "a citation must be a Citation");
+            goto fail;
+        }
+        count++;
+        if (append_new(keys, Py_NewRef(PyTuple_GET_ITEM(citation, 0))) < 0)
+            goto fail;
+        PyObject *source = resolved_of(resolved, citation);
+        if (source == NULL)
+            goto fail;
+        if (source == Py_None)
+            Py_DECREF(source);
+        else if (append_new(sources, source) < 0)
+            goto fail;
+    }
+    *cited = count > 0;
+    if (count == 0) {
+        int known = PySet_Contains(diagnosed, text);
+        if (known < 0)
+            goto fail;
+        if (!known) {
+            /* (rule, severity, path, line, column, message, text, None, False) */
+            PyObject *fields[9] = {
+                Py_NewRef(PyTuple_GET_ITEM(uncited, 0)),
+                Py_NewRef(PyTuple_GET_ITEM(uncited, 1)),
+                Py_NewRef(PyTuple_GET_ITEM(uncited, 2)),
+                Py_NewRef(PyTuple_GET_ITEM(claim, 3)),
+                Py_NewRef(PyTuple_GET_ITEM(claim, 4)),
+                Py_NewRef(PyTuple_GET_ITEM(uncited, 3)),
+                Py_NewRef(text),
+                Py_NewRef(Py_None),
+                Py_NewRef(Py_False),
+            };
+            if (append_steal(drafts, new_named(draft, fields, 9)) < 0)
+                goto fail;
+        }
+    }
+    /* (text, line, column, end_line, end_column, keys, cited, sources) */
+    PyObject *row = PyTuple_Pack(8, text, PyTuple_GET_ITEM(claim, 3), PyTuple_GET_ITEM(claim, 4),
+                                 PyTuple_GET_ITEM(claim, 5), PyTuple_GET_ITEM(claim, 6), keys,
+                                 count ? Py_True : Py_False, sources);
+    Py_DECREF(keys);
+    Py_DECREF(sources);
+    return row;
+fail:
+    Py_XDECREF(keys);
+    Py_XDECREF(sources);
+    return NULL;
+}
+
+PyDoc_STRVAR(claim_rows_doc,
+"claim_rows(claims, resolved, years, diagnosed, draft, uncited)\n--\n\n"
+"spool.claim_rows: (rows, how many claims cite something, uncited-claim drafts).");
+
+static PyObject *
+claim_rows(PyObject *module, PyObject *args)
+{
+    PyObject *claims, *resolved, *years, *diagnosed, *draft, *uncited;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!:claim_rows", &PyList_Type, &claims,
+                          &PyDict_Type, &resolved, &PySet_Type, &years, &PySet_Type, &diagnosed,
+                          &PyType_Type, &draft, &PyTuple_Type, &uncited))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)draft, &PyTuple_Type) ||
+        PyTuple_GET_SIZE(uncited) != 4) {
+        PyErr_SetString(PyExc_TypeError, "draft must be a named tuple, uncited 4 fields");
+        return NULL;
+    }
+    PyObject *rows = PyList_New(0), *drafts = PyList_New(0);
+    Py_ssize_t cited_count = 0;
+    if (rows == NULL || drafts == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(claims); i++) {
+        int cited = 0;
+        PyObject *row = claim_row(PyList_GET_ITEM(claims, i), resolved, years, diagnosed,
+                                  (PyTypeObject *)draft, uncited, drafts, &cited);
+        if (append_steal(rows, row) < 0)
+            goto fail;
+        cited_count += cited;
+    }
+    PyObject *result = Py_BuildValue("(OnO)", rows, cited_count, drafts);
+    Py_DECREF(rows);
+    Py_DECREF(drafts);
+    return result;
+fail:
+    Py_XDECREF(rows);
+    Py_XDECREF(drafts);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"claim_rows", claim_rows, METH_VARARGS, claim_rows_doc},
     {"scan", scan, METH_VARARGS, scan_doc},
     {"claims_json", claims_json, METH_O, claims_json_doc},
     {"citations_json", citations_json, METH_O, citations_json_doc},

@@ -19,7 +19,18 @@ from hypothesis import strategies as st
 
 import provenance.extract as extraction
 from provenance import spool
-from provenance.extract import _READERS, ExtractOptions, _extract_compiled, _extract_python
+from provenance.check import _Draft
+from provenance.extract import (
+    _READERS,
+    Citation,
+    ExtractOptions,
+    Sentence,
+    SentenceRole,
+    _extract_compiled,
+    _extract_python,
+)
+from provenance.models import CitationKind
+from provenance.rules import RuleId
 from tests.extract.helpers import document
 
 _PURE = os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0")
@@ -198,3 +209,37 @@ def test_the_compiled_json_rows_refuse_what_is_not_a_row():
         extraction._speedups.claims_json([("text", 1)])
     with pytest.raises(TypeError):
         extraction._speedups.citations_json([(1, "numeric", "[1]", 1, 1, None, None)])
+
+
+@st.composite
+def _claims_to_report(draw: st.DrawFn) -> tuple[list[Sentence], dict, set, set]:
+    keys = st.sampled_from(["1", "2", "^1", "smith2020", "doi:10.1/x"])
+    claims: list[Sentence] = []
+    resolved: dict[int, str | None] = {}
+    years: set[int] = set()
+    for _ in range(draw(st.integers(0, 6))):
+        citations = []
+        for key in draw(st.lists(keys, max_size=4)):
+            citation = Citation(key, CitationKind.NUMERIC, f"[{key}]", 0, 1, 1)
+            citations.append(citation)
+            if draw(st.integers(0, 5)) == 0:
+                years.add(id(citation))  # "[2020]": cites nothing, has no resolution
+            else:
+                resolved[id(citation)] = draw(st.sampled_from([None, "a#1", "a#2", "smith"]))
+        text = draw(st.sampled_from(["A claim.", "Another claim.", "A third one."]))
+        place = draw(st.tuples(*[st.integers(1, 99)] * 4))
+        claims.append(Sentence(text, SentenceRole.CLAIM, 0, *place, tuple(citations)))
+    diagnosed = set(draw(st.lists(st.sampled_from(["A claim.", "A third one."]), max_size=2)))
+    return claims, resolved, years, diagnosed
+
+
+@needs_compiled
+@_SETTINGS
+@given(_claims_to_report())
+def test_the_compiled_claim_rows_are_the_python_rows_s(case):
+    claims, resolved, years, diagnosed = case
+    uncited = (RuleId.UNCITED_CLAIM, "warning", "doc.md", "claim cites no source")
+    python = spool.claim_rows(claims, resolved, years, diagnosed, _Draft, uncited)
+    compiled = extraction._speedups.claim_rows(claims, resolved, years, diagnosed, _Draft, uncited)
+    assert compiled == python
+    assert [type(d) for d in compiled[2]] == [type(d) for d in python[2]]
