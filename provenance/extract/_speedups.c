@@ -1450,6 +1450,154 @@ fail:
     return NULL;
 }
 
+/* ---- Markers (markers.find_markers) ------------------------------------------------ */
+
+/* A new Marker (start, end, raw, kind, items); `items` a new reference, stolen. */
+static PyObject *
+new_marker(PyTypeObject *type, Py_ssize_t start, Py_ssize_t end, PyObject *raw, PyObject *kind,
+           PyObject *items)
+{
+    PyObject *fields[5] = {
+        PyLong_FromSsize_t(start), PyLong_FromSsize_t(end), Py_NewRef(raw), Py_NewRef(kind),
+        items,
+    };
+    return new_named(type, fields, 5);
+}
+
+PyDoc_STRVAR(find_markers_doc,
+"find_markers(text, search, config)\n--\n\n"
+"markers.find_markers with the marker regex's `search`. config: (Marker, MarkerItem,\n"
+"MarkerKind.CITATION, .EMPTY, .NEEDED, CitationKind.FOOTNOTE, _numeric_items,\n"
+"_pandoc_items, _looks_like_code).");
+
+static PyObject *
+find_markers(PyObject *module, PyObject *args)
+{
+    PyObject *text, *search, *config;
+    PyObject *marker_type, *item_type, *citation, *empty, *needed, *footnote, *numeric_items,
+        *pandoc_items, *looks_like_code;
+    if (!PyArg_ParseTuple(args, "UOO!:find_markers", &text, &search, &PyTuple_Type, &config) ||
+        !PyArg_ParseTuple(config, "O!O!OOOOOOO;config", &PyType_Type, &marker_type,
+                          &PyType_Type, &item_type, &citation, &empty, &needed, &footnote,
+                          &numeric_items, &pandoc_items, &looks_like_code))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)marker_type, &PyTuple_Type) ||
+        !PyType_IsSubtype((PyTypeObject *)item_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "Marker and MarkerItem must be named tuples");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    PyObject *markers = PyList_New(0);
+    if (markers == NULL)
+        return NULL;
+    Py_ssize_t pos = 0;
+    while (pos <= length) {
+        PyObject *match = PyObject_CallFunction(search, "On", text, pos);
+        if (match == NULL)
+            goto fail;
+        if (match == Py_None) {
+            Py_DECREF(match);
+            break;
+        }
+        /* Which alternative matched: the one group that took part (none nests another). */
+        PyObject *span = PyObject_CallMethod(match, "span", NULL);
+        PyObject *group = span == NULL ? NULL : PyObject_GetAttrString(match, "lastgroup");
+        PyObject *body = NULL, *raw = NULL;
+        if (group != NULL && PyUnicode_Check(group)) {
+            body = PyObject_CallMethod(match, "group", "O", group);
+            raw = body == NULL ? NULL : PyObject_CallMethod(match, "group", "i", 0);
+        }
+        else if (group != NULL) {
+            PyErr_SetString(PyExc_ValueError, "the marker regex matched no named group");
+        }
+        Py_DECREF(match);
+        Py_ssize_t start = 0, end = 0;
+        if (raw == NULL || !PyArg_ParseTuple(span, "nn", &start, &end) || !PyUnicode_Check(body) ||
+            end <= start) {
+            if (raw != NULL && !PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "a marker must be a non-empty match");
+            Py_XDECREF(span);
+            Py_XDECREF(group);
+            Py_XDECREF(body);
+            Py_XDECREF(raw);
+            goto fail;
+        }
+        Py_DECREF(span);
+        pos = end; /* finditer goes on after a (non-empty) match */
+        PyObject *marker = NULL; /* stays NULL without an error: not a marker */
+        PyObject *marker_kind = citation;
+        if (PyUnicode_CompareWithASCIIString(group, "num") == 0) {
+            PyObject *items = PyObject_CallOneArg(numeric_items, body);
+            if (items != NULL && items != Py_None)
+                marker = new_marker((PyTypeObject *)marker_type, start, end, raw, citation, items);
+            else
+                Py_XDECREF(items);
+        }
+        else if (PyUnicode_CompareWithASCIIString(group, "fn") == 0) {
+            PyObject *key = PyUnicode_FromFormat("^%U", body);
+            PyObject *fields[3] = {key, Py_NewRef(footnote), Py_NewRef(Py_None)};
+            PyObject *item = key == NULL ? NULL : new_named((PyTypeObject *)item_type, fields, 3);
+            if (key == NULL) {
+                Py_DECREF(fields[1]);
+                Py_DECREF(fields[2]);
+            }
+            PyObject *items = item == NULL ? NULL : PyTuple_Pack(1, item);
+            Py_XDECREF(item);
+            if (items != NULL)
+                marker = new_marker((PyTypeObject *)marker_type, start, end, raw, citation, items);
+        }
+        else if (PyUnicode_CompareWithASCIIString(group, "needed") == 0) {
+            marker_kind = needed;
+            marker = new_marker((PyTypeObject *)marker_type, start, end, raw, needed, PyTuple_New(0));
+        }
+        else if (PyUnicode_CompareWithASCIIString(group, "pandoc") == 0) {
+            PyObject *items = PyObject_CallOneArg(pandoc_items, body);
+            if (items != NULL && items != Py_None)
+                marker = new_marker((PyTypeObject *)marker_type, start, end, raw, citation, items);
+            else
+                Py_XDECREF(items);
+        }
+        else {
+            marker_kind = empty;
+            marker = new_marker((PyTypeObject *)marker_type, start, end, raw, empty, PyTuple_New(0));
+        }
+        Py_DECREF(group);
+        Py_DECREF(body);
+        Py_DECREF(raw);
+        if (marker == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            continue;
+        }
+        if (marker_kind == citation) {
+            /* _looks_like_code: only a marker glued to a name, a ")" or another marker can be
+             * indexing ("arr[1]", "f(x)[2]", "a[1][2]"); "claim [1]" never is. */
+            Py_UCS4 before = start > 0 ? PyUnicode_READ(kind, data, start - 1) : 0;
+            int glued = before == ']' || (before == '\n' && start > 1 &&
+                                          PyUnicode_READ(kind, data, start - 2) == ']');
+            if (glued || (start > 0 && (Py_UNICODE_ISALNUM(before) || before == '_' ||
+                                        before == ')'))) {
+                int code = call_truth(
+                    PyObject_CallFunction(looks_like_code, "Onn", text, start, end));
+                if (code != 0) {
+                    Py_DECREF(marker);
+                    if (code < 0)
+                        goto fail;
+                    continue;
+                }
+            }
+        }
+        if (append_steal(markers, marker) < 0)
+            goto fail;
+    }
+    return markers;
+fail:
+    Py_DECREF(markers);
+    return NULL;
+}
+
 /* resolved[id(citation)], as a new reference; NULL with KeyError when it is not there. */
 static PyObject *
 resolved_of(PyObject *resolved, PyObject *citation)
@@ -1604,6 +1752,7 @@ fail:
 }
 
 static PyMethodDef methods[] = {
+    {"find_markers", find_markers, METH_VARARGS, find_markers_doc},
     {"claim_rows", claim_rows, METH_VARARGS, claim_rows_doc},
     {"scan", scan, METH_VARARGS, scan_doc},
     {"claims_json", claims_json, METH_O, claims_json_doc},

@@ -28,6 +28,7 @@ from provenance.extract import (
     SentenceRole,
     _extract_compiled,
     _extract_python,
+    markers,
 )
 from provenance.models import CitationKind
 from provenance.rules import RuleId
@@ -243,3 +244,32 @@ def test_the_compiled_claim_rows_are_the_python_rows_s(case):
     compiled = extraction._speedups.claim_rows(claims, resolved, years, diagnosed, _Draft, uncited)
     assert compiled == python
     assert [type(d) for d in compiled[2]] == [type(d) for d in python[2]]
+
+
+_MARKER_TEXT = (
+    "[1]", "[12]", "[1, 2]", "[1; 2]", "[1-3]", "[1–3]", "[5-2]", "[2019-2020]", "[0]", "[2020]",
+    "[@smith2020]", "[@a; @b, p. 4]", "[@{odd key}]", "[@doi:10.1/x]", "[see @a]", "[@]",
+    "[^1]", "[^note]", "[]", "[ ]", "[citation needed]", "[Citation Needed]", "[cn]", "[who?]",
+    "[sic]", "[...]", "a[1] = 2", "arr[1][2]", "f(x)[3]", "x = foo[2]", "claimed[10]",
+    "row_count[2]", "obj.items[3].name", "]\n[1]", "see[2][3].", "é[1]", "١[2]", "_[3]", " ",
+    "\n", "[", "]", "x",
+)  # fmt: skip
+
+
+@needs_compiled
+@_SETTINGS
+@given(
+    st.lists(st.one_of(st.sampled_from(_MARKER_TEXT), st.text(max_size=3)), max_size=25).map(
+        "".join
+    ),
+    st.sampled_from([None, ("cn", "who?")]),
+)
+def test_the_compiled_marker_scan_is_the_python_scan_s(text, needed):
+    regex = markers._DEFAULT_RE if needed is None else markers._marker_regex(needed)
+    compiled = extraction._speedups.find_markers(text, regex.search, markers._FIND_CONFIG)
+    python = markers._find_markers(text, regex)
+    assert compiled == python
+    assert [type(m) for m in compiled] == [type(m) for m in python]
+    assert [[type(i) for i in m.items] for m in compiled] == [
+        [type(i) for i in m.items] for m in python
+    ]
