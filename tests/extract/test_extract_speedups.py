@@ -1,10 +1,12 @@
-"""The compiled extraction loop (``_speedups.c``) gives what the Python loop gives.
+"""The compiled module (``_speedups.c``) gives what the Python it mirrors gives.
 
-``_extract_python`` is the reference implementation; ``_extract_compiled`` runs the
-same loop in C. Both run here on generated documents (odd characters included:
-surrogates, NULs, non-BMP letters, every kind of white space) and must agree on every
-sentence, claim, citation and defect. A build that silently fell back to Python must
-not pass as the fast one: the module must be there unless PROVENANCE_PURE_PYTHON is set.
+``_extract_python`` is the reference implementation of extraction's loop;
+``_extract_compiled`` runs the same loop in C. Both run here on generated documents (odd
+characters included: surrogates, NULs, non-BMP letters, every kind of white space) and
+must agree on every sentence, claim, citation and defect; likewise the marker scan
+(``markers._find_markers``) and the report's rows (``spool.claim_rows``, ``claims_json``,
+``citations_json``). A build that silently fell back to Python must not pass as the fast
+one: the module must be there unless PROVENANCE_PURE_PYTHON is set.
 """
 
 from __future__ import annotations
