@@ -349,7 +349,15 @@ class Http11Connection:
 class _Body:
     """A response body as httpx's transport streams it: ``async for`` pieces, ``aclose``."""
 
-    __slots__ = ("_closed", "_complete", "_connection", "_framing", "_length", "_timeout")
+    __slots__ = (
+        "_closed",
+        "_complete",
+        "_connection",
+        "_framing",
+        "_length",
+        "_started",
+        "_timeout",
+    )
 
     def __init__(
         self, connection: Http11Connection, framing: str, length: int, timeout: float | None
@@ -359,19 +367,42 @@ class _Body:
         self._length = length
         self._timeout = timeout
         self._complete = framing == "none" or (framing == "length" and length == 0)
+        self._started = False
         self._closed = False
 
+    def take_whole(self) -> bytes | None:
+        """The whole body at once, if it came with the head (a page of a few KB usually
+        does) and nothing of it was read yet.
+
+        Taken out of the connection's buffer, as reading it to the end would; None (and
+        nothing taken) while more is to come, or for a body not framed by a length.
+        """
+        if self._started:
+            return None
+        whole = self._buffered()
+        if whole is not None:
+            self._started = True
+        return whole
+
+    def _buffered(self) -> bytes | None:
+        if self._complete:
+            return b""
+        buffer = self._connection._buffer
+        if self._framing != "length" or len(buffer) < self._length:
+            return None
+        piece = bytes(buffer[: self._length])
+        del buffer[: self._length]
+        self._complete = True
+        return piece
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._started = True
         if self._complete:
             return
         connection = self._connection
-        buffer = connection._buffer
-        if self._framing == "length" and len(buffer) >= self._length:
-            # The whole body came with the head (a page of a few KB usually does).
-            piece = bytes(buffer[: self._length])
-            del buffer[: self._length]
-            self._complete = True
-            yield piece
+        whole = self._buffered()
+        if whole is not None:
+            yield whole
             return
         if self._framing == "length":
             pieces = connection._sized(self._length, self._timeout)
