@@ -45,7 +45,7 @@ from provenance.fetch.classify import (
     short_page_text,
     soft_404_evidence,
 )
-from provenance.fetch.client import DirectSender, make_client
+from provenance.fetch.client import DirectSender, make_client, plain_url_parts
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
 from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
 from provenance.fetch.pinning import pin_key
@@ -94,6 +94,9 @@ _FINAL_REASONS = frozenset(
 # Reasons decided without contacting the network: no evidence about connectivity.
 _LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
 _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
+# ``_Run._literal_policy``'s answers other than a refusal (compared by identity).
+_LITERAL_ALLOWED: tuple[Reason, str] = (Reason.OK, "an address the settings allow")
+_NEEDS_DNS: tuple[Reason, str] = (Reason.OK, "a name: resolve it and vet its addresses")
 
 
 class FetchPhase(enum.StrEnum):
@@ -300,6 +303,8 @@ class _Run:
         self.sender = DirectSender(client)
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
+        # What the address policy says of each host before DNS (see ``_literal_policy``).
+        self.literal_policy: dict[str, tuple[Reason, str]] = {}
         # Vetted addresses per host name: the transport connects to these and nothing else.
         self.pins = pins
         self.allowed_networks = settings.allowed_ip_networks()
@@ -310,32 +315,45 @@ class _Run:
 
     async def refusal(self, url: str) -> tuple[Reason, str] | None:
         """Why ``url`` must not be requested (scheme, policy, DNS), or None to go ahead."""
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            return Reason.CLIENT_ERROR, f"invalid URL: {exc}"
-        scheme = parts.scheme.lower()
-        if scheme not in DEFAULT_PORTS:
-            what = f"scheme {scheme!r}" if scheme else "a URL without a scheme"
-            return Reason.UNSUPPORTED_SCHEME, f"only http and https are fetched, not {what}"
-        host = (parts.hostname or "").rstrip(".")
-        if not host:
-            return Reason.CLIENT_ERROR, "invalid URL: no host"
+        plain = plain_url_parts(url)
+        if plain is not None:
+            # A plain http(s) URL (see provenance.fetch.client): its parts without urlsplit.
+            scheme, host, port, _, _ = plain
+        else:
+            try:
+                parts = urlsplit(url)
+                port = parts.port
+            except ValueError as exc:
+                return Reason.CLIENT_ERROR, f"invalid URL: {exc}"
+            scheme = parts.scheme.lower()
+            if scheme not in DEFAULT_PORTS:
+                what = f"scheme {scheme!r}" if scheme else "a URL without a scheme"
+                return Reason.UNSUPPORTED_SCHEME, f"only http and https are fetched, not {what}"
+            host = (parts.hostname or "").rstrip(".")
+            if not host:
+                return Reason.CLIENT_ERROR, "invalid URL: no host"
         if self.settings.allow_private:
             return None
-        address = literal_address(host)
-        literal = blocked_host_reason(host)
-        if literal is not None and not (address is not None and self._allowed(address)):
-            return Reason.BLOCKED_BY_POLICY, f"refused: {literal}"
-        if address is not None:
-            return None
+        literal = self.literal_policy.get(host)
+        if literal is None:
+            literal = self.literal_policy[host] = self._literal_policy(host)
+        if literal is not _NEEDS_DNS:
+            return literal if literal is not _LITERAL_ALLOWED else None
         future = self.dns.get(host)
         if future is None:
             future = asyncio.ensure_future(self._vet_name(host, port or DEFAULT_PORTS[scheme]))
             self.dns[host] = future
         # Shielded: one waiter being cancelled must not cancel the lookup for the others.
         return await asyncio.shield(future)
+
+    def _literal_policy(self, host: str) -> tuple[Reason, str]:
+        """What the policy says of ``host`` before any lookup: refused, an allowed address
+        (``_LITERAL_ALLOWED``), or a name to resolve and vet (``_NEEDS_DNS``)."""
+        address = literal_address(host)
+        literal = blocked_host_reason(host)
+        if literal is not None and not (address is not None and self._allowed(address)):
+            return Reason.BLOCKED_BY_POLICY, f"refused: {literal}"
+        return _LITERAL_ALLOWED if address is not None else _NEEDS_DNS
 
     async def _vet_name(self, host: str, port: int) -> tuple[Reason, str] | None:
         try:

@@ -32,6 +32,7 @@ from typing import Any, Self
 
 import httpcore
 import httpx
+from httpx._transports import default as _httpx_default
 from httpx._transports.default import AsyncResponseStream, map_httpcore_exceptions
 
 from provenance.fetch.http11 import Http11Connection, Http11Response
@@ -264,7 +265,8 @@ class FastHTTPTransport(httpx.AsyncHTTPTransport):
         )
 
 
-_HTTPX_TRANSPORT_MODULE = httpx.AsyncHTTPTransport.__module__
+# Where httpx defines the method (its classes say ``__module__ == "httpx"``).
+_HTTPX_TRANSPORT_MODULE = _httpx_default.__name__
 _HTTPX_HANDLE = "AsyncHTTPTransport.handle_async_request"
 
 
