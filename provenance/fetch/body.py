@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -210,14 +210,17 @@ async def read_body(
     sniff_limit: int,
     keep_raw: bool,
     decode: bool = True,
+    fields: Mapping[str, str] | None = None,
 ) -> Body:
     """Read ``response``'s body within the caps, decoding gzip/deflate as it streams.
 
     ``decode=False`` only drains the raw bytes (redirect hops). Over ``max_raw`` bytes
     received or ``max_decoded`` bytes decoded, reading stops and ``too_large`` says why;
-    a ``Content-Length`` over the cap stops it before the first byte.
+    a ``Content-Length`` over the cap stops it before the first byte. ``fields``: the
+    response's headers by lower-case name, if the caller has them at hand already.
     """
-    declared = response.headers.get("content-length", "")
+    headers: Mapping[str, str] = response.headers if fields is None else fields
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_raw:
         return Body(
             raw=b"",
@@ -232,7 +235,7 @@ async def read_body(
     # A response some transport (httpx.MockTransport) already read has only its
     # decoded content left: take that as the payload, with no encoding to undo.
     already_read = response.is_stream_consumed
-    encoding = "" if already_read else response.headers.get("content-encoding", "")
+    encoding = "" if already_read else headers.get("content-encoding", "")
     stages, decode_error = _stages_for(encoding)
     reader = _Reader(stages, decode_error, max_raw, max_decoded, sniff_limit, keep_raw, decode)
     whole = None if already_read else _whole_body(response)

@@ -174,6 +174,9 @@ class _Hop:
     url: str
     request: httpx.Request
     response: httpx.Response
+    # The response's headers decoded once: in order (names lower-cased), and by name.
+    items: tuple[tuple[str, str], ...]
+    fields: dict[str, str]
     body: Body
     location: str | None
     started_at: datetime
@@ -199,6 +202,15 @@ def _header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _fields(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Header values by lower-case name, repeated ones joined as ``httpx.Headers.get`` joins
+    them: one dict built per response instead of a scan of the headers per lookup."""
+    fields: dict[str, str] = {}
+    for name, value in items:
+        fields[name] = f"{fields[name]}, {value}" if name in fields else value
+    return fields
+
+
 # Decoded request headers by their raw form: requests to one host send the same ones.
 _REQUEST_HEADERS: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[str, str], ...]] = {}
 _REQUEST_HEADERS_KEPT = 256
@@ -222,7 +234,7 @@ def _exchange_of(hop: _Hop) -> HttpExchange:
         http_version=hop.response.http_version,
         status_code=hop.response.status_code,
         reason_phrase=hop.response.reason_phrase,
-        response_headers=_header_items(hop.response.headers),
+        response_headers=hop.items,
         body=hop.body.raw,
         truncated=hop.body.truncated,
         started_at=hop.started_at,
@@ -248,8 +260,8 @@ def _remote_ip(response: httpx.Response) -> str | None:
 _CHARSET = re.compile(r';\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.I)
 
 
-def _text_of(sniff: bytes, response: httpx.Response) -> str:
-    match = _CHARSET.search(response.headers.get("content-type", ""))
+def _text_of(sniff: bytes, content_type: str) -> str:
+    match = _CHARSET.search(content_type)
     encoding = (match.group(1) or match.group(2) or "").strip() if match else ""
     encoding = encoding or "utf-8"
     try:
@@ -489,7 +501,7 @@ class _Run:
                 )
             status = hop.response.status_code
             redirects.append(Redirect(url=current, status=status))
-            if "set-cookie" in hop.response.headers:
+            if "set-cookie" in hop.fields:
                 jar = jar if jar is not None else httpx.Cookies()
                 jar.extract_cookies(hop.response)
             try:
@@ -521,10 +533,10 @@ class _Run:
         self.requests += 1
         response = await self.sender.send(request)
         try:
+            items = _header_items(response.headers)
+            fields = _fields(items)
             status = response.status_code
-            location = (
-                response.headers.get("location") if 300 <= status < 400 and status != 304 else None
-            )
+            location = fields.get("location") if 300 <= status < 400 and status != 304 else None
             if location is not None:
                 body = await read_body(
                     response,
@@ -533,6 +545,7 @@ class _Run:
                     sniff_limit=0,
                     keep_raw=self.keep_exchanges,
                     decode=False,
+                    fields=fields,
                 )
             else:
                 body = await read_body(
@@ -541,11 +554,12 @@ class _Run:
                     max_decoded=self.settings.max_decoded_bytes,
                     sniff_limit=_SNIFF_BYTES,
                     keep_raw=self.keep_exchanges,
+                    fields=fields,
                 )
             remote_ip = _remote_ip(response) if self.keep_exchanges else None
         finally:
             await response.aclose()
-        return _Hop(url, request, response, body, location, started_at, remote_ip)
+        return _Hop(url, request, response, items, fields, body, location, started_at, remote_ip)
 
     def _conclude(
         self,
@@ -560,7 +574,7 @@ class _Run:
         """Classify the last response of a chain."""
         response = hop.response
         status = response.status_code
-        headers = response.headers
+        headers = hop.fields
         host = host_of(hop.url)
         exchange_tuple = tuple(exchanges)
         etag = headers.get("etag")
@@ -580,7 +594,7 @@ class _Run:
         content_type = headers.get("content-type")
         body = hop.body
         textual, is_html = _is_textual(content_type, body.sniff)
-        text = _text_of(body.sniff, response) if textual else ""
+        text = _text_of(body.sniff, content_type or "") if textual else ""
         title, h1 = page_headings(text, is_html=is_html) if textual else (None, None)
         reason = classify_status(status)
         evidence = bot_challenge_evidence(status, headers, text, title=title)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.fetch.classify import page_text_parts
-from provenance.fetch.fetcher import _header_items, _text_of
+from provenance.fetch.fetcher import _fields, _header_items, _text_of
 
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>", re.S)
@@ -80,7 +80,7 @@ def test_page_text_is_decoded_with_the_charset_httpx_would_read(content_type: st
     except LookupError:
         expected = "utf-8"
     sniff = "Grüße, Привет".encode(expected, errors="replace")
-    assert _text_of(sniff, response) == sniff.decode(expected, errors="replace")
+    assert _text_of(sniff, content_type) == sniff.decode(expected, errors="replace")
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,12 @@ def test_page_text_is_decoded_with_the_charset_httpx_would_read(content_type: st
 )
 def test_header_items_are_multi_items(raw: list[tuple[bytes, bytes]]) -> None:
     headers = httpx.Headers(raw)
-    assert _header_items(headers) == tuple(headers.multi_items())
+    items = _header_items(headers)
+    assert items == tuple(headers.multi_items())
+    # And looked up by name, what httpx's lookup gives (repeated headers joined).
+    fields = _fields(items)
+    assert fields == {name: headers[name] for name in headers}
+    assert all(fields.get(name.decode().lower()) == headers.get(name.decode()) for name, _ in raw)
 
 
 def test_jobs_run_a_window_at_a_time_and_a_stuck_host_does_not_hold_up_the_others() -> None:
