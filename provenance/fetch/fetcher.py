@@ -928,10 +928,12 @@ async def _gather_by_host(
 
     Starting one task per URL up front parked every URL's task (its frames and its
     waiter on the semaphore or host gate): 90 MiB of Python objects at 18,800 URLs,
-    for requests that could not start anyway. Jobs start as others finish, taking
-    hosts in turn, and a host never holds more than ``per_host`` of the slots (so a
-    host slowed by a 429 cannot fill the window and idle the others). A provenance
-    error from one job (the archive's) propagates as is.
+    for requests that could not start anyway. Here ``window`` workers take jobs in
+    turn by host, each starting its next job as soon as it finishes one (no task and no
+    wake-up of a coordinator per job), and a host never holds more than ``per_host`` of
+    them (so a host slowed by a 429 cannot occupy every worker and idle the others): a
+    worker that finds only full hosts waits for a slot to free. A provenance error from
+    one job (the archive's) propagates as is.
     """
     queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
     waiting = 0
@@ -942,37 +944,35 @@ async def _gather_by_host(
         return
     ready = deque(queues)  # hosts with jobs waiting and room for one more
     live = dict.fromkeys(queues, 0)
-    running = 0
     slot_freed = asyncio.Event()
 
-    async def run(host: str, job: Callable[[], Awaitable[None]]) -> None:
-        nonlocal running
-        try:
-            await job()
-        finally:
-            running -= 1
-            live[host] -= 1
-            if queues[host] and live[host] == per_host - 1:
-                ready.append(host)  # it was full: back in turn
-            slot_freed.set()
+    async def worker() -> None:
+        nonlocal waiting
+        while waiting:
+            if not ready:
+                # Every host with jobs left is at its limit: wait for one to free a slot.
+                slot_freed.clear()
+                await slot_freed.wait()
+                continue
+            host = ready.popleft()
+            queue = queues[host]
+            job = queue.popleft()
+            waiting -= 1
+            live[host] += 1
+            if queue and live[host] < per_host:
+                ready.append(host)
+            try:
+                await job()
+            finally:
+                live[host] -= 1
+                if queue and live[host] == per_host - 1:
+                    ready.append(host)  # it was full: back in turn
+                    slot_freed.set()
 
     try:
         async with asyncio.TaskGroup() as group:
-            while ready or running:
-                while ready and running < window:
-                    host = ready.popleft()
-                    queue = queues[host]
-                    job = queue.popleft()
-                    waiting -= 1
-                    live[host] += 1
-                    running += 1
-                    group.create_task(run(host, job))
-                    if queue and live[host] < per_host:
-                        ready.append(host)
-                if not waiting:
-                    break  # everything started: the group waits for the rest
-                slot_freed.clear()
-                await slot_freed.wait()
+            for _ in range(min(window, waiting)):
+                group.create_task(worker())
     except BaseExceptionGroup as failures:
         first = _first_leaf(failures)
         if isinstance(first, ProvenanceError):
