@@ -22,9 +22,8 @@ against the manifest. Runs alternate between packages, so load on the shared mac
 hits both alike. ``--passes K`` runs K passes in each process and counts the cheapest
 after the first: steadier figures for comparing per-request code, but warm (the URL
 memos of ``provenance.fetch.urls`` answer from the first pass), so not the first pass
-``check`` pays. ``--no-gc`` prices the cyclic garbage collector; ``--loop uvloop`` the
-event loop; ``--profile`` writes a cProfile (``.prof``) or pyinstrument (``.txt``)
-profile of the last run.
+``check`` pays. ``--no-gc`` prices the cyclic garbage collector; ``--profile`` writes
+a cProfile (``.prof``) or pyinstrument (``.txt``) profile of the last run.
 """
 
 from __future__ import annotations
@@ -82,7 +81,7 @@ def _child(args: argparse.Namespace) -> int:
     if args.profile.endswith(".prof"):
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU, not wall time
     elif args.profile:
         import pyinstrument
 
@@ -109,13 +108,7 @@ def _child(args: argparse.Namespace) -> int:
             async def main(holder: list[Any] = holder) -> None:
                 holder.append(await Fetcher(settings, on_fetched=collect).fetch_all(urls))
 
-            if args.loop == "uvloop":
-                import uvloop
-
-                with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                    runner.run(main())
-            else:
-                asyncio.run(main())
+            asyncio.run(main())
             run = holder[0]
         passes.append((_cpu() - cpu, _sys() - system, time.perf_counter() - wall))
     if profiler is not None:
@@ -168,12 +161,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--archive", action="store_true", help="gather_evidence with an archive")
     parser.add_argument("--no-gc", action="store_true", help="the cyclic GC off (what it costs)")
     parser.add_argument(
-        "--loop",
-        choices=("asyncio", "uvloop"),
-        default="asyncio",
-        help="the event loop (not with --archive)",
-    )
-    parser.add_argument(
         "--profile", default="", help="profile the last run: cProfile (.prof), pyinstrument (.txt)"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -204,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                     command += ["--host-concurrency", str(args.host_concurrency)]
                     if args.archive:
                         command.append("--archive")
-                    command += ["--loop", args.loop, "--passes", str(args.passes)]
+                    command += ["--passes", str(args.passes)]
                     if args.no_gc:
                         command.append("--no-gc")
                     last = index == args.runs and src == sources[-1]

@@ -944,30 +944,44 @@ async def _gather_by_host(
         return
     ready = deque(queues)  # hosts with jobs waiting and room for one more
     live = dict.fromkeys(queues, 0)
-    slot_freed = asyncio.Event()
+    # Workers with nothing to start (every host with jobs left is at its limit): each
+    # waits on a future of its own, and a freed slot wakes one of them, not all.
+    idle: deque[asyncio.Future[None]] = deque()
+    loop = asyncio.get_running_loop()
+
+    def wake(every: bool = False) -> None:
+        while idle:
+            waiter = idle.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                if not every:
+                    return
 
     async def worker() -> None:
         nonlocal waiting
         while waiting:
             if not ready:
-                # Every host with jobs left is at its limit: wait for one to free a slot.
-                slot_freed.clear()
-                await slot_freed.wait()
+                waiter = loop.create_future()
+                idle.append(waiter)
+                await waiter
                 continue
             host = ready.popleft()
             queue = queues[host]
             job = queue.popleft()
             waiting -= 1
+            if not waiting:
+                wake(every=True)  # nothing left to start: the idle ones may stop
             live[host] += 1
             if queue and live[host] < per_host:
                 ready.append(host)
+                wake()
             try:
                 await job()
             finally:
                 live[host] -= 1
                 if queue and live[host] == per_host - 1:
                     ready.append(host)  # it was full: back in turn
-                    slot_freed.set()
+                    wake()
 
     try:
         async with asyncio.TaskGroup() as group:

@@ -276,3 +276,44 @@ def test_requests_go_through_a_patched_transport_method() -> None:
         httpx.AsyncHTTPTransport.handle_async_request = original  # type: ignore[method-assign]
     assert seen == ["http://192.0.2.1/a"]
     assert transport.is_direct()
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 3)), min_size=1, max_size=60),
+    st.integers(1, 3),
+    st.integers(1, 8),
+)
+def test_every_job_runs_once_within_the_window_and_the_per_host_limit(
+    jobs: list[tuple[str, int]], per_host: int, window: int
+) -> None:
+    import asyncio
+
+    from provenance.fetch.fetcher import _gather_by_host
+
+    live: dict[str, int] = {}
+    peaks: dict[str, int] = {}
+    done: list[int] = []
+
+    def job(index: int, host: str, steps: int):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            live[host] = live.get(host, 0) + 1
+            peaks[host] = max(peaks.get(host, 0), live[host])
+            peaks["*"] = max(peaks.get("*", 0), sum(live.values()))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            live[host] -= 1
+            done.append(index)
+
+        return run
+
+    async def main() -> None:
+        await _gather_by_host(
+            [(host, job(i, host, steps)) for i, (host, steps) in enumerate(jobs)],
+            per_host=per_host,
+            window=window,
+        )
+
+    asyncio.run(main())
+    assert sorted(done) == list(range(len(jobs)))
+    assert peaks["*"] <= window
+    assert all(peak <= per_host for host, peak in peaks.items() if host != "*")
