@@ -200,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                     paths = [src] if src else []
                     paths += [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]
                     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+                    # Not from the repository: ``python -m`` puts the working directory
+                    # first on sys.path, and the tree's package would shadow ``src``.
                     out = subprocess.run(
-                        command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True
+                        command, env=env, cwd=tmp, capture_output=True, text=True, check=True
                     ).stdout
                     got = json.loads(out.strip().splitlines()[-1])
                     ms = 1000 * got["cpu_s"] / got["urls"]

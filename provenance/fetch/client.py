@@ -13,7 +13,6 @@ a proxy, httpx's default transport is used instead, so its proxy mounts apply.
 
 from __future__ import annotations
 
-import re
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -24,8 +23,9 @@ from provenance.fetch.body import ACCEPT_ENCODING
 from provenance.fetch.pinning import PinnedBackend
 from provenance.fetch.pool import FastHTTPTransport
 from provenance.fetch.settings import FetchSettings
+from provenance.fetch.urls import UrlParts, plain_url_parts
 
-__all__ = ["DirectSender", "make_client", "parse_url", "plain_url_parts"]
+__all__ = ["DirectSender", "make_client", "parse_url"]
 
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9,*;q=0.5"
@@ -96,29 +96,15 @@ def make_client(
 # ``httpx.URL(text)`` validates and re-quotes every component (a generator over every
 # character, a regex per component, ``ipaddress`` for IPv4 literals): ~10-20 us per
 # request, the largest single cost of building one. The fetcher only sends URLs it has
-# normalised (``provenance.fetch.urls.normalize_url``), and most of those are plain:
-# a lower-case ASCII host name or dotted-quad address, a path and query of characters httpx
-# leaves as they are. For those, httpx's parse result is known without parsing: the
-# components themselves. Anything else (userinfo, IPv6, IDNA, dot segments, characters
-# httpx would escape) goes through ``httpx.URL``. A test holds the shortcut to
-# ``httpx.URL`` over generated URLs; if httpx's internals ever change shape, the
-# shortcut switches itself off (``_URL_FROM_PARTS`` is None) and ``httpx.URL`` is used.
-
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-# RFC 3986 pchar without "%" escapes: what httpx's path and query quoting keep as is.
-_PCHARS = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]"
-_PLAIN_URL = re.compile(
-    rf"(https?)://((?:{_OCTET}\.){{3}}{_OCTET}|{_LABEL}(?:\.{_LABEL})*)(?::([1-9][0-9]{{0,4}}))?"
-    rf"(/(?:{_PCHARS}|%[0-9A-Fa-f]{{2}})*)(?:\?((?:{_PCHARS}|\?|%[0-9A-Fa-f]{{2}})*))?"
-)
-_DEFAULT_PORT = {"http": 80, "https": 443}
+# normalised (``provenance.fetch.urls.normalize_url``), and most of those are plain
+# (``provenance.fetch.urls.plain_url_parts``): for those, httpx's parse result is known
+# without parsing, the components themselves. Anything else (userinfo, IPv6, IDNA, dot
+# segments, characters httpx would escape) goes through ``httpx.URL``. A test holds the
+# shortcut to ``httpx.URL`` over generated URLs; if httpx's internals ever change shape,
+# the shortcut switches itself off (``_URL_FROM_PARTS`` is None) and ``httpx.URL`` is used.
 
 
-_UrlParts = tuple[str, str, int | None, str, str | None]
-
-
-def _url_from_parts_factory() -> Callable[[_UrlParts], httpx.URL] | None:
+def _url_from_parts_factory() -> Callable[[UrlParts], httpx.URL] | None:
     try:
         from httpx._urlparse import ParseResult
     except ImportError:  # pragma: no cover - another httpx
@@ -129,7 +115,7 @@ def _url_from_parts_factory() -> Callable[[_UrlParts], httpx.URL] | None:
     ):  # pragma: no cover - another httpx
         return None
 
-    def url_from_parts(parts: _UrlParts) -> httpx.URL:
+    def url_from_parts(parts: UrlParts) -> httpx.URL:
         scheme, host, port, path, query = parts
         url = httpx.URL.__new__(httpx.URL)
         url._uri_reference = ParseResult(scheme, "", host, port, path, query, None)
@@ -139,27 +125,6 @@ def _url_from_parts_factory() -> Callable[[_UrlParts], httpx.URL] | None:
 
 
 _URL_FROM_PARTS = _url_from_parts_factory()
-
-
-def plain_url_parts(url: str) -> _UrlParts | None:
-    """``(scheme, host, port, path, query)`` as httpx would parse ``url``, if it is plain.
-
-    None when ``url`` needs httpx's own parser (see above).
-    """
-    match = _PLAIN_URL.fullmatch(url)
-    if match is None:
-        return None
-    scheme, host, port_text, path, query = match.groups()
-    if "xn--" in host:
-        return None  # httpx.Request decodes IDNA labels (and refuses invalid ones)
-    if "." in path:
-        segments = path.split("/")
-        if "." in segments or ".." in segments:
-            return None  # httpx drops dot segments
-    port = int(port_text) if port_text is not None else None
-    if port is not None and (port > 65535 or port == _DEFAULT_PORT[scheme]):
-        return None
-    return scheme, host, port, path, query
 
 
 def parse_url(url: str) -> httpx.URL | None:

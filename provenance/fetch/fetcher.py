@@ -45,7 +45,7 @@ from provenance.fetch.classify import (
     short_page_text,
     soft_404_evidence,
 )
-from provenance.fetch.client import DirectSender, make_client, plain_url_parts
+from provenance.fetch.client import DirectSender, make_client
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
 from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
 from provenance.fetch.pinning import pin_key
@@ -58,7 +58,7 @@ from provenance.fetch.policy import (
     system_resolver,
 )
 from provenance.fetch.settings import FetchSettings
-from provenance.fetch.urls import DEFAULT_PORTS, host_of, normalize_url
+from provenance.fetch.urls import DEFAULT_PORTS, host_of, normalize_url, plain_url_parts
 
 __all__ = [
     "FetchPhase",
@@ -329,7 +329,7 @@ class _Run:
         """Why ``url`` must not be requested (scheme, policy, DNS), or None to go ahead."""
         plain = plain_url_parts(url)
         if plain is not None:
-            # A plain http(s) URL (see provenance.fetch.client): its parts without urlsplit.
+            # A plain http(s) URL (see provenance.fetch.urls): its parts without urlsplit.
             scheme, host, port, _, _ = plain
         else:
             try:

@@ -218,8 +218,9 @@ def test_a_plain_url_is_what_httpx_parses(scheme: str, host: str, port: str, res
 def test_the_fetchers_request_is_the_one_httpx_builds(
     url: str, plain: bool, extra: dict[str, str]
 ) -> None:
-    from provenance.fetch.client import DirectSender, make_client, plain_url_parts
+    from provenance.fetch.client import DirectSender, make_client
     from provenance.fetch.settings import FetchSettings
+    from provenance.fetch.urls import plain_url_parts
 
     assert (plain_url_parts(url) is not None) is plain
     client = make_client(FetchSettings(allow_private=True))
@@ -317,3 +318,32 @@ def test_every_job_runs_once_within_the_window_and_the_per_host_limit(
     assert sorted(done) == list(range(len(jobs)))
     assert peaks["*"] <= window
     assert all(peak <= per_host for host, peak in peaks.items() if host != "*")
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP", "ftp"]),
+    _HOSTS,
+    _PORTS,
+    st.lists(_PIECES_OF_A_PATH, max_size=12).map("".join),
+)
+def test_a_plain_url_is_its_own_normal_form_and_shows_its_host(
+    scheme: str, host: str, port: str, rest: str
+) -> None:
+    from urllib.parse import urlsplit
+
+    from provenance.fetch import urls
+
+    url = f"{scheme}://{host}{port}/{rest}"
+    # The general path, without the memo and the shortcut.
+    general = urls.normalize_url.__wrapped__
+    try:
+        original, urls.plain_url_parts = urls.plain_url_parts, lambda _: None  # type: ignore[assignment]
+        expected = general(url)
+        try:
+            expected_host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:
+            expected_host = ""
+    finally:
+        urls.plain_url_parts = original  # type: ignore[assignment]
+    assert general(url) == expected
+    assert urls.host_of.__wrapped__(url) == expected_host
