@@ -22,7 +22,8 @@ against the manifest. Runs alternate between packages, so load on the shared mac
 hits both alike. ``--passes K`` runs K passes in each process and counts the cheapest
 after the first: steadier figures for comparing per-request code, but warm (the URL
 memos of ``provenance.fetch.urls`` answer from the first pass), so not the first pass
-``check`` pays. ``--no-gc`` prices the cyclic garbage collector; ``--profile`` writes
+``check`` pays. ``--no-gc`` prices the cyclic garbage collector (``--gc-freeze``: with the objects
+of start-up frozen out of its reach first); ``--profile`` writes
 a cProfile (``.prof``) or pyinstrument (``.txt``) profile of the last run.
 """
 
@@ -92,6 +93,10 @@ def _child(args: argparse.Namespace) -> int:
         import gc
 
         gc.disable()
+    if args.gc_freeze:
+        import gc
+
+        gc.freeze()
     passes: list[tuple[float, float, float]] = []  # (cpu, system, wall) of each pass
     for _ in range(1 if args.archive else args.passes):
         wall = time.perf_counter()
@@ -161,6 +166,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--archive", action="store_true", help="gather_evidence with an archive")
     parser.add_argument("--no-gc", action="store_true", help="the cyclic GC off (what it costs)")
     parser.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() after start-up, before the pass"
+    )
+    parser.add_argument(
         "--profile", default="", help="profile the last run: cProfile (.prof), pyinstrument (.txt)"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -194,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
                     command += ["--passes", str(args.passes)]
                     if args.no_gc:
                         command.append("--no-gc")
+                    if args.gc_freeze:
+                        command.append("--gc-freeze")
                     last = index == args.runs and src == sources[-1]
                     if args.profile and last:
                         command += ["--profile", args.profile]
