@@ -23,7 +23,8 @@ hits both alike. ``--passes K`` runs K passes in each process and counts the che
 after the first: steadier figures for comparing per-request code, but warm (the URL
 memos of ``provenance.fetch.urls`` answer from the first pass), so not the first pass
 ``check`` pays. ``--no-gc`` prices the cyclic garbage collector (``--gc-freeze``: with the objects
-of start-up frozen out of its reach first); ``--profile`` writes
+of start-up frozen out of its reach first; ``--gc-threshold N``: collecting the
+youngest generation every N allocations instead of 700); ``--profile`` writes
 a cProfile (``.prof``) or pyinstrument (``.txt``) profile of the last run.
 """
 
@@ -97,6 +98,10 @@ def _child(args: argparse.Namespace) -> int:
         import gc
 
         gc.freeze()
+    if args.gc_threshold:
+        import gc
+
+        gc.set_threshold(args.gc_threshold, *gc.get_threshold()[1:])
     passes: list[tuple[float, float, float]] = []  # (cpu, system, wall) of each pass
     for _ in range(1 if args.archive else args.passes):
         wall = time.perf_counter()
@@ -168,6 +173,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--gc-freeze", action="store_true", help="gc.freeze() after start-up, before the pass"
     )
+    parser.add_argument("--gc-threshold", type=int, default=0, help="the GC's gen0 threshold")
     parser.add_argument(
         "--profile", default="", help="profile the last run: cProfile (.prof), pyinstrument (.txt)"
     )
@@ -204,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                         command.append("--no-gc")
                     if args.gc_freeze:
                         command.append("--gc-freeze")
+                    if args.gc_threshold:
+                        command += ["--gc-threshold", str(args.gc_threshold)]
                     last = index == args.runs and src == sources[-1]
                     if args.profile and last:
                         command += ["--profile", args.profile]
