@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -130,6 +130,78 @@ async def _content_of(response: httpx.Response) -> AsyncIterator[bytes]:
     yield response.content
 
 
+def _whole_body(response: httpx.Response) -> bytes | None:
+    """The whole raw body at once, if the transport has it all already (see
+    ``provenance.fetch.pool``): the response is then consumed, as ``aiter_raw`` leaves it."""
+    take = getattr(response.stream, "take_whole", None)
+    if take is None:
+        return None
+    whole: bytes | None = take()
+    if whole is not None:
+        response.is_stream_consumed = True
+    return whole
+
+
+class _Reader:
+    """Takes the raw body piece by piece within the caps, decoding as it goes."""
+
+    def __init__(
+        self,
+        stages: list[_ZlibStage],
+        decode_error: str | None,
+        max_raw: int,
+        max_decoded: int,
+        sniff_limit: int,
+        keep_raw: bool,
+        decode: bool,
+    ) -> None:
+        self.stages = stages
+        self.decode_error = decode_error
+        self.max_raw = max_raw
+        self.max_decoded = max_decoded
+        self.keep_raw = keep_raw
+        self.payload = _Payload(max_decoded, sniff_limit) if decode else None
+        self.decoding = self.payload is not None and decode_error is None
+        self.raw_parts: list[bytes] = []
+        self.raw_size = 0
+        self.too_large: str | None = None
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take ``chunk``; False once a cap is reached (read no more)."""
+        self.raw_size += len(chunk)
+        if self.raw_size > self.max_raw:
+            if self.keep_raw:
+                self.raw_parts.append(chunk[: len(chunk) - (self.raw_size - self.max_raw)])
+            self.too_large = f"body exceeds the {self.max_raw}-byte cap"
+            return False
+        if self.keep_raw:
+            self.raw_parts.append(chunk)
+        payload = self.payload
+        if not self.decoding or payload is None:
+            return True
+        try:
+            fits = all(payload.add(piece) for piece in _through(self.stages, chunk))
+        except zlib.error as exc:
+            # Keep reading the raw bytes for the archive; the payload is simply unknown.
+            self.decode_error = f"could not decode body: {exc}"
+            self.decoding = False
+            return True
+        if not fits:
+            self.too_large = f"decoded body exceeds the {self.max_decoded}-byte cap"
+            return False
+        return True
+
+    def finish(self) -> None:
+        """The body ended (or reading stopped): flush the decoders."""
+        payload = self.payload
+        if self.decoding and payload is not None and self.too_large is None:
+            try:
+                if not all(payload.add(piece) for piece in _finish(self.stages)):
+                    self.too_large = f"decoded body exceeds the {self.max_decoded}-byte cap"
+            except zlib.error as exc:
+                self.decode_error = f"could not decode body: {exc}"
+
+
 async def read_body(
     response: httpx.Response,
     *,
@@ -138,14 +210,17 @@ async def read_body(
     sniff_limit: int,
     keep_raw: bool,
     decode: bool = True,
+    fields: Mapping[str, str] | None = None,
 ) -> Body:
     """Read ``response``'s body within the caps, decoding gzip/deflate as it streams.
 
     ``decode=False`` only drains the raw bytes (redirect hops). Over ``max_raw`` bytes
     received or ``max_decoded`` bytes decoded, reading stops and ``too_large`` says why;
-    a ``Content-Length`` over the cap stops it before the first byte.
+    a ``Content-Length`` over the cap stops it before the first byte. ``fields``: the
+    response's headers by lower-case name, if the caller has them at hand already.
     """
-    declared = response.headers.get("content-length", "")
+    headers: Mapping[str, str] = response.headers if fields is None else fields
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_raw:
         return Body(
             raw=b"",
@@ -160,41 +235,23 @@ async def read_body(
     # A response some transport (httpx.MockTransport) already read has only its
     # decoded content left: take that as the payload, with no encoding to undo.
     already_read = response.is_stream_consumed
-    encoding = "" if already_read else response.headers.get("content-encoding", "")
+    encoding = "" if already_read else headers.get("content-encoding", "")
     stages, decode_error = _stages_for(encoding)
-    payload = _Payload(max_decoded, sniff_limit) if decode else None
-    decoding = payload is not None and decode_error is None
-    raw_parts: list[bytes] = []
-    raw_size = 0
-    too_large: str | None = None
-    chunks = _content_of(response) if already_read else response.aiter_raw()
-    async for chunk in chunks:
-        raw_size += len(chunk)
-        if raw_size > max_raw:
-            if keep_raw:
-                raw_parts.append(chunk[: len(chunk) - (raw_size - max_raw)])
-            too_large = f"body exceeds the {max_raw}-byte cap"
-            break
-        if keep_raw:
-            raw_parts.append(chunk)
-        if not decoding or payload is None:
-            continue
-        try:
-            fits = all(payload.add(piece) for piece in _through(stages, chunk))
-        except zlib.error as exc:
-            # Keep reading the raw bytes for the archive; the payload is simply unknown.
-            decode_error = f"could not decode body: {exc}"
-            decoding = False
-            continue
-        if not fits:
-            too_large = f"decoded body exceeds the {max_decoded}-byte cap"
-            break
-    if decoding and payload is not None and too_large is None:
-        try:
-            if not all(payload.add(piece) for piece in _finish(stages)):
-                too_large = f"decoded body exceeds the {max_decoded}-byte cap"
-        except zlib.error as exc:
-            decode_error = f"could not decode body: {exc}"
+    reader = _Reader(stages, decode_error, max_raw, max_decoded, sniff_limit, keep_raw, decode)
+    whole = None if already_read else _whole_body(response)
+    if whole is not None:
+        # All of it arrived with the head: no stream to iterate.
+        if whole:
+            reader.feed(whole)
+    else:
+        chunks = _content_of(response) if already_read else response.aiter_raw()
+        async for chunk in chunks:
+            if not reader.feed(chunk):
+                break
+    reader.finish()
+    payload, too_large, decode_error = reader.payload, reader.too_large, reader.decode_error
+    raw_size = reader.raw_size
+    raw_parts = reader.raw_parts
     digest: str | None = None
     size: int | None = None
     if too_large is None and decode_error is None and payload is not None:

@@ -9,7 +9,7 @@ import html
 import re
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -159,11 +159,12 @@ _CAPTCHA_MARKERS: tuple[tuple[str, str], ...] = (
 
 
 def bot_challenge_evidence(
-    status: int, headers: httpx.Headers, text: str, *, title: str | None
+    status: int, headers: Mapping[str, str], text: str, *, title: str | None
 ) -> str | None:
     """What shows the answer is a bot wall rather than the source, or None.
 
-    ``text`` is the (lower-case or not) decoded start of the body; ``title`` its title.
+    ``headers`` by lower-case name (an ``httpx.Headers`` will do); ``text`` is the (lower-case
+    or not) decoded start of the body; ``title`` its title.
     """
     if headers.get("cf-mitigated", "").strip().lower() == "challenge":
         return "cf-mitigated: challenge header"

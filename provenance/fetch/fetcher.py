@@ -58,7 +58,7 @@ from provenance.fetch.policy import (
     system_resolver,
 )
 from provenance.fetch.settings import FetchSettings
-from provenance.fetch.urls import DEFAULT_PORTS, host_of, normalize_url
+from provenance.fetch.urls import DEFAULT_PORTS, host_of, normalize_url, plain_url_parts
 
 __all__ = [
     "FetchPhase",
@@ -94,6 +94,9 @@ _FINAL_REASONS = frozenset(
 # Reasons decided without contacting the network: no evidence about connectivity.
 _LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
 _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
+# ``_Run._literal_policy``'s answers other than a refusal (compared by identity).
+_LITERAL_ALLOWED: tuple[Reason, str] = (Reason.OK, "an address the settings allow")
+_NEEDS_DNS: tuple[Reason, str] = (Reason.OK, "a name: resolve it and vet its addresses")
 
 
 class FetchPhase(enum.StrEnum):
@@ -171,6 +174,9 @@ class _Hop:
     url: str
     request: httpx.Request
     response: httpx.Response
+    # The response's headers decoded once: in order (names lower-cased), and by name.
+    items: tuple[tuple[str, str], ...]
+    fields: dict[str, str]
     body: Body
     location: str | None
     started_at: datetime
@@ -196,6 +202,15 @@ def _header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _fields(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Header values by lower-case name, repeated ones joined as ``httpx.Headers.get`` joins
+    them: one dict built per response instead of a scan of the headers per lookup."""
+    fields: dict[str, str] = {}
+    for name, value in items:
+        fields[name] = f"{fields[name]}, {value}" if name in fields else value
+    return fields
+
+
 # Decoded request headers by their raw form: requests to one host send the same ones.
 _REQUEST_HEADERS: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[str, str], ...]] = {}
 _REQUEST_HEADERS_KEPT = 256
@@ -219,7 +234,7 @@ def _exchange_of(hop: _Hop) -> HttpExchange:
         http_version=hop.response.http_version,
         status_code=hop.response.status_code,
         reason_phrase=hop.response.reason_phrase,
-        response_headers=_header_items(hop.response.headers),
+        response_headers=hop.items,
         body=hop.body.raw,
         truncated=hop.body.truncated,
         started_at=hop.started_at,
@@ -245,8 +260,8 @@ def _remote_ip(response: httpx.Response) -> str | None:
 _CHARSET = re.compile(r';\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.I)
 
 
-def _text_of(sniff: bytes, response: httpx.Response) -> str:
-    match = _CHARSET.search(response.headers.get("content-type", ""))
+def _text_of(sniff: bytes, content_type: str) -> str:
+    match = _CHARSET.search(content_type)
     encoding = (match.group(1) or match.group(2) or "").strip() if match else ""
     encoding = encoding or "utf-8"
     try:
@@ -300,6 +315,8 @@ class _Run:
         self.sender = DirectSender(client)
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
+        # What the address policy says of each host before DNS (see ``_literal_policy``).
+        self.literal_policy: dict[str, tuple[Reason, str]] = {}
         # Vetted addresses per host name: the transport connects to these and nothing else.
         self.pins = pins
         self.allowed_networks = settings.allowed_ip_networks()
@@ -310,32 +327,45 @@ class _Run:
 
     async def refusal(self, url: str) -> tuple[Reason, str] | None:
         """Why ``url`` must not be requested (scheme, policy, DNS), or None to go ahead."""
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            return Reason.CLIENT_ERROR, f"invalid URL: {exc}"
-        scheme = parts.scheme.lower()
-        if scheme not in DEFAULT_PORTS:
-            what = f"scheme {scheme!r}" if scheme else "a URL without a scheme"
-            return Reason.UNSUPPORTED_SCHEME, f"only http and https are fetched, not {what}"
-        host = (parts.hostname or "").rstrip(".")
-        if not host:
-            return Reason.CLIENT_ERROR, "invalid URL: no host"
+        plain = plain_url_parts(url)
+        if plain is not None:
+            # A plain http(s) URL (see provenance.fetch.urls): its parts without urlsplit.
+            scheme, host, port, _, _ = plain
+        else:
+            try:
+                parts = urlsplit(url)
+                port = parts.port
+            except ValueError as exc:
+                return Reason.CLIENT_ERROR, f"invalid URL: {exc}"
+            scheme = parts.scheme.lower()
+            if scheme not in DEFAULT_PORTS:
+                what = f"scheme {scheme!r}" if scheme else "a URL without a scheme"
+                return Reason.UNSUPPORTED_SCHEME, f"only http and https are fetched, not {what}"
+            host = (parts.hostname or "").rstrip(".")
+            if not host:
+                return Reason.CLIENT_ERROR, "invalid URL: no host"
         if self.settings.allow_private:
             return None
-        address = literal_address(host)
-        literal = blocked_host_reason(host)
-        if literal is not None and not (address is not None and self._allowed(address)):
-            return Reason.BLOCKED_BY_POLICY, f"refused: {literal}"
-        if address is not None:
-            return None
+        literal = self.literal_policy.get(host)
+        if literal is None:
+            literal = self.literal_policy[host] = self._literal_policy(host)
+        if literal is not _NEEDS_DNS:
+            return literal if literal is not _LITERAL_ALLOWED else None
         future = self.dns.get(host)
         if future is None:
             future = asyncio.ensure_future(self._vet_name(host, port or DEFAULT_PORTS[scheme]))
             self.dns[host] = future
         # Shielded: one waiter being cancelled must not cancel the lookup for the others.
         return await asyncio.shield(future)
+
+    def _literal_policy(self, host: str) -> tuple[Reason, str]:
+        """What the policy says of ``host`` before any lookup: refused, an allowed address
+        (``_LITERAL_ALLOWED``), or a name to resolve and vet (``_NEEDS_DNS``)."""
+        address = literal_address(host)
+        literal = blocked_host_reason(host)
+        if literal is not None and not (address is not None and self._allowed(address)):
+            return Reason.BLOCKED_BY_POLICY, f"refused: {literal}"
+        return _LITERAL_ALLOWED if address is not None else _NEEDS_DNS
 
     async def _vet_name(self, host: str, port: int) -> tuple[Reason, str] | None:
         try:
@@ -471,7 +501,7 @@ class _Run:
                 )
             status = hop.response.status_code
             redirects.append(Redirect(url=current, status=status))
-            if "set-cookie" in hop.response.headers:
+            if "set-cookie" in hop.fields:
                 jar = jar if jar is not None else httpx.Cookies()
                 jar.extract_cookies(hop.response)
             try:
@@ -503,10 +533,10 @@ class _Run:
         self.requests += 1
         response = await self.sender.send(request)
         try:
+            items = _header_items(response.headers)
+            fields = _fields(items)
             status = response.status_code
-            location = (
-                response.headers.get("location") if 300 <= status < 400 and status != 304 else None
-            )
+            location = fields.get("location") if 300 <= status < 400 and status != 304 else None
             if location is not None:
                 body = await read_body(
                     response,
@@ -515,6 +545,7 @@ class _Run:
                     sniff_limit=0,
                     keep_raw=self.keep_exchanges,
                     decode=False,
+                    fields=fields,
                 )
             else:
                 body = await read_body(
@@ -523,11 +554,12 @@ class _Run:
                     max_decoded=self.settings.max_decoded_bytes,
                     sniff_limit=_SNIFF_BYTES,
                     keep_raw=self.keep_exchanges,
+                    fields=fields,
                 )
             remote_ip = _remote_ip(response) if self.keep_exchanges else None
         finally:
             await response.aclose()
-        return _Hop(url, request, response, body, location, started_at, remote_ip)
+        return _Hop(url, request, response, items, fields, body, location, started_at, remote_ip)
 
     def _conclude(
         self,
@@ -542,7 +574,7 @@ class _Run:
         """Classify the last response of a chain."""
         response = hop.response
         status = response.status_code
-        headers = response.headers
+        headers = hop.fields
         host = host_of(hop.url)
         exchange_tuple = tuple(exchanges)
         etag = headers.get("etag")
@@ -562,7 +594,7 @@ class _Run:
         content_type = headers.get("content-type")
         body = hop.body
         textual, is_html = _is_textual(content_type, body.sniff)
-        text = _text_of(body.sniff, response) if textual else ""
+        text = _text_of(body.sniff, content_type or "") if textual else ""
         title, h1 = page_headings(text, is_html=is_html) if textual else (None, None)
         reason = classify_status(status)
         evidence = bot_challenge_evidence(status, headers, text, title=title)
@@ -896,10 +928,12 @@ async def _gather_by_host(
 
     Starting one task per URL up front parked every URL's task (its frames and its
     waiter on the semaphore or host gate): 90 MiB of Python objects at 18,800 URLs,
-    for requests that could not start anyway. Jobs start as others finish, taking
-    hosts in turn, and a host never holds more than ``per_host`` of the slots (so a
-    host slowed by a 429 cannot fill the window and idle the others). A provenance
-    error from one job (the archive's) propagates as is.
+    for requests that could not start anyway. Here ``window`` workers take jobs in
+    turn by host, each starting its next job as soon as it finishes one (no task and no
+    wake-up of a coordinator per job), and a host never holds more than ``per_host`` of
+    them (so a host slowed by a 429 cannot occupy every worker and idle the others): a
+    worker that finds only full hosts waits for a slot to free. A provenance error from
+    one job (the archive's) propagates as is.
     """
     queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
     waiting = 0
@@ -910,37 +944,49 @@ async def _gather_by_host(
         return
     ready = deque(queues)  # hosts with jobs waiting and room for one more
     live = dict.fromkeys(queues, 0)
-    running = 0
-    slot_freed = asyncio.Event()
+    # Workers with nothing to start (every host with jobs left is at its limit): each
+    # waits on a future of its own, and a freed slot wakes one of them, not all.
+    idle: deque[asyncio.Future[None]] = deque()
+    loop = asyncio.get_running_loop()
 
-    async def run(host: str, job: Callable[[], Awaitable[None]]) -> None:
-        nonlocal running
-        try:
-            await job()
-        finally:
-            running -= 1
-            live[host] -= 1
-            if queues[host] and live[host] == per_host - 1:
-                ready.append(host)  # it was full: back in turn
-            slot_freed.set()
+    def wake(every: bool = False) -> None:
+        while idle:
+            waiter = idle.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                if not every:
+                    return
+
+    async def worker() -> None:
+        nonlocal waiting
+        while waiting:
+            if not ready:
+                waiter = loop.create_future()
+                idle.append(waiter)
+                await waiter
+                continue
+            host = ready.popleft()
+            queue = queues[host]
+            job = queue.popleft()
+            waiting -= 1
+            if not waiting:
+                wake(every=True)  # nothing left to start: the idle ones may stop
+            live[host] += 1
+            if queue and live[host] < per_host:
+                ready.append(host)
+                wake()
+            try:
+                await job()
+            finally:
+                live[host] -= 1
+                if queue and live[host] == per_host - 1:
+                    ready.append(host)  # it was full: back in turn
+                    wake()
 
     try:
         async with asyncio.TaskGroup() as group:
-            while ready or running:
-                while ready and running < window:
-                    host = ready.popleft()
-                    queue = queues[host]
-                    job = queue.popleft()
-                    waiting -= 1
-                    live[host] += 1
-                    running += 1
-                    group.create_task(run(host, job))
-                    if queue and live[host] < per_host:
-                        ready.append(host)
-                if not waiting:
-                    break  # everything started: the group waits for the rest
-                slot_freed.clear()
-                await slot_freed.wait()
+            for _ in range(min(window, waiting)):
+                group.create_task(worker())
     except BaseExceptionGroup as failures:
         first = _first_leaf(failures)
         if isinstance(first, ProvenanceError):

@@ -32,9 +32,10 @@ import enum
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpcore
+import httpx
 
 __all__ = ["Http11Connection", "Http11Response"]
 
@@ -212,7 +213,8 @@ class Http11Connection:
         self.answered = bool(self._buffer)
         timeouts = request.extensions.get("timeout", {})
         read_timeout: float | None = timeouts.get("read")
-        await self._stream.write(await _request_bytes(request), timeouts.get("write"))
+        block = _header_block(request.headers)
+        await self._stream.write(await _request_bytes(request, block), timeouts.get("write"))
         first = True
         while True:
             head = await self._read_head(read_timeout, first=first)
@@ -226,7 +228,7 @@ class Http11Connection:
         framing, length, close = _framing(status, headers)
         if request.method == b"HEAD":
             framing, length = "none", 0  # the answer's length is the GET's; no body follows
-        self._reusable = not close and minor >= 1 and not _asks_to_close(request)
+        self._reusable = not close and minor >= 1 and not block.asks_to_close
         body = _Body(self, framing, length, read_timeout)
         extensions = {
             "http_version": b"HTTP/1.1" if minor else b"HTTP/1.0",
@@ -349,7 +351,15 @@ class Http11Connection:
 class _Body:
     """A response body as httpx's transport streams it: ``async for`` pieces, ``aclose``."""
 
-    __slots__ = ("_closed", "_complete", "_connection", "_framing", "_length", "_timeout")
+    __slots__ = (
+        "_closed",
+        "_complete",
+        "_connection",
+        "_framing",
+        "_length",
+        "_started",
+        "_timeout",
+    )
 
     def __init__(
         self, connection: Http11Connection, framing: str, length: int, timeout: float | None
@@ -359,19 +369,42 @@ class _Body:
         self._length = length
         self._timeout = timeout
         self._complete = framing == "none" or (framing == "length" and length == 0)
+        self._started = False
         self._closed = False
 
+    def take_whole(self) -> bytes | None:
+        """The whole body at once, if it came with the head (a page of a few KB usually
+        does) and nothing of it was read yet.
+
+        Taken out of the connection's buffer, as reading it to the end would; None (and
+        nothing taken) while more is to come, or for a body not framed by a length.
+        """
+        if self._started:
+            return None
+        whole = self._buffered()
+        if whole is not None:
+            self._started = True
+        return whole
+
+    def _buffered(self) -> bytes | None:
+        if self._complete:
+            return b""
+        buffer = self._connection._buffer
+        if self._framing != "length" or len(buffer) < self._length:
+            return None
+        piece = bytes(buffer[: self._length])
+        del buffer[: self._length]
+        self._complete = True
+        return piece
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._started = True
         if self._complete:
             return
         connection = self._connection
-        buffer = connection._buffer
-        if self._framing == "length" and len(buffer) >= self._length:
-            # The whole body came with the head (a page of a few KB usually does).
-            piece = bytes(buffer[: self._length])
-            del buffer[: self._length]
-            self._complete = True
-            yield piece
+        whole = self._buffered()
+        if whole is not None:
+            yield whole
             return
         if self._framing == "length":
             pieces = connection._sized(self._length, self._timeout)
@@ -391,26 +424,54 @@ class _Body:
         await self._connection._response_done(self._complete)
 
 
-def _asks_to_close(request: httpcore.Request) -> bool:
-    for name, value in request.headers:
-        if name.lower() == b"connection" and b"close" in value.lower():
-            return True
-    return False
+class _HeaderBlock(NamedTuple):
+    """A request's header lines, checked and encoded, and what they say about framing."""
+
+    lines: bytes
+    chunked: bool
+    asks_to_close: bool
 
 
-async def _request_bytes(request: httpcore.Request) -> bytes:
+# Header blocks by their headers: a run's requests to one host send the same ones.
+_BLOCKS: dict[tuple[tuple[bytes, bytes], ...], _HeaderBlock] = {}
+_BLOCKS_KEPT = 256
+
+
+def _header_block(headers: list[tuple[bytes, bytes]]) -> _HeaderBlock:
+    key = tuple(headers)
+    block = _BLOCKS.get(key)
+    if block is None:
+        lines: list[bytes] = []
+        chunked = close = False
+        for name, value in headers:
+            if _TOKEN.fullmatch(name) is None or b"\r" in value or b"\n" in value or b"\0" in value:
+                raise httpcore.LocalProtocolError(f"illegal header {name[:40]!r}")
+            lowered = name.lower()
+            if lowered == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif lowered == b"connection" and b"close" in value.lower():
+                close = True
+            lines += (name, b": ", value, b"\r\n")
+        if len(_BLOCKS) >= _BLOCKS_KEPT:
+            _BLOCKS.clear()
+        block = _BLOCKS[key] = _HeaderBlock(b"".join(lines), chunked, close)
+    return block
+
+
+# Request bodies held in memory, iterated without an async generator per request.
+_IN_MEMORY_STREAMS = (httpx.ByteStream,)
+
+
+async def _request_bytes(request: httpcore.Request, block: _HeaderBlock) -> bytes:
     """The request head, and its body if it has one, ready to write."""
-    parts = [request.method, b" ", request.url.target, b" HTTP/1.1\r\n"]
-    chunked = False
-    for name, value in request.headers:
-        if _TOKEN.fullmatch(name) is None or b"\r" in value or b"\n" in value or b"\0" in value:
-            raise httpcore.LocalProtocolError(f"illegal header {name[:40]!r}")
-        if name.lower() == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n")
+    parts = [request.method, b" ", request.url.target, b" HTTP/1.1\r\n", block.lines, b"\r\n"]
+    chunked = block.chunked
     stream: Any = request.stream
-    async for piece in stream:
+    if type(stream) in _IN_MEMORY_STREAMS:
+        pieces: list[bytes] = list(stream)
+    else:
+        pieces = [piece async for piece in stream]
+    for piece in pieces:
         if piece:
             parts += (b"%x\r\n" % len(piece), piece, b"\r\n") if chunked else (piece,)
     if chunked:

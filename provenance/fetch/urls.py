@@ -3,13 +3,56 @@
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import idna
 
-__all__ = ["DEFAULT_PORTS", "host_of", "normalize_url"]
+__all__ = ["DEFAULT_PORTS", "UrlParts", "host_of", "normalize_url", "plain_url_parts"]
 
 DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
+
+# --- plain URLs -------------------------------------------------------------------------
+#
+# Most cited URLs, once normalised, are plain: http or https, a lower-case ASCII host name
+# or dotted-quad address, a port only if not the default, and a path and query of RFC 3986
+# characters that no quoting here or in httpx changes. Such a URL is its own normal form,
+# its host is in plain sight, and httpx would parse it into exactly these parts; the
+# fetcher takes those shortcuts (``normalize_url``, ``host_of``, and the request built in
+# ``provenance.fetch.client``) instead of urlsplit/quote/urlunsplit and httpx's parser,
+# several times per request. Anything else takes the general path.
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# RFC 3986 pchar without "%" escapes: what the path and query quoting keep as is.
+_PCHARS = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]"
+_PLAIN_URL = re.compile(
+    rf"(https?)://((?:{_OCTET}\.){{3}}{_OCTET}|{_LABEL}(?:\.{_LABEL})*)(?::([1-9][0-9]{{0,4}}))?"
+    rf"(/(?:{_PCHARS}|%[0-9A-Fa-f]{{2}})*)(?:\?((?:{_PCHARS}|\?|%[0-9A-Fa-f]{{2}})*))?"
+)
+
+UrlParts = tuple[str, str, int | None, str, str | None]
+"""``(scheme, host, port or None for the default, path, query or None)``."""
+
+
+def plain_url_parts(url: str) -> UrlParts | None:
+    """The parts of ``url`` if it is plain (see above) and httpx parses it into them as
+    they are, else None."""
+    match = _PLAIN_URL.fullmatch(url)
+    if match is None:
+        return None
+    scheme, host, port_text, path, query = match.groups()
+    if "xn--" in host:
+        return None  # httpx decodes IDNA labels (and refuses invalid ones)
+    if "." in path:
+        segments = path.split("/")
+        if "." in segments or ".." in segments:
+            return None  # httpx drops dot segments
+    port = int(port_text) if port_text is not None else None
+    if port is not None and (port > 65535 or port == DEFAULT_PORTS[scheme]):
+        return None
+    return scheme, host, port, path, query
+
 
 # Characters left alone when re-quoting: the reserved set, the unreserved set and "%"
 # (so existing escapes survive); everything else (spaces, non-ASCII) is percent-encoded,
@@ -48,6 +91,9 @@ def normalize_url(url: str) -> str:
     schemes only lose their fragment and get a lower-case scheme. Never raises: a string
     that does not parse comes back stripped, and fetching it reports why it failed.
     """
+    plain = plain_url_parts(url)
+    if plain is not None and plain[4] != "":  # "?" and nothing after it: dropped below
+        return url
     text = url.strip()
     try:
         parts = urlsplit(text)
@@ -84,6 +130,9 @@ def _as_written(scheme: str, text: str) -> str:
 @functools.lru_cache(maxsize=_MEMO)
 def host_of(url: str) -> str:
     """The lower-case host name of ``url`` (no port, no brackets), or ``""`` when it has none."""
+    plain = plain_url_parts(url)
+    if plain is not None:
+        return plain[1]
     try:
         return (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:

@@ -147,9 +147,20 @@ def test_a_header_that_would_inject_another_is_refused_before_sending(
     server: LoopbackServer,
 ) -> None:
     server.route("/never", respond(200, b"no"))
-    with pytest.raises(httpx.LocalProtocolError):
-        _get_all([server.url("/never")], **{"X-Evil": "a\r\nInjected: yes"})
+    for _ in range(2):  # the second time too: encoded header blocks are kept, refusals not
+        with pytest.raises(httpx.LocalProtocolError):
+            _get_all([server.url("/never")], **{"X-Evil": "a\r\nInjected: yes"})
     assert server.hits.get("/never", 0) == 0
+
+
+def test_a_request_asking_to_close_its_connection_does_not_reuse_it(
+    server: LoopbackServer,
+) -> None:
+    server.route("/asked", respond(200, b"ok"))
+    before = server.connections.get("127.0.0.1", 0)
+    responses = _get_all([server.url("/asked")] * 3, Connection="close")
+    assert [r.content for r in responses] == [b"ok"] * 3
+    assert server.connections["127.0.0.1"] - before == 3
 
 
 def _chunked(*chunks: bytes) -> Handler:
