@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,10 @@ def _from_archive(urls: Sequence[str], options: EvidenceOptions, now: dt.datetim
 # once its bodies add up to this many bytes (each may be up to max_body_bytes).
 ARCHIVE_BATCH_FETCHES = 256
 ARCHIVE_BATCH_BYTES = 64 * 1024 * 1024
+# Batches handed to the writer and not yet on disk, at most: the event loop blocks on a
+# full batch only when this many are ahead of it (one being written, one queued), not
+# whenever the archive is busy; memory stays bounded.
+ARCHIVE_BATCHES_IN_FLIGHT = 2
 
 _Fetched = tuple[FetchResult, Sequence[HttpExchange]]
 
@@ -164,12 +169,12 @@ class _Archiver:
         self._failures: dict[str, FetchResult] = {}
         # One writer thread archives a batch while the event loop goes on fetching (on
         # big runs it only hands the batch to the archive process and waits). One
-        # thread keeps batches in order; at most one batch waits behind the one being
-        # written, so memory stays bounded.
+        # thread keeps batches in order; at most ARCHIVE_BATCHES_IN_FLIGHT are handed
+        # on and one more is being collected, so memory stays bounded.
         from concurrent.futures import ThreadPoolExecutor
 
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-archive")
-        self._in_flight: Future[list[FetchResult]] | None = None
+        self._in_flight: deque[Future[list[FetchResult]]] = deque()
 
     def __call__(self, result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
         if not exchanges and result.reason.is_network_failure:
@@ -188,18 +193,21 @@ class _Archiver:
     def flush(self) -> None:
         """Hand the fetches collected so far to the writer (they leave the buffer either way).
 
-        Raises the error of the previous batch, if writing it failed.
+        Blocks only while ``ARCHIVE_BATCHES_IN_FLIGHT`` batches are queued or being
+        written. Raises the error of an earlier batch, if writing it failed.
         """
         batch, self._pending, self._pending_bytes = self._pending, [], 0
-        self.wait()
+        while self._in_flight and (
+            self._in_flight[0].done() or len(self._in_flight) >= ARCHIVE_BATCHES_IN_FLIGHT
+        ):
+            self._in_flight.popleft().result()
         if batch:
-            self._in_flight = self._writer.submit(self._record_many, batch)
+            self._in_flight.append(self._writer.submit(self._record_many, batch))
 
     def wait(self) -> None:
-        """Block until the batch being written, if any, is on disk (re-raising its error)."""
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is not None:
-            in_flight.result()
+        """Block until every batch handed on is on disk (re-raising the first error)."""
+        while self._in_flight:
+            self._in_flight.popleft().result()
 
     def close(self) -> None:
         """Wait for the last batch to be written and stop the writer."""
@@ -255,6 +263,7 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             resolver=options.resolver,
             on_progress=options.on_progress,
             on_fetched=archiver,
+            on_pass_end=archiver.flush if archiver is not None else None,
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )

@@ -8,10 +8,14 @@ One run (``Fetcher.fetch_all``) goes:
    are revalidated with a conditional request;
 3. fetch the rest concurrently, each URL in attempts of hop-by-hop redirects, retried
    with backoff on timeouts, connection errors, 408, 429, 502, 503 and 504;
-4. if every host failed at the DNS/connection level, call the run offline: those
-   results become ``offline`` (unverifiable), nothing is declared dead;
-5. otherwise fetch once more every URL that is not alive (and not a deterministic
-   refusal) before reporting it, then write the results to the cache.
+4. fetch once more every URL that is not alive (and not a deterministic refusal)
+   before reporting it, ``recheck_delay_s`` after its failure: a failure with an HTTP
+   answer during the first pass already, a failure below HTTP after it, with fresh DNS
+   answers, unless
+5. every host failed at the DNS/connection level: then the run is offline, those
+   results become ``offline`` (unverifiable) and nothing is declared dead;
+6. write the results to the cache: those already final while the run waits for its
+   re-checks, the rest at the end.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ _FINAL_REASONS = frozenset(
         Reason.TLS_ERROR,
     }
 )
+# Cache rows written per transaction; the event loop runs between chunks.
+_CACHE_CHUNK = 256
 # Reasons decided without contacting the network: no evidence about connectivity.
 _LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
 _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
@@ -671,7 +677,9 @@ class Fetcher:
       value replaces the result. A URL re-checked after a failure is passed again with
       the re-check's exchanges. It sees results before the offline verdict is applied.
       Raw bodies are kept in memory only when it is set;
-    * ``probe``: ``async () -> network is up``, asked before declaring a run offline.
+    * ``probe``: ``async () -> network is up``, asked before declaring a run offline;
+    * ``on_pass_end``: called once the first pass is over, before the run waits for its
+      re-checks: the archive hook hands on the batch it holds.
 
     Offline: when every host the run contacted failed at the DNS/connection level and
     either a probe says the network is down or (with no probe) there were at least two
@@ -695,6 +703,7 @@ class Fetcher:
         on_progress: OnProgress | None = None,
         on_fetched: OnFetched | None = None,
         probe: Probe | None = None,
+        on_pass_end: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
@@ -706,6 +715,7 @@ class Fetcher:
         self.on_progress = on_progress
         self.on_fetched = on_fetched
         self.probe = probe
+        self.on_pass_end = on_pass_end
 
     async def fetch_all(self, urls: Iterable[str]) -> FetchRun:
         """Fetch every distinct URL in ``urls`` (normalised) and conclude the run.
@@ -757,6 +767,14 @@ class Fetcher:
             self._progress(done, total, url, served, FetchPhase.FETCH)
         cache_hits = done
 
+        # Failures with an HTTP answer (404, 500, a soft 404...) get their second look
+        # while the first pass goes on, each ``recheck_delay_s`` after its own failure:
+        # such an answer proves the network is up, so the offline verdict that the end
+        # of the pass decides cannot apply to them. Failures below HTTP wait for that
+        # verdict (and fresh DNS answers) in ``_recheck``, as before.
+        early = _EarlyRechecks(self, run, results, originals) if self.settings.recheck else None
+        first: dict[str, FetchResult] = {}
+
         async def first_look(url: str, revalidation: _Revalidation | None) -> None:
             nonlocal done
             result = await run.fetch(
@@ -765,37 +783,66 @@ class Fetcher:
                 revalidation=revalidation,
                 max_attempts=1 + self.settings.max_retries,
             )
-            results[url] = result
+            results[url] = first[url] = result
             done += 1
             self._progress(done, total, url, result, FetchPhase.FETCH)
+            if early is not None and result.http_status is not None and _worth_recheck(result):
+                early.add(url)
 
-        await self._gather(
+        first_pass = self._gather(
             (host_of(url), functools.partial(first_look, url, reval))
             for url, reval in to_fetch.items()
         )
-
-        fetched = [results[url] for url in to_fetch]
-        offline = await run.network_is_down(fetched)
-        if offline:
-            for url in to_fetch:
-                result = results[url]
-                if result.reason.is_network_failure:
-                    results[url] = result.model_copy(
-                        update={
-                            "reason": Reason.OFFLINE,
-                            "verdict": Reason.OFFLINE.verdict,
-                            "evidence": _OFFLINE_EVIDENCE,
-                        }
-                    )
-        elif self.settings.recheck:
-            await self._recheck(run, results, originals, list(to_fetch))
-
+        if early is None:
+            await first_pass
+        else:
+            await early.during(first_pass)
+        # The first pass is over; the run now waits for its re-checks (each one
+        # recheck_delay_s after its failure). Meanwhile what is settled already goes on:
+        # what the archive hook holds, and the cache rows of results no re-check or
+        # offline verdict can change.
+        if self.on_pass_end is not None:
+            self.on_pass_end()
+        settled = [url for url in to_fetch if self._settled(first[url])]
+        writing = (
+            asyncio.ensure_future(self._write_cache(cache, results, settled))
+            if cache is not None and settled
+            else None
+        )
+        try:
+            if early is not None:
+                await early.finish()
+            offline = await run.network_is_down(first[url] for url in to_fetch)
+            if offline:
+                for url in to_fetch:
+                    result = results[url]
+                    if result.reason.is_network_failure:
+                        results[url] = result.model_copy(
+                            update={
+                                "reason": Reason.OFFLINE,
+                                "verdict": Reason.OFFLINE.verdict,
+                                "evidence": _OFFLINE_EVIDENCE,
+                            }
+                        )
+            elif early is not None:
+                await self._recheck(
+                    run,
+                    results,
+                    originals,
+                    [url for url in to_fetch if url not in early.started],
+                    offset=len(early.started),
+                )
+        except BaseException:
+            if writing is not None:
+                writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
+            raise
+        if writing is not None:
+            await writing
         if cache is not None:
-            cache.put_many(
-                (url, CacheEntry(_as_fetched(results[url]), results[url].fetched_at))
-                for url in to_fetch
-                if results[url].reason not in _LOCAL_REASONS
-                and results[url].reason is not Reason.OFFLINE
+            done_already = set(settled)
+            await self._write_cache(
+                cache, results, [url for url in to_fetch if url not in done_already]
             )
         return FetchRun(
             results={url: results[url] for url in originals},
@@ -804,19 +851,46 @@ class Fetcher:
             cache_hits=cache_hits,
         )
 
+    def _settled(self, result: FetchResult) -> bool:
+        """A first-pass result that is final, whatever the re-checks and the offline verdict."""
+        if result.reason.is_network_failure or result.reason in _LOCAL_REASONS:
+            return False
+        return not (self.settings.recheck and _worth_recheck(result))
+
+    async def _write_cache(
+        self, cache: FetchCache, results: dict[str, FetchResult], urls: list[str]
+    ) -> None:
+        """Store the results of ``urls`` that may be cached, a chunk at a time.
+
+        Between chunks the event loop runs whatever is due (a re-check, its answer), so
+        writing during the re-check pause delays no look by more than one chunk.
+        """
+        rows = [
+            (url, CacheEntry(_as_fetched(results[url]), results[url].fetched_at))
+            for url in urls
+            if results[url].reason not in _LOCAL_REASONS
+            and results[url].reason is not Reason.OFFLINE
+        ]
+        for start in range(0, len(rows), _CACHE_CHUNK):
+            if start:
+                await asyncio.sleep(0)
+            cache.put_many(rows[start : start + _CACHE_CHUNK])
+
     async def _recheck(
         self,
         run: _Run,
         results: dict[str, FetchResult],
         originals: dict[str, str],
         fetched: list[str],
+        *,
+        offset: int = 0,
     ) -> None:
-        """Fetch once more every failure worth a second look, after a pause."""
-        candidates = [
-            url
-            for url in fetched
-            if not results[url].verdict.is_alive and results[url].reason not in _FINAL_REASONS
-        ]
+        """Fetch once more every failure worth a second look, after a pause.
+
+        ``offset`` re-checks were made during the first pass (``_EarlyRechecks``); the
+        progress count goes on from them.
+        """
+        candidates = [url for url in fetched if _worth_recheck(results[url])]
         if not candidates:
             return
         await self.sleep(self.settings.recheck_delay_s)
@@ -835,7 +909,7 @@ class Fetcher:
             )
             results[url] = result
             done += 1
-            self._progress(done, len(candidates), url, result, FetchPhase.RECHECK)
+            self._progress(offset + done, offset + len(candidates), url, result, FetchPhase.RECHECK)
 
         await self._gather(
             (host_of(url), functools.partial(second_look, url)) for url in candidates
@@ -887,6 +961,114 @@ class Fetcher:
             self.on_progress(
                 FetchProgress(done=done, total=total, url=url, result=result, phase=phase)
             )
+
+
+def _worth_recheck(result: FetchResult) -> bool:
+    """A failure that a second look might overturn (not a deliberate refusal)."""
+    return not result.verdict.is_alive and result.reason not in _FINAL_REASONS
+
+
+class _EarlyRechecks:
+    """Second looks started during the first pass, each ``recheck_delay_s`` after its failure.
+
+    Waiting for the whole first pass and then pausing once left the run idle for the
+    pause and re-checked everything in one burst at the end. The delays are equal, so
+    URLs fall due in the order they were added: one task waits for the oldest and starts
+    its look. Looks go through the run's host gates and concurrency limit like any
+    request. ``during`` runs the first pass beside them; ``finish`` waits for the looks
+    still due or under way once it is over.
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        run: _Run,
+        results: dict[str, FetchResult],
+        originals: dict[str, str],
+    ) -> None:
+        self._fetcher = fetcher
+        self._run = run
+        self._results = results
+        self._originals = originals
+        self._due: deque[tuple[datetime, str]] = deque()
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._server: asyncio.Future[None] | None = None
+        self._looks: list[asyncio.Task[None]] = []
+        self.started: set[str] = set()
+        self._done = 0
+
+    def add(self, url: str) -> None:
+        """Re-check ``url`` once its delay has passed."""
+        delay = timedelta(seconds=self._fetcher.settings.recheck_delay_s)
+        self._due.append((self._fetcher.clock() + delay, url))
+        self._wake.set()
+
+    async def during(self, first_pass: Awaitable[None]) -> None:
+        """Run ``first_pass`` while the looks that fall due meanwhile start."""
+        self._server = asyncio.ensure_future(self._serve())
+        try:
+            await first_pass
+        except BaseException:
+            await self._cancel()
+            raise
+        self._closed = True
+        self._wake.set()
+
+    async def finish(self) -> None:
+        """Wait until every URL added has had its second look."""
+        if self._server is None:
+            return
+        try:
+            await self._server
+        except BaseException:
+            await self._cancel()
+            raise
+
+    async def _cancel(self) -> None:
+        pending = [task for task in (self._server, *self._looks) if task is not None]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _serve(self) -> None:
+        while self._due or not self._closed:
+            if not self._due:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            due, url = self._due[0]
+            wait = (due - self._fetcher.clock()).total_seconds()
+            if wait > 0:
+                await self._fetcher.sleep(wait)
+            self._due.popleft()
+            self.started.add(url)
+            self._looks.append(asyncio.ensure_future(self._look(url)))
+        await _first_error(self._looks)
+
+    async def _look(self, url: str) -> None:
+        result = await self._run.fetch(
+            url,
+            self._originals[url],
+            revalidation=None,
+            max_attempts=1,
+            prior_attempts=self._results[url].attempts,
+        )
+        self._results[url] = result
+        self._done += 1
+        self._fetcher._progress(self._done, len(self.started), url, result, FetchPhase.RECHECK)
+
+
+async def _first_error(tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for every task; raise the first error among them (a provenance error as is)."""
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, ProvenanceError):
+            raise outcome
+        if isinstance(outcome, BaseException):
+            raise FetchError(
+                f"the fetcher failed: {type(outcome).__name__}: {outcome}"
+            ) from outcome
 
 
 async def _gather_by_host(
