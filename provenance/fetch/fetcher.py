@@ -798,18 +798,18 @@ class Fetcher:
         else:
             await early.during(first_pass)
         # The first pass is over; the run now waits for its re-checks (each one
-        # recheck_delay_s after its failure). Meanwhile what is settled already goes on:
-        # what the archive hook holds, and the cache rows of results no re-check or
-        # offline verdict can change.
+        # recheck_delay_s after its failure). Meanwhile what is final goes on: the
+        # archive hook hands on what it holds, and the cache gets the rows of results no
+        # re-check or offline verdict can change, then each re-check's as it ends.
         if self.on_pass_end is not None:
             self.on_pass_end()
-        settled = [url for url in to_fetch if self._settled(first[url])]
-        writing = (
-            asyncio.ensure_future(self._write_cache(cache, results, settled))
-            if cache is not None and settled
-            else None
-        )
+        writer = _CacheWriter(cache, results) if cache is not None else None
         try:
+            if writer is not None:
+                writer.add(url for url in to_fetch if self._settled(first[url]))
+                if early is not None:
+                    writer.add(early.finished)
+                    early.on_finished = writer.add_one
             if early is not None:
                 await early.finish()
             offline = await run.network_is_down(first[url] for url in to_fetch)
@@ -832,18 +832,13 @@ class Fetcher:
                     [url for url in to_fetch if url not in early.started],
                     offset=len(early.started),
                 )
+            if writer is not None:
+                writer.add(url for url in to_fetch if url not in writer.queued)
+                await writer.close()
         except BaseException:
-            if writing is not None:
-                writing.cancel()
-                await asyncio.gather(writing, return_exceptions=True)
+            if writer is not None:
+                await writer.cancel()
             raise
-        if writing is not None:
-            await writing
-        if cache is not None:
-            done_already = set(settled)
-            await self._write_cache(
-                cache, results, [url for url in to_fetch if url not in done_already]
-            )
         return FetchRun(
             results={url: results[url] for url in originals},
             offline=offline,
@@ -856,25 +851,6 @@ class Fetcher:
         if result.reason.is_network_failure or result.reason in _LOCAL_REASONS:
             return False
         return not (self.settings.recheck and _worth_recheck(result))
-
-    async def _write_cache(
-        self, cache: FetchCache, results: dict[str, FetchResult], urls: list[str]
-    ) -> None:
-        """Store the results of ``urls`` that may be cached, a chunk at a time.
-
-        Between chunks the event loop runs whatever is due (a re-check, its answer), so
-        writing during the re-check pause delays no look by more than one chunk.
-        """
-        rows = [
-            (url, CacheEntry(_as_fetched(results[url]), results[url].fetched_at))
-            for url in urls
-            if results[url].reason not in _LOCAL_REASONS
-            and results[url].reason is not Reason.OFFLINE
-        ]
-        for start in range(0, len(rows), _CACHE_CHUNK):
-            if start:
-                await asyncio.sleep(0)
-            cache.put_many(rows[start : start + _CACHE_CHUNK])
 
     async def _recheck(
         self,
@@ -963,6 +939,66 @@ class Fetcher:
             )
 
 
+class _CacheWriter:
+    """Writes final results to the cache as they come, a chunk per transaction.
+
+    Rows are written by a task of their own: while the run waits for its re-checks the
+    event loop is mostly idle, and between chunks it runs whatever falls due (a
+    re-check, its answer), so no look waits for more than one chunk. Offline results
+    and local refusals are not cached (they say nothing about the source).
+    """
+
+    def __init__(self, cache: FetchCache, results: dict[str, FetchResult]) -> None:
+        self._cache = cache
+        self._results = results
+        self._queue: deque[str] = deque()
+        self.queued: set[str] = set()
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task = asyncio.ensure_future(self._drain())
+
+    def add(self, urls: Iterable[str]) -> None:
+        """Write the results of ``urls`` (final by now) soon."""
+        for url in urls:
+            self.add_one(url)
+
+    def add_one(self, url: str) -> None:
+        """Write the result of ``url`` (final by now) soon."""
+        if url not in self.queued:
+            self.queued.add(url)
+            self._queue.append(url)
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Wait until every row added is written (re-raising a write's error)."""
+        self._closed = True
+        self._wake.set()
+        await self._task
+
+    async def cancel(self) -> None:
+        """Stop writing (the run is failing); rows not written yet are dropped."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _drain(self) -> None:
+        queue = self._queue
+        while queue or not self._closed:
+            if not queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            rows = []
+            for _ in range(min(len(queue), _CACHE_CHUNK)):
+                url = queue.popleft()
+                result = self._results[url]
+                if result.reason in _LOCAL_REASONS or result.reason is Reason.OFFLINE:
+                    continue
+                rows.append((url, CacheEntry(_as_fetched(result), result.fetched_at)))
+            if rows:
+                self._cache.put_many(rows)
+            await asyncio.sleep(0)
+
+
 def _worth_recheck(result: FetchResult) -> bool:
     """A failure that a second look might overturn (not a deliberate refusal)."""
     return not result.verdict.is_alive and result.reason not in _FINAL_REASONS
@@ -996,6 +1032,9 @@ class _EarlyRechecks:
         self._server: asyncio.Future[None] | None = None
         self._looks: list[asyncio.Task[None]] = []
         self.started: set[str] = set()
+        # URLs whose second look is over, and who to tell when one more is.
+        self.finished: list[str] = []
+        self.on_finished: Callable[[str], None] | None = None
         self._done = 0
 
     def add(self, url: str) -> None:
@@ -1057,6 +1096,9 @@ class _EarlyRechecks:
         self._results[url] = result
         self._done += 1
         self._fetcher._progress(self._done, len(self.started), url, result, FetchPhase.RECHECK)
+        self.finished.append(url)
+        if self.on_finished is not None:
+            self.on_finished(url)
 
 
 async def _first_error(tasks: list[asyncio.Task[None]]) -> None:
