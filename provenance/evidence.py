@@ -141,6 +141,10 @@ ARCHIVE_BATCH_BYTES = 64 * 1024 * 1024
 # full batch only when this many are ahead of it (one being written, one queued), not
 # whenever the archive is busy; memory stays bounded.
 ARCHIVE_BATCHES_IN_FLIGHT = 2
+# Once the first pass is over, results come a few at a time (the re-checks) and the
+# archive process is idle: batches of this many keep it up to date, so the end of the
+# run waits for a few fetches to be archived, not for a whole batch.
+ARCHIVE_BATCH_FETCHES_AFTER_PASS = 32
 
 _Fetched = tuple[FetchResult, Sequence[HttpExchange]]
 
@@ -166,6 +170,7 @@ class _Archiver:
         self._record_many = record_many
         self._pending: list[_Fetched] = []
         self._pending_bytes = 0
+        self._batch_fetches = ARCHIVE_BATCH_FETCHES
         self._failures: dict[str, FetchResult] = {}
         # One writer thread archives a batch while the event loop goes on fetching (on
         # big runs it only hands the batch to the archive process and waits). One
@@ -183,10 +188,7 @@ class _Archiver:
         self._failures.pop(result.normalized_url, None)
         self._pending.append((result, tuple(exchanges)))
         self._pending_bytes += sum(len(exchange.body) for exchange in exchanges)
-        if (
-            len(self._pending) >= ARCHIVE_BATCH_FETCHES
-            or self._pending_bytes >= ARCHIVE_BATCH_BYTES
-        ):
+        if len(self._pending) >= self._batch_fetches or self._pending_bytes >= ARCHIVE_BATCH_BYTES:
             self.flush()
         return result
 
@@ -208,6 +210,11 @@ class _Archiver:
         """Block until every batch handed on is on disk (re-raising the first error)."""
         while self._in_flight:
             self._in_flight.popleft().result()
+
+    def pass_over(self) -> None:
+        """The first pass is over: hand on what is collected, and smaller batches from now."""
+        self._batch_fetches = ARCHIVE_BATCH_FETCHES_AFTER_PASS
+        self.flush()
 
     def close(self) -> None:
         """Wait for the last batch to be written and stop the writer."""
@@ -263,7 +270,7 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             resolver=options.resolver,
             on_progress=options.on_progress,
             on_fetched=archiver,
-            on_pass_end=archiver.flush if archiver is not None else None,
+            on_pass_end=archiver.pass_over if archiver is not None else None,
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )
