@@ -59,6 +59,7 @@ LABELS: list[tuple[str, str, str]] = [
     ("provenance/evidence.py", "finish", "archive wait"),
     ("provenance/evidence.py", "close", "archive wait"),
     ("provenance/evidence.py", "wait", "archive wait"),
+    ("provenance/fetch/fetcher.py", "result_for", "report"),  # check.py asking the run
     ("provenance/fetch/fetcher.py", "second_look", "re-check"),
     ("provenance/fetch/fetcher.py", "_recheck", "re-check"),
     ("provenance/fetch/fetcher.py", "", "fetch"),
@@ -122,13 +123,19 @@ def _print_process(name: str, data: dict[str, Any], start: float, interval: floa
             f"{label} {100 * n / sum(inside.values()):.0f} %" for label, n in inside.most_common(3)
         )
         top = Counter(f for t, f in where if a <= t <= b).most_common(3)
-        inner = ", ".join(f"{f} {n * interval:.2f} s" for f, n in top)
+        inner = ", ".join(f"{f} {n} samples" for f, n in top)
         print(f"| {a:.2f} s | {b:.2f} s | {parts} | {inner} |")
     print()
-    totals = Counter(label for _, label in samples)
+    # Each sample stands for the time until the next one: the sampler needs the GIL, so
+    # under load or inside a long C call it wakes late, and counting samples would
+    # under-weigh what held the GIL.
+    totals: Counter[str] = Counter()
+    ends = [t for t, _ in samples[1:]] + [samples[-1][0] + interval]
+    for (t, label), t_next in zip(samples, ends, strict=True):
+        totals[label] += t_next - t
     print(
         "time per label: "
-        + ", ".join(f"{label} {n * interval:.2f} s" for label, n in totals.most_common())
+        + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in totals.most_common())
     )
     print()
 
