@@ -757,15 +757,20 @@ class Fetcher:
         done = 0
         # A fresh cache answers nothing: one count instead of a lookup per URL.
         lookup = None if cache is not None and cache.is_empty() else cache
+        failed_before: dict[str, _Revalidation | None] = {}
         for url, original in originals.items():
-            served, revalidation = self._from_cache(lookup, url, original)
+            served, revalidation, failed = self._from_cache(lookup, url, original)
             if served is None:
-                to_fetch[url] = revalidation
+                (failed_before if failed else to_fetch)[url] = revalidation
                 continue
             results[url] = served
             done += 1
             self._progress(done, total, url, served, FetchPhase.FETCH)
         cache_hits = done
+        # What failed last time is the likeliest to fail again, so it goes first: the
+        # re-check delay of each such failure then runs out during the first pass, not
+        # after its end.
+        to_fetch = {**failed_before, **to_fetch}
 
         # Failures with an HTTP answer (404, 500, a soft 404...) get their second look
         # while the first pass goes on, each ``recheck_delay_s`` after its own failure:
@@ -902,13 +907,17 @@ class Fetcher:
 
     def _from_cache(
         self, cache: FetchCache | None, url: str, original: str
-    ) -> tuple[FetchResult | None, _Revalidation | None]:
-        """A result the cache may answer with, or the revalidation to attempt, or neither."""
+    ) -> tuple[FetchResult | None, _Revalidation | None, bool]:
+        """What the cache says of ``url``: ``(served, revalidation, failed_before)``.
+
+        A result it may answer with, or the revalidation to attempt, or neither; and
+        whether it remembers ``url`` failing (not alive), so that it is fetched early.
+        """
         if cache is None or self.settings.refresh:
-            return None, None
+            return None, None, False
         entry = cache.get(url)
         if entry is None:
-            return None, None
+            return None, None, False
         cached = entry.result
         age = (self.clock() - entry.stored_at).total_seconds()
         if cached.verdict.is_alive:
@@ -919,7 +928,8 @@ class Fetcher:
             # Dead and timed-out results are never final from the cache: fetch again.
             ttl = 0.0
         if 0 <= age < ttl:
-            return cached.model_copy(update={"url": original, "from_cache": True}), None
+            served = cached.model_copy(update={"url": original, "from_cache": True})
+            return served, None, False
         if cached.verdict.is_alive and (cached.etag or cached.last_modified):
             headers: dict[str, str] = {}
             if cached.etag:
@@ -927,8 +937,8 @@ class Fetcher:
             if cached.last_modified:
                 headers["If-Modified-Since"] = cached.last_modified
             target = normalize_url(cached.final_url or url)
-            return None, _Revalidation(entry, target, headers)
-        return None, None
+            return None, _Revalidation(entry, target, headers), False
+        return None, None, not cached.verdict.is_alive
 
     def _progress(
         self, done: int, total: int, url: str, result: FetchResult, phase: FetchPhase

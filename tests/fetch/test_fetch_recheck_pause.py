@@ -114,3 +114,22 @@ def test_an_archive_error_on_an_early_recheck_stops_the_run(
 
     with pytest.raises(ArchiveError, match="disk full"):
         run([GONE, ALIVE], recheck=True, max_retries=0, on_fetched=archive)
+
+
+def test_what_failed_last_time_is_fetched_first(
+    run: Run, httpx_mock: HTTPXMock, clock: FakeClock, tmp_path: Path
+) -> None:
+    # Its re-check delay then runs out while the rest of the first pass goes on.
+    fresh = "https://example.com/new"
+    httpx_mock.add_response(url=GONE, status_code=404, is_reusable=True)
+    httpx_mock.add_response(url=ALIVE, html=PAGE, is_reusable=True)
+    httpx_mock.add_response(url=fresh, html=PAGE)
+    with FetchCache(tmp_path / "cache") as cache:
+        run([ALIVE, GONE], cache=cache)
+        clock.advance(48 * 3600)  # the alive entry is stale too: both are fetched again
+        before = len(httpx_mock.get_requests())
+        second = run([fresh, ALIVE, GONE], cache=cache)
+    order = [str(request.url) for request in httpx_mock.get_requests()[before:]]
+    assert order == [GONE, fresh, ALIVE]
+    assert second.results[GONE].reason is Reason.NOT_FOUND
+    assert list(second.results) == [fresh, ALIVE, GONE]  # the report's order is the given one
