@@ -261,6 +261,10 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             if len(urls) >= ARCHIVE_PROCESS_MIN_URLS:
                 worker = ArchiveWorker.start(store.root, store.run_id)
                 archiver = _Archiver(worker.record_many)
+                # Opened to recover the archive and fail early; the child archives.
+                # Closed now, so the child is the index's last connection and its
+                # closing checkpoint happens there, after the run (see below).
+                store.close()
             else:
                 archiver = _Archiver(store.record_many)
         fetcher = Fetcher(
@@ -287,7 +291,9 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
         if archiver is not None:
             archiver.close()
         if worker is not None:
-            worker.close()
+            # Every batch is on disk when the child answers it: the child closing its
+            # files and exiting is left to a thread while the caller goes on.
+            worker.close(wait=False)
         if cache is not None:
             cache.close()
         if store is not None:
