@@ -9,9 +9,8 @@ One run (``Fetcher.fetch_all``) goes:
 3. fetch the rest concurrently, each URL in attempts of hop-by-hop redirects, retried
    with backoff on timeouts, connection errors, 408, 429, 502, 503 and 504;
 4. fetch once more every URL that is not alive (and not a deterministic refusal)
-   before reporting it, ``recheck_delay_s`` after its failure: a failure with an HTTP
-   answer during the first pass already, a failure below HTTP after it, with fresh DNS
-   answers, unless
+   before reporting it, ``recheck_delay_s`` after its failure (during the first pass,
+   once some host has answered; a failure below HTTP with a fresh DNS answer), unless
 5. every host failed at the DNS/connection level: then the run is offline, those
    results become ``offline`` (unverifiable) and nothing is declared dead;
 6. write the results to the cache: those already final while the run waits for its
@@ -772,11 +771,11 @@ class Fetcher:
         # after its end.
         to_fetch = {**failed_before, **to_fetch}
 
-        # Failures with an HTTP answer (404, 500, a soft 404...) get their second look
-        # while the first pass goes on, each ``recheck_delay_s`` after its own failure:
-        # such an answer proves the network is up, so the offline verdict that the end
-        # of the pass decides cannot apply to them. Failures below HTTP wait for that
-        # verdict (and fresh DNS answers) in ``_recheck``, as before.
+        # Failures get their second look while the first pass goes on, each
+        # ``recheck_delay_s`` after its own failure, once some host has answered: an
+        # answer proves the network is up, so the offline verdict that the end of the
+        # pass decides cannot apply. Until then failures are held; if no host ever
+        # answers they wait for that verdict in ``_recheck``, as before.
         early = _EarlyRechecks(self, run, results, originals) if self.settings.recheck else None
         first: dict[str, FetchResult] = {}
 
@@ -791,8 +790,8 @@ class Fetcher:
             results[url] = first[url] = result
             done += 1
             self._progress(done, total, url, result, FetchPhase.FETCH)
-            if early is not None and result.http_status is not None and _worth_recheck(result):
-                early.add(url)
+            if early is not None:
+                early.saw(url, result)
 
         first_pass = self._gather(
             (host_of(url), functools.partial(first_look, url, reval))
@@ -830,13 +829,7 @@ class Fetcher:
                             }
                         )
             elif early is not None:
-                await self._recheck(
-                    run,
-                    results,
-                    originals,
-                    [url for url in to_fetch if url not in early.started],
-                    offset=len(early.started),
-                )
+                await self._recheck(run, results, originals, early.held, offset=len(early.started))
             if writer is not None:
                 writer.add(url for url in to_fetch if url not in writer.queued)
                 await writer.close()
@@ -1009,6 +1002,11 @@ class _CacheWriter:
             await asyncio.sleep(0)
 
 
+def _proves_online(result: FetchResult) -> bool:
+    """A host answered (what ``_Run.network_is_down`` counts against an offline verdict)."""
+    return result.reason not in _LOCAL_REASONS and not result.reason.is_network_failure
+
+
 def _worth_recheck(result: FetchResult) -> bool:
     """A failure that a second look might overturn (not a deliberate refusal)."""
     return not result.verdict.is_alive and result.reason not in _FINAL_REASONS
@@ -1018,11 +1016,14 @@ class _EarlyRechecks:
     """Second looks started during the first pass, each ``recheck_delay_s`` after its failure.
 
     Waiting for the whole first pass and then pausing once left the run idle for the
-    pause and re-checked everything in one burst at the end. The delays are equal, so
-    URLs fall due in the order they were added: one task waits for the oldest and starts
-    its look. Looks go through the run's host gates and concurrency limit like any
-    request. ``during`` runs the first pass beside them; ``finish`` waits for the looks
-    still due or under way once it is over.
+    pause and re-checked everything in one burst at the end (and a timeout's second
+    look may take the whole timeout). The delays are equal, so URLs fall due in the
+    order they failed: one task waits for the oldest and starts its look. Looks go
+    through the run's host gates and concurrency limit like any request; a failure
+    below HTTP gets a fresh DNS answer for its host. Failures seen before any host has
+    answered are held (the run may be offline) and queued, in order, when one does;
+    ``held`` are those still waiting when the pass ends. ``during`` runs the first pass
+    beside the looks; ``finish`` waits for the looks still due or under way.
     """
 
     def __init__(
@@ -1046,12 +1047,27 @@ class _EarlyRechecks:
         self.finished: list[str] = []
         self.on_finished: Callable[[str], None] | None = None
         self._done = 0
+        self._online = False
+        self.held: list[str] = []
+        self._held_due: list[tuple[datetime, str]] = []
 
-    def add(self, url: str) -> None:
-        """Re-check ``url`` once its delay has passed."""
-        delay = timedelta(seconds=self._fetcher.settings.recheck_delay_s)
-        self._due.append((self._fetcher.clock() + delay, url))
-        self._wake.set()
+    def saw(self, url: str, result: FetchResult) -> None:
+        """``url``'s first look ended in ``result``: re-check it in due time if it failed."""
+        if not self._online and _proves_online(result):
+            self._online = True
+            self._due.extend(self._held_due)
+            self._held_due.clear()
+            self.held.clear()
+            self._wake.set()
+        if not _worth_recheck(result):
+            return
+        due = self._fetcher.clock() + timedelta(seconds=self._fetcher.settings.recheck_delay_s)
+        if self._online:
+            self._due.append((due, url))
+            self._wake.set()
+        else:
+            self._held_due.append((due, url))
+            self.held.append(url)
 
     async def during(self, first_pass: Awaitable[None]) -> None:
         """Run ``first_pass`` while the looks that fall due meanwhile start."""
@@ -1096,6 +1112,10 @@ class _EarlyRechecks:
         await _first_error(self._looks)
 
     async def _look(self, url: str) -> None:
+        if self._results[url].reason.is_network_failure:
+            # A lookup that failed (or an address that refused) a moment ago may do
+            # better now: the host's name is resolved afresh, as after the pass.
+            self._run.dns.pop((urlsplit(url).hostname or "").rstrip("."), None)
         result = await self._run.fetch(
             url,
             self._originals[url],

@@ -7,16 +7,18 @@ The policy is unchanged (every failure worth it is fetched once more, no sooner 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
 from provenance.errors import ArchiveError
 from provenance.fetch import FetchCache, FetchPhase, FetchProgress, Reason
 from provenance.fetch.models import FetchResult, HttpExchange
-from tests.fetch.conftest import FakeClock, Run, SleepRecorder
+from tests.fetch.conftest import PUBLIC_IP, FakeClock, Run, SleepRecorder
 
 ALIVE = "https://example.com/alive"
 GONE = "https://example.com/gone"
@@ -133,3 +135,95 @@ def test_what_failed_last_time_is_fetched_first(
     assert order == [GONE, fresh, ALIVE]
     assert second.results[GONE].reason is Reason.NOT_FOUND
     assert list(second.results) == [fresh, ALIVE, GONE]  # the report's order is the given one
+
+
+def test_a_network_failure_is_rechecked_during_the_pass_once_a_host_has_answered(
+    run: Run, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    # example.com answers (404), so the run is not offline: other.example's refusal
+    # gets its second look a second after it, while slow.example (paused by a 503 with
+    # Retry-After: 5) still holds the first pass open.
+    refused, slow = "https://other.example/page", "https://slow.example/page"
+    httpx_mock.add_response(url=GONE, status_code=404, is_reusable=True)
+    httpx_mock.add_exception(httpx.ConnectError("refused"), url=refused, is_reusable=True)
+    httpx_mock.add_response(url=slow, status_code=503, headers={"Retry-After": "5"})
+    httpx_mock.add_response(url=slow, html=PAGE)
+    events: list[str] = []
+
+    def on_progress(event: FetchProgress) -> None:
+        events.append(f"{event.phase} {event.url}")
+
+    async def wait(seconds: float) -> None:
+        if seconds > 2:  # slow.example's pause: long enough for the refusal's re-check
+            for _ in range(TURNS):
+                if f"{FetchPhase.RECHECK} {refused}" in events:
+                    break
+                await asyncio.sleep(0)
+        clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    fetch_run = run(
+        [GONE, refused, slow],
+        recheck=True,
+        recheck_delay_s=1.0,
+        max_retries=1,
+        sleep=wait,
+        on_progress=on_progress,
+        on_pass_end=lambda: events.append("pass over"),
+    )
+    assert events.index(f"{FetchPhase.RECHECK} {refused}") < events.index("pass over")
+    assert events.index(f"{FetchPhase.FETCH} {slow}") < events.index("pass over")
+    result = fetch_run.results[refused]
+    assert (result.reason, result.attempts) == (Reason.CONNECTION_ERROR, 3)
+    assert fetch_run.results[slow].reason is Reason.OK
+    assert not fetch_run.offline
+
+
+def test_failures_before_the_first_answer_are_rechecked_once_a_host_answers(
+    run: Run, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    # other.example's name does not resolve before any host has answered (the run
+    # might be offline): held until example.com's page shows the network is up, then
+    # re-checked in due time, with a fresh lookup, while slow.example (paused by a 503
+    # with Retry-After: 5) holds the first pass open.
+    missing, slow = "https://other.example/page", "https://slow.example/page"
+    lookups: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        if host == "other.example" and lookups.count(host) == 1:
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return [PUBLIC_IP]
+
+    httpx_mock.add_response(url=missing, html=PAGE)
+    httpx_mock.add_response(url=ALIVE, html=PAGE)
+    httpx_mock.add_response(url=slow, status_code=503, headers={"Retry-After": "5"})
+    httpx_mock.add_response(url=slow, html=PAGE)
+    events: list[str] = []
+
+    def on_progress(event: FetchProgress) -> None:
+        events.append(f"{event.phase} {event.url}")
+
+    async def wait(seconds: float) -> None:
+        if seconds > 2:  # slow.example's pause
+            for _ in range(TURNS):
+                if f"{FetchPhase.RECHECK} {missing}" in events:
+                    break
+                await asyncio.sleep(0)
+        clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    fetch_run = run(
+        [missing, ALIVE, slow],
+        recheck=True,
+        recheck_delay_s=1.0,
+        max_retries=1,
+        sleep=wait,
+        resolver=resolver,
+        on_progress=on_progress,
+        on_pass_end=lambda: events.append("pass over"),
+    )
+    assert fetch_run.results[missing].reason is Reason.OK
+    assert events[:2] == [f"{FetchPhase.FETCH} {missing}", f"{FetchPhase.FETCH} {ALIVE}"]
+    assert events.index(f"{FetchPhase.RECHECK} {missing}") < events.index("pass over")
+    assert lookups.count("other.example") == 2

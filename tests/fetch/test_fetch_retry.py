@@ -183,12 +183,13 @@ def test_failures_are_checked_again_before_being_reported(
     ]
 
 
-def test_an_http_failure_is_rechecked_during_the_pass_and_a_network_one_after_it(
+def test_failures_are_rechecked_during_the_pass_once_a_host_has_answered(
     run: Run, httpx_mock: HTTPXMock, sleep: SleepRecorder, resolver: FakeResolver
 ) -> None:
     # example.com answers 500 and then the page: its second look needs no end-of-pass
-    # pause. other.example hangs up twice, then answers: a failure below HTTP waits for
-    # the pass to end (the run might be offline) and gets fresh DNS answers.
+    # pause. other.example refuses twice, then answers: since example.com answered, the
+    # run is not offline, so its second look needs no end-of-pass pause either, and it
+    # gets a fresh DNS answer.
     other = "https://other.example/page"
     httpx_mock.add_response(url=URL, status_code=500)
     httpx_mock.add_response(url=URL, html=PAGE)
