@@ -192,16 +192,16 @@ class _Archiver:
             self.flush()
         return result
 
-    def flush(self) -> None:
+    def flush(self, *, limit: int | None = None) -> None:
         """Hand the fetches collected so far to the writer (they leave the buffer either way).
 
-        Blocks only while ``ARCHIVE_BATCHES_IN_FLIGHT`` batches are queued or being
-        written. Raises the error of an earlier batch, if writing it failed.
+        Blocks only while ``limit`` (default ``ARCHIVE_BATCHES_IN_FLIGHT``) batches are
+        queued or being written. Raises the error of an earlier batch, if writing it
+        failed.
         """
+        limit = ARCHIVE_BATCHES_IN_FLIGHT if limit is None else limit
         batch, self._pending, self._pending_bytes = self._pending, [], 0
-        while self._in_flight and (
-            self._in_flight[0].done() or len(self._in_flight) >= ARCHIVE_BATCHES_IN_FLIGHT
-        ):
+        while self._in_flight and (self._in_flight[0].done() or len(self._in_flight) >= limit):
             self._in_flight.popleft().result()
         if batch:
             self._in_flight.append(self._writer.submit(self._record_many, batch))
@@ -212,9 +212,13 @@ class _Archiver:
             self._in_flight.popleft().result()
 
     def pass_over(self) -> None:
-        """The first pass is over: hand on what is collected, and smaller batches from now."""
+        """The first pass is over: hand on what is collected, and smaller batches from now.
+
+        Called on the event loop: this last big batch may queue behind a full writer
+        rather than block the loop (and the re-checks falling due) until there is room.
+        """
         self._batch_fetches = ARCHIVE_BATCH_FETCHES_AFTER_PASS
-        self.flush()
+        self.flush(limit=ARCHIVE_BATCHES_IN_FLIGHT + 1)
 
     def close(self) -> None:
         """Wait for the last batch to be written and stop the writer."""

@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 proc = subprocess.run(cmd, cwd=home, env=env, check=False)
                 elapsed = time.perf_counter() - start
+            (out / "run.txt").write_text(f"{start} {elapsed}\n")  # for later analysis
             report = json.loads((home / "report.json").read_text())
         finally:
             servers.stop()
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             f"exit {proc.returncode}, verdicts right {score.verdict_ok}/{score.total}"
         )
         print()
-        files = sorted(out.glob("*.json"))
+        files = sorted(out.glob("[0-9]*.json"))
         processes = [json.loads(f.read_text()) for f in files]
         interval = args.interval_ms / 1000
         for data in sorted(processes, key=lambda d: d["t0"]):

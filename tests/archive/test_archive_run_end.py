@@ -3,6 +3,7 @@ an archive process that closes while the command goes on to its report."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,3 +71,22 @@ def test_an_archive_process_closed_without_waiting_exits_and_leaves_its_batches(
     with SnapshotStore(root, read_only=True) as store:
         assert len(store.urls()) == 20
         assert store.verify().ok
+
+
+def test_handing_on_the_last_big_batch_does_not_wait_for_a_busy_archive() -> None:
+    # Called on the event loop when the first pass ends: re-checks fall due meanwhile.
+    release = threading.Event()
+    timed_out: list[bool] = []
+
+    def busy_archive(batch: Batch) -> list[FetchResult]:
+        timed_out.append(not release.wait(timeout=5))
+        return [fetched for fetched, _ in batch]
+
+    hook = evidence._Archiver(busy_archive)
+    for fetched, exchanges in (_fetch(n) for n in range(2 * 256 + 10)):
+        hook(fetched, exchanges)  # two full batches handed on: one being written, one queued
+    hook.pass_over()  # returns at once, the 10 queued as a third
+    release.set()
+    hook.wait()
+    hook.close()
+    assert timed_out == [False, False, False]
