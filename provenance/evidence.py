@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,14 @@ def _from_archive(urls: Sequence[str], options: EvidenceOptions, now: dt.datetim
 # once its bodies add up to this many bytes (each may be up to max_body_bytes).
 ARCHIVE_BATCH_FETCHES = 256
 ARCHIVE_BATCH_BYTES = 64 * 1024 * 1024
+# Batches handed to the writer and not yet on disk, at most: the event loop blocks on a
+# full batch only when this many are ahead of it (one being written, one queued), not
+# whenever the archive is busy; memory stays bounded.
+ARCHIVE_BATCHES_IN_FLIGHT = 2
+# Once the first pass is over, results come a few at a time (the re-checks) and the
+# archive process is idle: batches of this many keep it up to date, so the end of the
+# run waits for a few fetches to be archived, not for a whole batch.
+ARCHIVE_BATCH_FETCHES_AFTER_PASS = 32
 
 _Fetched = tuple[FetchResult, Sequence[HttpExchange]]
 
@@ -161,15 +170,16 @@ class _Archiver:
         self._record_many = record_many
         self._pending: list[_Fetched] = []
         self._pending_bytes = 0
+        self._batch_fetches = ARCHIVE_BATCH_FETCHES
         self._failures: dict[str, FetchResult] = {}
         # One writer thread archives a batch while the event loop goes on fetching (on
         # big runs it only hands the batch to the archive process and waits). One
-        # thread keeps batches in order; at most one batch waits behind the one being
-        # written, so memory stays bounded.
+        # thread keeps batches in order; at most ARCHIVE_BATCHES_IN_FLIGHT are handed
+        # on and one more is being collected, so memory stays bounded.
         from concurrent.futures import ThreadPoolExecutor
 
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-archive")
-        self._in_flight: Future[list[FetchResult]] | None = None
+        self._in_flight: deque[Future[list[FetchResult]]] = deque()
 
     def __call__(self, result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
         if not exchanges and result.reason.is_network_failure:
@@ -178,28 +188,37 @@ class _Archiver:
         self._failures.pop(result.normalized_url, None)
         self._pending.append((result, tuple(exchanges)))
         self._pending_bytes += sum(len(exchange.body) for exchange in exchanges)
-        if (
-            len(self._pending) >= ARCHIVE_BATCH_FETCHES
-            or self._pending_bytes >= ARCHIVE_BATCH_BYTES
-        ):
+        if len(self._pending) >= self._batch_fetches or self._pending_bytes >= ARCHIVE_BATCH_BYTES:
             self.flush()
         return result
 
-    def flush(self) -> None:
+    def flush(self, *, limit: int | None = None) -> None:
         """Hand the fetches collected so far to the writer (they leave the buffer either way).
 
-        Raises the error of the previous batch, if writing it failed.
+        Blocks only while ``limit`` (default ``ARCHIVE_BATCHES_IN_FLIGHT``) batches are
+        queued or being written. Raises the error of an earlier batch, if writing it
+        failed.
         """
+        limit = ARCHIVE_BATCHES_IN_FLIGHT if limit is None else limit
         batch, self._pending, self._pending_bytes = self._pending, [], 0
-        self.wait()
+        while self._in_flight and (self._in_flight[0].done() or len(self._in_flight) >= limit):
+            self._in_flight.popleft().result()
         if batch:
-            self._in_flight = self._writer.submit(self._record_many, batch)
+            self._in_flight.append(self._writer.submit(self._record_many, batch))
 
     def wait(self) -> None:
-        """Block until the batch being written, if any, is on disk (re-raising its error)."""
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is not None:
-            in_flight.result()
+        """Block until every batch handed on is on disk (re-raising the first error)."""
+        while self._in_flight:
+            self._in_flight.popleft().result()
+
+    def pass_over(self) -> None:
+        """The first pass is over: hand on what is collected, and smaller batches from now.
+
+        Called on the event loop: this last big batch may queue behind a full writer
+        rather than block the loop (and the re-checks falling due) until there is room.
+        """
+        self._batch_fetches = ARCHIVE_BATCH_FETCHES_AFTER_PASS
+        self.flush(limit=ARCHIVE_BATCHES_IN_FLIGHT + 1)
 
     def close(self) -> None:
         """Wait for the last batch to be written and stop the writer."""
@@ -246,6 +265,10 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             if len(urls) >= ARCHIVE_PROCESS_MIN_URLS:
                 worker = ArchiveWorker.start(store.root, store.run_id)
                 archiver = _Archiver(worker.record_many)
+                # Opened to recover the archive and fail early; the child archives.
+                # Closed now, so the child is the index's last connection and its
+                # closing checkpoint happens there, after the run (see below).
+                store.close()
             else:
                 archiver = _Archiver(store.record_many)
         fetcher = Fetcher(
@@ -255,6 +278,7 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             resolver=options.resolver,
             on_progress=options.on_progress,
             on_fetched=archiver,
+            on_pass_end=archiver.pass_over if archiver is not None else None,
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )
@@ -271,7 +295,9 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
         if archiver is not None:
             archiver.close()
         if worker is not None:
-            worker.close()
+            # Every batch is on disk when the child answers it: the child closing its
+            # files and exiting is left to a thread while the caller goes on.
+            worker.close(wait=False)
         if cache is not None:
             cache.close()
         if store is not None:

@@ -104,6 +104,7 @@ class ArchiveWorker:
         self._process = process
         self._lock = threading.Lock()
         self._pending_open = True
+        self.reaper: threading.Thread | None = None  # close(wait=False)'s
 
     @classmethod
     def start(cls, root: Path, run_id: str) -> ArchiveWorker:
@@ -162,8 +163,15 @@ class ArchiveWorker:
             results[position] = results[position].model_copy(update={"digest": digest})
         return results
 
-    def close(self) -> None:
-        """Have the child close the archive and exit; wait for it."""
+    def close(self, *, wait: bool = True) -> None:
+        """Have the child close the archive and exit; wait for it unless ``wait`` is False.
+
+        Every batch the child acknowledged is on disk already; what is left when it
+        answers is closing its files (the index's last checkpoint) and exiting. With
+        ``wait=False`` a thread of this process waits for that, and the caller goes on
+        meanwhile (the command builds its report). The thread is not a daemon: the
+        interpreter does not exit before the child has.
+        """
         process = self._process
         try:
             if process.poll() is None and process.stdin is not None:
@@ -175,11 +183,19 @@ class ArchiveWorker:
                 if stream is not None:
                     with contextlib.suppress(OSError):  # a dead child's pipe is broken
                         stream.close()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if wait:
+                self._reap()
+            else:
+                self.reaper = threading.Thread(target=self._reap, name="provenance-archive-reaper")
+                self.reaper.start()
+
+    def _reap(self) -> None:
+        process = self._process
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:

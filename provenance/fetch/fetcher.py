@@ -8,10 +8,13 @@ One run (``Fetcher.fetch_all``) goes:
    are revalidated with a conditional request;
 3. fetch the rest concurrently, each URL in attempts of hop-by-hop redirects, retried
    with backoff on timeouts, connection errors, 408, 429, 502, 503 and 504;
-4. if every host failed at the DNS/connection level, call the run offline: those
-   results become ``offline`` (unverifiable), nothing is declared dead;
-5. otherwise fetch once more every URL that is not alive (and not a deterministic
-   refusal) before reporting it, then write the results to the cache.
+4. fetch once more every URL that is not alive (and not a deterministic refusal)
+   before reporting it, ``recheck_delay_s`` after its failure (during the first pass,
+   once some host has answered; a failure below HTTP with a fresh DNS answer), unless
+5. every host failed at the DNS/connection level: then the run is offline, those
+   results become ``offline`` (unverifiable) and nothing is declared dead;
+6. write the results to the cache: those already final while the run waits for its
+   re-checks, the rest at the end.
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ _FINAL_REASONS = frozenset(
         Reason.TLS_ERROR,
     }
 )
+# Cache rows written per transaction; the event loop runs between chunks.
+_CACHE_CHUNK = 256
 # Reasons decided without contacting the network: no evidence about connectivity.
 _LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
 _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
@@ -703,7 +708,9 @@ class Fetcher:
       value replaces the result. A URL re-checked after a failure is passed again with
       the re-check's exchanges. It sees results before the offline verdict is applied.
       Raw bodies are kept in memory only when it is set;
-    * ``probe``: ``async () -> network is up``, asked before declaring a run offline.
+    * ``probe``: ``async () -> network is up``, asked before declaring a run offline;
+    * ``on_pass_end``: called once the first pass is over, before the run waits for its
+      re-checks: the archive hook hands on the batch it holds.
 
     Offline: when every host the run contacted failed at the DNS/connection level and
     either a probe says the network is down or (with no probe) there were at least two
@@ -727,6 +734,7 @@ class Fetcher:
         on_progress: OnProgress | None = None,
         on_fetched: OnFetched | None = None,
         probe: Probe | None = None,
+        on_pass_end: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
@@ -738,6 +746,7 @@ class Fetcher:
         self.on_progress = on_progress
         self.on_fetched = on_fetched
         self.probe = probe
+        self.on_pass_end = on_pass_end
 
     async def fetch_all(self, urls: Iterable[str]) -> FetchRun:
         """Fetch every distinct URL in ``urls`` (normalised) and conclude the run.
@@ -779,15 +788,28 @@ class Fetcher:
         done = 0
         # A fresh cache answers nothing: one count instead of a lookup per URL.
         lookup = None if cache is not None and cache.is_empty() else cache
+        failed_before: dict[str, _Revalidation | None] = {}
         for url, original in originals.items():
-            served, revalidation = self._from_cache(lookup, url, original)
+            served, revalidation, failed = self._from_cache(lookup, url, original)
             if served is None:
-                to_fetch[url] = revalidation
+                (failed_before if failed else to_fetch)[url] = revalidation
                 continue
             results[url] = served
             done += 1
             self._progress(done, total, url, served, FetchPhase.FETCH)
         cache_hits = done
+        # What failed last time is the likeliest to fail again, so it goes first: the
+        # re-check delay of each such failure then runs out during the first pass, not
+        # after its end.
+        to_fetch = {**failed_before, **to_fetch}
+
+        # Failures get their second look while the first pass goes on, each
+        # ``recheck_delay_s`` after its own failure, once some host has answered: an
+        # answer proves the network is up, so the offline verdict that the end of the
+        # pass decides cannot apply. Until then failures are held; if no host ever
+        # answers they wait for that verdict in ``_recheck``, as before.
+        early = _EarlyRechecks(self, run, results, originals) if self.settings.recheck else None
+        first: dict[str, FetchResult] = {}
 
         async def first_look(url: str, revalidation: _Revalidation | None) -> None:
             nonlocal done
@@ -797,38 +819,56 @@ class Fetcher:
                 revalidation=revalidation,
                 max_attempts=1 + self.settings.max_retries,
             )
-            results[url] = result
+            results[url] = first[url] = result
             done += 1
             self._progress(done, total, url, result, FetchPhase.FETCH)
+            if early is not None:
+                early.saw(url, result)
 
-        await self._gather(
+        first_pass = self._gather(
             (host_of(url), functools.partial(first_look, url, reval))
             for url, reval in to_fetch.items()
         )
-
-        fetched = [results[url] for url in to_fetch]
-        offline = await run.network_is_down(fetched)
-        if offline:
-            for url in to_fetch:
-                result = results[url]
-                if result.reason.is_network_failure:
-                    results[url] = result.model_copy(
-                        update={
-                            "reason": Reason.OFFLINE,
-                            "verdict": Reason.OFFLINE.verdict,
-                            "evidence": _OFFLINE_EVIDENCE,
-                        }
-                    )
-        elif self.settings.recheck:
-            await self._recheck(run, results, originals, list(to_fetch))
-
-        if cache is not None:
-            cache.put_many(
-                (url, CacheEntry(_as_fetched(results[url]), results[url].fetched_at))
-                for url in to_fetch
-                if results[url].reason not in _LOCAL_REASONS
-                and results[url].reason is not Reason.OFFLINE
-            )
+        if early is None:
+            await first_pass
+        else:
+            await early.during(first_pass)
+        # The first pass is over; the run now waits for its re-checks (each one
+        # recheck_delay_s after its failure). Meanwhile what is final goes on: the
+        # archive hook hands on what it holds, and the cache gets the rows of results no
+        # re-check or offline verdict can change, then each re-check's as it ends.
+        if self.on_pass_end is not None:
+            self.on_pass_end()
+        writer = _CacheWriter(cache, results) if cache is not None else None
+        try:
+            if writer is not None:
+                writer.add(url for url in to_fetch if self._settled(first[url]))
+                if early is not None:
+                    writer.add(early.finished)
+                    early.on_finished = writer.add_one
+            if early is not None:
+                await early.finish()
+            offline = await run.network_is_down(first[url] for url in to_fetch)
+            if offline:
+                for url in to_fetch:
+                    result = results[url]
+                    if result.reason.is_network_failure:
+                        results[url] = result.model_copy(
+                            update={
+                                "reason": Reason.OFFLINE,
+                                "verdict": Reason.OFFLINE.verdict,
+                                "evidence": _OFFLINE_EVIDENCE,
+                            }
+                        )
+            elif early is not None:
+                await self._recheck(run, results, originals, early.held, offset=len(early.started))
+            if writer is not None:
+                writer.add(url for url in to_fetch if url not in writer.queued)
+                await writer.close()
+        except BaseException:
+            if writer is not None:
+                await writer.cancel()
+            raise
         return FetchRun(
             results={url: results[url] for url in originals},
             offline=offline,
@@ -836,19 +876,27 @@ class Fetcher:
             cache_hits=cache_hits,
         )
 
+    def _settled(self, result: FetchResult) -> bool:
+        """A first-pass result that is final, whatever the re-checks and the offline verdict."""
+        if result.reason.is_network_failure or result.reason in _LOCAL_REASONS:
+            return False
+        return not (self.settings.recheck and _worth_recheck(result))
+
     async def _recheck(
         self,
         run: _Run,
         results: dict[str, FetchResult],
         originals: dict[str, str],
         fetched: list[str],
+        *,
+        offset: int = 0,
     ) -> None:
-        """Fetch once more every failure worth a second look, after a pause."""
-        candidates = [
-            url
-            for url in fetched
-            if not results[url].verdict.is_alive and results[url].reason not in _FINAL_REASONS
-        ]
+        """Fetch once more every failure worth a second look, after a pause.
+
+        ``offset`` re-checks were made during the first pass (``_EarlyRechecks``); the
+        progress count goes on from them.
+        """
+        candidates = [url for url in fetched if _worth_recheck(results[url])]
         if not candidates:
             return
         await self.sleep(self.settings.recheck_delay_s)
@@ -867,7 +915,7 @@ class Fetcher:
             )
             results[url] = result
             done += 1
-            self._progress(done, len(candidates), url, result, FetchPhase.RECHECK)
+            self._progress(offset + done, offset + len(candidates), url, result, FetchPhase.RECHECK)
 
         await self._gather(
             (host_of(url), functools.partial(second_look, url)) for url in candidates
@@ -884,13 +932,17 @@ class Fetcher:
 
     def _from_cache(
         self, cache: FetchCache | None, url: str, original: str
-    ) -> tuple[FetchResult | None, _Revalidation | None]:
-        """A result the cache may answer with, or the revalidation to attempt, or neither."""
+    ) -> tuple[FetchResult | None, _Revalidation | None, bool]:
+        """What the cache says of ``url``: ``(served, revalidation, failed_before)``.
+
+        A result it may answer with, or the revalidation to attempt, or neither; and
+        whether it remembers ``url`` failing (not alive), so that it is fetched early.
+        """
         if cache is None or self.settings.refresh:
-            return None, None
+            return None, None, False
         entry = cache.get(url)
         if entry is None:
-            return None, None
+            return None, None, False
         cached = entry.result
         age = (self.clock() - entry.stored_at).total_seconds()
         if cached.verdict.is_alive:
@@ -901,7 +953,8 @@ class Fetcher:
             # Dead and timed-out results are never final from the cache: fetch again.
             ttl = 0.0
         if 0 <= age < ttl:
-            return cached.model_copy(update={"url": original, "from_cache": True}), None
+            served = cached.model_copy(update={"url": original, "from_cache": True})
+            return served, None, False
         if cached.verdict.is_alive and (cached.etag or cached.last_modified):
             headers: dict[str, str] = {}
             if cached.etag:
@@ -909,8 +962,8 @@ class Fetcher:
             if cached.last_modified:
                 headers["If-Modified-Since"] = cached.last_modified
             target = normalize_url(cached.final_url or url)
-            return None, _Revalidation(entry, target, headers)
-        return None, None
+            return None, _Revalidation(entry, target, headers), False
+        return None, None, not cached.verdict.is_alive
 
     def _progress(
         self, done: int, total: int, url: str, result: FetchResult, phase: FetchPhase
@@ -919,6 +972,207 @@ class Fetcher:
             self.on_progress(
                 FetchProgress(done=done, total=total, url=url, result=result, phase=phase)
             )
+
+
+class _CacheWriter:
+    """Writes final results to the cache as they come, a chunk per transaction.
+
+    Rows are written by a task of their own: while the run waits for its re-checks the
+    event loop is mostly idle, and between chunks it runs whatever falls due (a
+    re-check, its answer), so no look waits for more than one chunk. Offline results
+    and local refusals are not cached (they say nothing about the source).
+    """
+
+    def __init__(self, cache: FetchCache, results: dict[str, FetchResult]) -> None:
+        self._cache = cache
+        self._results = results
+        self._queue: deque[str] = deque()
+        self.queued: set[str] = set()
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task = asyncio.ensure_future(self._drain())
+
+    def add(self, urls: Iterable[str]) -> None:
+        """Write the results of ``urls`` (final by now) soon."""
+        for url in urls:
+            self.add_one(url)
+
+    def add_one(self, url: str) -> None:
+        """Write the result of ``url`` (final by now) soon."""
+        if url not in self.queued:
+            self.queued.add(url)
+            self._queue.append(url)
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Wait until every row added is written (re-raising a write's error)."""
+        self._closed = True
+        self._wake.set()
+        await self._task
+
+    async def cancel(self) -> None:
+        """Stop writing (the run is failing); rows not written yet are dropped."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _drain(self) -> None:
+        queue = self._queue
+        while queue or not self._closed:
+            if not queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            rows = []
+            for _ in range(min(len(queue), _CACHE_CHUNK)):
+                url = queue.popleft()
+                result = self._results[url]
+                if result.reason in _LOCAL_REASONS or result.reason is Reason.OFFLINE:
+                    continue
+                rows.append((url, CacheEntry(_as_fetched(result), result.fetched_at)))
+            if rows:
+                self._cache.put_many(rows)
+            await asyncio.sleep(0)
+
+
+def _proves_online(result: FetchResult) -> bool:
+    """A host answered (what ``_Run.network_is_down`` counts against an offline verdict)."""
+    return result.reason not in _LOCAL_REASONS and not result.reason.is_network_failure
+
+
+def _worth_recheck(result: FetchResult) -> bool:
+    """A failure that a second look might overturn (not a deliberate refusal)."""
+    return not result.verdict.is_alive and result.reason not in _FINAL_REASONS
+
+
+class _EarlyRechecks:
+    """Second looks started during the first pass, each ``recheck_delay_s`` after its failure.
+
+    Waiting for the whole first pass and then pausing once left the run idle for the
+    pause and re-checked everything in one burst at the end (and a timeout's second
+    look may take the whole timeout). The delays are equal, so URLs fall due in the
+    order they failed: one task waits for the oldest and starts its look. Looks go
+    through the run's host gates and concurrency limit like any request; a failure
+    below HTTP gets a fresh DNS answer for its host. Failures seen before any host has
+    answered are held (the run may be offline) and queued, in order, when one does;
+    ``held`` are those still waiting when the pass ends. ``during`` runs the first pass
+    beside the looks; ``finish`` waits for the looks still due or under way.
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        run: _Run,
+        results: dict[str, FetchResult],
+        originals: dict[str, str],
+    ) -> None:
+        self._fetcher = fetcher
+        self._run = run
+        self._results = results
+        self._originals = originals
+        self._due: deque[tuple[datetime, str]] = deque()
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._server: asyncio.Future[None] | None = None
+        self._looks: list[asyncio.Task[None]] = []
+        self.started: set[str] = set()
+        # URLs whose second look is over, and who to tell when one more is.
+        self.finished: list[str] = []
+        self.on_finished: Callable[[str], None] | None = None
+        self._done = 0
+        self._online = False
+        self.held: list[str] = []
+        self._held_due: list[tuple[datetime, str]] = []
+
+    def saw(self, url: str, result: FetchResult) -> None:
+        """``url``'s first look ended in ``result``: re-check it in due time if it failed."""
+        if not self._online and _proves_online(result):
+            self._online = True
+            self._due.extend(self._held_due)
+            self._held_due.clear()
+            self.held.clear()
+            self._wake.set()
+        if not _worth_recheck(result):
+            return
+        due = self._fetcher.clock() + timedelta(seconds=self._fetcher.settings.recheck_delay_s)
+        if self._online:
+            self._due.append((due, url))
+            self._wake.set()
+        else:
+            self._held_due.append((due, url))
+            self.held.append(url)
+
+    async def during(self, first_pass: Awaitable[None]) -> None:
+        """Run ``first_pass`` while the looks that fall due meanwhile start."""
+        self._server = asyncio.ensure_future(self._serve())
+        try:
+            await first_pass
+        except BaseException:
+            await self._cancel()
+            raise
+        self._closed = True
+        self._wake.set()
+
+    async def finish(self) -> None:
+        """Wait until every URL added has had its second look."""
+        if self._server is None:
+            return
+        try:
+            await self._server
+        except BaseException:
+            await self._cancel()
+            raise
+
+    async def _cancel(self) -> None:
+        pending = [task for task in (self._server, *self._looks) if task is not None]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _serve(self) -> None:
+        while self._due or not self._closed:
+            if not self._due:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            due, url = self._due[0]
+            wait = (due - self._fetcher.clock()).total_seconds()
+            if wait > 0:
+                await self._fetcher.sleep(wait)
+            self._due.popleft()
+            self.started.add(url)
+            self._looks.append(asyncio.ensure_future(self._look(url)))
+        await _first_error(self._looks)
+
+    async def _look(self, url: str) -> None:
+        if self._results[url].reason.is_network_failure:
+            # A lookup that failed (or an address that refused) a moment ago may do
+            # better now: the host's name is resolved afresh, as after the pass.
+            self._run.dns.pop((urlsplit(url).hostname or "").rstrip("."), None)
+        result = await self._run.fetch(
+            url,
+            self._originals[url],
+            revalidation=None,
+            max_attempts=1,
+            prior_attempts=self._results[url].attempts,
+        )
+        self._results[url] = result
+        self._done += 1
+        self._fetcher._progress(self._done, len(self.started), url, result, FetchPhase.RECHECK)
+        self.finished.append(url)
+        if self.on_finished is not None:
+            self.on_finished(url)
+
+
+async def _first_error(tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for every task; raise the first error among them (a provenance error as is)."""
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, ProvenanceError):
+            raise outcome
+        if isinstance(outcome, BaseException):
+            raise FetchError(
+                f"the fetcher failed: {type(outcome).__name__}: {outcome}"
+            ) from outcome
 
 
 async def _gather_by_host(

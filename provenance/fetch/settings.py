@@ -53,9 +53,10 @@ class FetchSettings(BaseModel):
       ``min(max, base * 2**(n-1))`` shortened by up to ``backoff_jitter`` (0.5 = 50 %),
       drawn from the injected ``rng``, so retries from many tasks do not synchronise.
     * ``retry_after_max_s`` (60): a server's ``Retry-After`` is obeyed up to this cap.
-    * ``recheck`` (True), ``recheck_delay_s`` (1): after the first pass, every URL that
-      is not alive and not a deterministic refusal (policy, scheme, paywall...) is
-      fetched once more, after this pause, before anything is reported dead.
+    * ``recheck`` (True), ``recheck_delay_s`` (1): every URL that is not alive and not
+      a deterministic refusal (policy, scheme, paywall...) is fetched once more, this
+      long after its failure, before anything is reported dead (during the first pass
+      once some host has answered; after it, when the run might be offline).
 
     Redirects: ``max_redirects`` (10) hops, followed by hand and recorded.
 

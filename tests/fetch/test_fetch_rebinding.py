@@ -19,7 +19,7 @@ from provenance.fetch import Fetcher, FetchRun, FetchSettings, Reason
 from provenance.fetch.pinning import PinnedBackend
 from provenance.fetch.pool import FastHTTPTransport
 from tests.fetch.conftest import FakeResolver, SleepRecorder
-from tests.support.loopback import LoopbackServer, respond
+from tests.support.loopback import LoopbackServer, Response, respond
 
 pytestmark = pytest.mark.integration
 
@@ -85,8 +85,19 @@ def test_a_second_dns_answer_is_never_connected_to(server: LoopbackServer) -> No
     assert "/secret" not in server.hits
 
 
+async def _hang_up(writer: asyncio.StreamWriter) -> None:
+    """Close the connection without answering: a failure below HTTP."""
+
+
 def test_a_rebound_answer_on_the_recheck_pass_is_refused(server: LoopbackServer) -> None:
-    server.route("/flaky", respond(503))
+    # A failure below HTTP is re-checked after the first pass, with fresh DNS answers
+    # (an HTTP failure is re-checked early, on the address it was answered from).
+    hang_up = Response(raw=_hang_up)
+
+    async def handler(request: object) -> Response:
+        return hang_up
+
+    server.route("/flaky", handler)
     resolver = RebindingResolver()
     url = _public_url(server, "/flaky")
     run = _fetch([url], resolver, recheck=True, recheck_delay_s=0)

@@ -15,7 +15,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from provenance.fetch import FetchPhase, FetchProgress, Reason
-from tests.fetch.conftest import T0, FixedRandom, Run, SleepRecorder
+from tests.fetch.conftest import T0, FakeResolver, FixedRandom, Run, SleepRecorder
 
 URL = "https://example.com/page"
 PAGE = "<html><title>Fine</title><p>" + "text " * 100 + "</p></html>"
@@ -181,6 +181,33 @@ def test_failures_are_checked_again_before_being_reported(
         (FetchPhase.FETCH, Reason.SERVER_ERROR),
         (FetchPhase.RECHECK, Reason.OK),
     ]
+
+
+def test_failures_are_rechecked_during_the_pass_once_a_host_has_answered(
+    run: Run, httpx_mock: HTTPXMock, sleep: SleepRecorder, resolver: FakeResolver
+) -> None:
+    # example.com answers 500 and then the page: its second look needs no end-of-pass
+    # pause. other.example refuses twice, then answers: since example.com answered, the
+    # run is not offline, so its second look needs no end-of-pass pause either, and it
+    # gets a fresh DNS answer.
+    other = "https://other.example/page"
+    httpx_mock.add_response(url=URL, status_code=500)
+    httpx_mock.add_response(url=URL, html=PAGE)
+    httpx_mock.add_exception(httpx.ConnectError("refused"), url=other)
+    httpx_mock.add_exception(httpx.ConnectError("refused"), url=other)
+    httpx_mock.add_response(url=other, html=PAGE)
+    events: list[FetchProgress] = []
+    fetch_run = run(
+        [URL, other], recheck=True, recheck_delay_s=2.0, max_retries=1, on_progress=events.append
+    )
+    assert {url: result.reason for url, result in fetch_run.results.items()} == {
+        URL: Reason.OK,
+        other: Reason.OK,
+    }
+    rechecks = [(event.url, event.done, event.total) for event in events if event.phase.is_recheck]
+    assert rechecks == [(URL, 1, 1), (other, 2, 2)]
+    assert resolver.lookups.count("example.com") == 1
+    assert resolver.lookups.count("other.example") == 2
 
 
 def test_a_confirmed_404_is_reported_after_two_looks(run: Run, httpx_mock: HTTPXMock) -> None:
