@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
+import socketserver
 import ssl
 import threading
 from collections.abc import Iterator, Sequence
@@ -30,49 +32,46 @@ PAGE = b"<html><head><title>Over TLS</title></head><body><p>secure words</p></bo
 
 
 class TlsServer:
-    """An HTTPS server on 127.0.0.1 with a self-signed certificate, in a thread."""
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate, a thread per connection.
+
+    Threads with blocking sockets, not an asyncio loop: each handler closes its socket
+    before it returns and ``server_close`` joins them, so no server-side socket (mid
+    handshake or mid TLS shutdown) outlives the fixture and warns during a later test.
+    """
 
     def __init__(self) -> None:
-        self.port = 0
-        self._ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(CERT, KEY)
 
-        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                while (await reader.readline()) not in (b"\r\n", b""):
-                    pass
-                head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(PAGE)}"
-                writer.write(head.encode() + b"\r\nConnection: close\r\n\r\n" + PAGE)
-                await writer.drain()
-            except (ssl.SSLError, ConnectionError):
-                pass  # a client that refused the certificate hangs up mid-handshake
-            finally:
-                writer.close()
+        class Answer(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                raw: socket.socket = self.request
+                raw.settimeout(10)
+                try:
+                    with context.wrap_socket(raw, server_side=True) as tls:
+                        with tls.makefile("rb") as head_in:
+                            while head_in.readline() not in (b"\r\n", b""):
+                                pass
+                        head = (
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                            f"Content-Length: {len(PAGE)}\r\nConnection: close\r\n\r\n"
+                        )
+                        tls.sendall(head.encode() + PAGE)
+                except (ssl.SSLError, OSError):
+                    pass  # a client that refused the certificate hangs up mid-handshake
 
-        async def serve() -> asyncio.Server:
-            return await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
-
-        server = self._loop.run_until_complete(serve())
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-        server.close()
-        self._loop.run_until_complete(server.wait_closed())
-        self._loop.close()
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Answer)
+        self._server.block_on_close = True  # server_close joins every handler thread
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> TlsServer:
         self._thread.start()
-        self._ready.wait(10)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._server.shutdown()
+        self._server.server_close()
         self._thread.join(10)
 
 
