@@ -30,6 +30,7 @@ from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from provenance.config import DEFAULT_BASELINE
 from provenance.errors import InputError
 from provenance.models import Finding, Report
 
@@ -44,8 +45,6 @@ __all__ = [
     "make_baseline",
     "render_baseline",
 ]
-
-DEFAULT_BASELINE = "provenance-baseline.json"
 
 _SPACE = re.compile(r"\s+")
 # Citation markers come and go as a sentence is fixed; they are not its identity.
@@ -85,7 +84,7 @@ def fingerprints(findings: Iterable[Finding]) -> list[str]:
 class BaselineEntry(BaseModel):
     """One recorded finding; ``fingerprint`` is what matches, the rest is for people."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     fingerprint: str
     rule: str
@@ -97,7 +96,7 @@ class BaselineEntry(BaseModel):
 class Baseline(BaseModel):
     """The findings accepted as they are on the day the baseline was made."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     version: int = Field(1, ge=1, le=1)
     findings: list[BaselineEntry] = Field(default_factory=list)

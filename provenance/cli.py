@@ -17,7 +17,6 @@ import gc
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -25,22 +24,13 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from provenance import __version__
-from provenance.baseline import (
-    DEFAULT_BASELINE,
-    apply_baseline,
-    load_baseline,
-    make_baseline,
-    render_baseline,
-)
 from provenance.check import CheckEvent, CheckResult, run_check
-from provenance.compare.drift import DEFAULT_DRIFT_THRESHOLD
-from provenance.compare.support import DEFAULT_SUPPORT_THRESHOLD
-from provenance.config import Settings, load_settings
+from provenance.compare.thresholds import DEFAULT_DRIFT_THRESHOLD, DEFAULT_SUPPORT_THRESHOLD
+from provenance.config import DEFAULT_BASELINE, Settings, load_settings
 from provenance.errors import InputError, ProvenanceError, UsageError
 from provenance.evidence import EvidenceOptions, FetchMode
 from provenance.formats import AUDIT_FILES, DEFAULT_REPORTS, FORMATS, REPORT_FILES
-from provenance.importer import import_references
-from provenance.models import Report, load_report
+from provenance.models import Report
 from provenance.rules import RULES, RuleId, Severity
 
 if TYPE_CHECKING:
@@ -93,6 +83,8 @@ def _handle_errors(debug: bool) -> Iterator[None]:
         raise _Failure(ExitCode.INTERNAL_ERROR) from None
     except Exception as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"provenance: internal error: {type(exc).__name__}: {exc}. This is a bug; please"
@@ -376,7 +368,11 @@ def check(
         )
         if baseline is None and settings.baseline is not None:
             baseline = root / settings.baseline
-        accepted = load_baseline(baseline) if baseline is not None else None
+        accepted = None
+        if baseline is not None:
+            from provenance.baseline import load_baseline
+
+            accepted = load_baseline(baseline)
         progress = None if quiet else _progress()
         evidence = EvidenceOptions(
             mode=mode,
@@ -402,6 +398,8 @@ def check(
             if progress is not None:
                 progress.stop()
             if accepted is not None:
+                from provenance.baseline import apply_baseline
+
                 result.report = apply_baseline(result.report, accepted)
             _write_outputs(result.report, formats, output, reports_dir, settings, root, quiet)
             _annotate(result.report, formats)
@@ -826,6 +824,8 @@ def baseline_(
         result = run_check(
             list(paths), root=root, settings=settings, sources=sources, evidence=evidence
         )
+        from provenance.baseline import make_baseline, render_baseline
+
         target = output or root / (settings.baseline or DEFAULT_BASELINE)
         recorded = make_baseline(result.report)
         _write_file(target, [render_baseline(recorded)])
@@ -887,6 +887,9 @@ def render(
       provenance render reports/coverage.json -f html -f junit --reports-dir reports
     """
     with _handle_errors(debug):
+        from provenance.baseline import apply_baseline, load_baseline
+        from provenance.models import load_report
+
         loaded = load_report(report)
         if baseline is not None:
             loaded = apply_baseline(loaded, load_baseline(baseline))
@@ -934,6 +937,8 @@ def import_(documents: tuple[str, ...], sources_path: Path, debug: bool) -> None
       provenance sources import articles/*.md
     """
     with _handle_errors(debug):
+        from provenance.importer import import_references
+
         result = import_references(list(documents), sources=sources_path, root=Path.cwd())
         for entry in result.added:
             click.echo(f"added {entry.document} [{entry.key}] {entry.url}")

@@ -43,7 +43,6 @@ errors with a "did you mean" hint, on their line.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePath
@@ -58,13 +57,16 @@ from provenance.fetch.settings import FetchSettings
 from provenance.rules import RuleId, Severity
 from provenance.tomlpos import TomlSyntaxError, key_lines, line_of, parse_toml
 
-__all__ = ["AuditSettings", "IgnoreRule", "Settings", "load_settings"]
+__all__ = ["DEFAULT_BASELINE", "AuditSettings", "IgnoreRule", "Settings", "load_settings"]
+
+DEFAULT_BASELINE = "provenance-baseline.json"
+"""Where `provenance baseline` writes when neither -o nor the `baseline` setting says."""
 
 
 class IgnoreRule(BaseModel):
     """Silence findings that match every given field."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rule: RuleId | None = None
     path: str | None = Field(None, description="A glob matched against the document path.")
@@ -79,7 +81,7 @@ class AuditSettings(BaseModel):
     The thresholds default to those of ``provenance.compare`` when unset.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     dead_after: int = Field(3, ge=1, description="Failures before a source is dead.")
     dead_spacing_days: float = Field(3.0, ge=0, description="Days between counted failures.")
@@ -91,7 +93,7 @@ class AuditSettings(BaseModel):
 class Settings(BaseModel):
     """Everything configurable, with its default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     paths: list[str] = Field(default_factory=list)
     sources: str = "sources.toml"
@@ -175,6 +177,8 @@ def _check_keys(
     known = list(allowed)
     for key in data:
         if key not in known:
+            import difflib
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             dotted = ".".join((*prefix, key))

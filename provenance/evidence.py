@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from provenance.fetch.models import FetchResult, HttpExchange, Reason
 from provenance.fetch.settings import FetchSettings
-from provenance.fetch.urls import normalize_url
 
 if TYPE_CHECKING:
     # The fetch and archive machinery (httpx, warcio, lxml, and asyncio and the thread
@@ -106,6 +105,7 @@ def gather_evidence(urls: Sequence[str], options: EvidenceOptions, *, now: dt.da
 def _from_archive(urls: Sequence[str], options: EvidenceOptions, now: dt.datetime) -> FetchRun:
     from provenance.archive import SnapshotStore
     from provenance.fetch import FetchRun
+    from provenance.fetch.urls import normalize_url
 
     results: dict[str, FetchResult] = {}
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None

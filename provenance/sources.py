@@ -25,7 +25,6 @@ the project is still checked.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,7 +44,7 @@ _DOCUMENT_KEYS = ("sources", "date")
 class SourceFields(BaseModel):
     """The fields a source record may carry; only ``url`` is required."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     url: str | None = None
     title: str | None = None
@@ -164,6 +163,8 @@ def _escapes(relpath: str) -> bool:
 
 
 def _hint(key: str, allowed: tuple[str, ...] | list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, allowed, n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
 

@@ -48,7 +48,7 @@ class Snapshot(BaseModel):
     (``None`` for snapshots indexed before the archive kept it).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     url: str
     normalized_url: str
@@ -85,7 +85,7 @@ class AuditCheck(BaseModel):
     never counts as a failure of the source.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     url: str
     normalized_url: str
@@ -104,7 +104,7 @@ class AuditCheck(BaseModel):
 class VerifyProblem(BaseModel):
     """One thing ``SnapshotStore.verify`` found wrong, located as precisely as it can be."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     message: str
     url: str | None = None
@@ -125,7 +125,7 @@ class VerifyProblem(BaseModel):
 class VerifyReport(BaseModel):
     """What ``SnapshotStore.verify`` checked and every problem it found."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     snapshots_checked: int
     files_checked: int

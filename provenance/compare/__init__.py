@@ -50,8 +50,8 @@ __all__ = [
 # Imported on first use: the command line needs none of this unless it audits.
 _EXPORTS: dict[str, str] = {
     "BM25Scorer": "provenance.compare.support",
-    "DEFAULT_DRIFT_THRESHOLD": "provenance.compare.drift",
-    "DEFAULT_SUPPORT_THRESHOLD": "provenance.compare.support",
+    "DEFAULT_DRIFT_THRESHOLD": "provenance.compare.thresholds",
+    "DEFAULT_SUPPORT_THRESHOLD": "provenance.compare.thresholds",
     "Drift": "provenance.compare.drift",
     "Passage": "provenance.compare.passages",
     "QuoteMatch": "provenance.compare.quotes",

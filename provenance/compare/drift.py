@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from provenance.compare import _text
+from provenance.compare.thresholds import DEFAULT_DRIFT_THRESHOLD
 
 __all__ = ["DEFAULT_DRIFT_THRESHOLD", "Drift", "compare_text", "main_text_for_drift"]
 
-DEFAULT_DRIFT_THRESHOLD = 0.8
-"""Similarity below which a source counts as drifted (see ``tests/compare/test_drift.py`` and
-``bench/support/drift.py`` for the edits on either side of it)."""
 
 _MAX_EXCERPTS = 5
 _EXCERPT_CHARS = 160

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from provenance.compare import _text
 from provenance.compare.passages import Passage, split_passages
+from provenance.compare.thresholds import DEFAULT_SUPPORT_THRESHOLD
 
 __all__ = [
     "DEFAULT_SUPPORT_THRESHOLD",
@@ -39,10 +40,6 @@ __all__ = [
     "best_support",
     "cited_parts",
 ]
-
-DEFAULT_SUPPORT_THRESHOLD = 0.5
-"""Best-passage score below which a claim counts as weakly supported (chosen on the dev split
-of ``tests/data/support/pairs.jsonl``; see ``bench/support/eval.py``)."""
 
 
 @dataclass(frozen=True, slots=True)

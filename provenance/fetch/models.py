@@ -139,7 +139,7 @@ class HttpExchange:
 class Redirect(BaseModel):
     """One hop of a redirect chain: the URL that answered and the status it answered with."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     url: str
     status: int
@@ -153,7 +153,7 @@ class FetchResult(BaseModel):
     ``evidence`` says, for soft 404s and bot challenges, what gave it away.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     url: str
     normalized_url: str

@@ -82,7 +82,7 @@ class FetchSettings(BaseModel):
     probe, a run is declared offline only when at least two hosts all failed that way.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     concurrency: int = Field(default=64, ge=1)
     host_concurrency: int = Field(default=8, ge=1)
