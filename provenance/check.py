@@ -310,29 +310,47 @@ class Checker:
         citation_rows: list[CitationRow] = []
         resolved: dict[int, str | None] = {}
         years: set[int] = set()  # "[2020]" with no record of that id: not citations
-        keep_places = not usage.spool_local
+        spool_local = usage.spool_local
+        keep_places = not spool_local
         numeric, footnote = CitationKind.NUMERIC, CitationKind.FOOTNOTE
+        # Bound once: this loop runs for every citation of the run.
+        toml_get, own_get = toml_records.get, own.get
+        counts, records, places = usage.counts, usage.records, usage.places
+        add_row, add_cited = citation_rows.append, cited_here.add
+        kind_values = _KIND_VALUES
         for citation in extraction.citations:
             kind = citation.kind
+            key = citation.key
             if kind is numeric or kind is footnote:  # the usual kinds: _resolve, inlined
-                record = toml_records.get(citation.key) or own.get(citation.key)
+                record = toml_get(key) or own_get(key)
             else:
                 record = self._resolve(citation, toml_records, own)
-            if (
-                record is None
-                and citation.kind is CitationKind.NUMERIC
-                and is_bare_year(citation.marker)
-            ):
-                years.add(id(citation))
+            if record is None:
+                if kind is numeric and is_bare_year(citation.marker):
+                    years.add(id(citation))
+                    continue
+                resolved[id(citation)] = None
+                # Plain tuples in the report's field order, written once per document (see
+                # spool.document_json): a pydantic model per citation cost a fifth of a run.
+                add_row(
+                    (
+                        key,
+                        kind_values[kind],
+                        citation.marker,
+                        citation.line,
+                        citation.column,
+                        None,
+                        citation.locator,
+                    )
+                )
+                findings.append(self._unknown(document, citation))
                 continue
-            record_id = record.id if record is not None else None
+            record_id = record.id
             resolved[id(citation)] = record_id
-            # Plain tuples in the report's field order, written once per document (see
-            # spool.document_json): a pydantic model per citation cost a fifth of a run.
-            citation_rows.append(
+            add_row(
                 (
-                    citation.key,
-                    _KIND_VALUES[kind],
+                    key,
+                    kind_values[kind],
                     citation.marker,
                     citation.line,
                     citation.column,
@@ -340,21 +358,19 @@ class Checker:
                     citation.locator,
                 )
             )
-            if record is None:
-                findings.append(self._unknown(document, citation))
-                continue
-            cited_here.add(record.id)
-            if usage.spool_local and record.id.startswith(local_prefix) and record.id not in shared:
-                local_counts[record.id] += 1
-                local_records[record.id] = record
-                continue
-            if usage.spool_local and record.origin == _IDENTIFIER:
-                identifiers.append(record.id)  # counted on disk: one per distinct identifier
-                continue
-            usage.counts[record.id] += 1
-            usage.records[record.id] = record
+            add_cited(record_id)
+            if spool_local:
+                if record_id.startswith(local_prefix) and record_id not in shared:
+                    local_counts[record_id] += 1
+                    local_records[record_id] = record
+                    continue
+                if record.origin == _IDENTIFIER:
+                    identifiers.append(record_id)  # counted on disk: one per distinct identifier
+                    continue
+            counts[record_id] += 1
+            records[record_id] = record
             if keep_places:
-                usage.places.setdefault(record.id, []).append(
+                places.setdefault(record_id, []).append(
                     (display, citation.line, citation.column, citation.marker)
                 )
         # A sentence with a stripped marker, [] or [citation needed] already has a more
