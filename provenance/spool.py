@@ -16,15 +16,15 @@ format copies the spooled document JSON straight to its output.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 import pickle
-import sqlite3
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as _escape
-from typing import IO, Any, Generic, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import TypeAdapter
 
@@ -44,8 +44,15 @@ __all__ = [
     "document_json",
 ]
 
-# Serialises any value as pydantic does (for what is not written by hand here).
-_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+if TYPE_CHECKING:
+    import sqlite3
+
+
+@functools.cache
+def _any_adapter() -> TypeAdapter[Any]:
+    """Serialises any value as pydantic does (for what is not written by hand here)."""
+    return TypeAdapter(Any)
+
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -272,6 +279,8 @@ class CountSpool:
         if not keys:
             return
         if self._db is None:
+            import sqlite3  # only a run that cites self-naming identifiers needs it
+
             self._db = sqlite3.connect("", isolation_level=None)  # "": a private temp file
             self._db.execute("PRAGMA journal_mode = OFF")
             self._db.execute("PRAGMA synchronous = OFF")
@@ -320,7 +329,7 @@ def _float(value: float | None) -> str:
         return "null"
     if value == 0 or 1e-4 <= abs(value) < 1e16:
         return repr(value)  # shortest round trip, as serde_json writes it in this range
-    return _ANY.dump_json(value).decode("ascii")
+    return _any_adapter().dump_json(value).decode("ascii")
 
 
 def claims_json(claims: list[ClaimRow]) -> str:

@@ -13,8 +13,10 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from provenance.archive.models import Snapshot
+if TYPE_CHECKING:  # the report's models import this module; the archive is not needed
+    from provenance.archive.models import Snapshot
 
 __all__ = ["AsCited", "DateBasis", "citation_date", "select_as_cited"]
 

@@ -13,8 +13,10 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from provenance.archive.models import AuditCheck
+if TYPE_CHECKING:  # the report's models import this module; the archive is not needed
+    from provenance.archive.models import AuditCheck
 
 __all__ = [
     "DEFAULT_DEAD_AFTER",
