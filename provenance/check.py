@@ -740,7 +740,7 @@ def _source_row(source: SourceReport) -> tuple[Any, ...]:
 _IDENTIFIER = "identifier"  # the origin of a record an identifier key names by itself
 # The fields of a record that has none but its URL (a document's own, an identifier's):
 # one frozen model shared by all of them, not one built for each.
-_NO_FIELDS = SourceFields()
+_NO_FIELDS = SourceFields.model_construct()  # == SourceFields(), without building a validator
 # Looked up for every citation and finding: an enum's .value is a property, a call each time.
 _KIND_VALUES = {kind: kind.value for kind in CitationKind}
 _RULE_VALUES = {rule: rule.value for rule in RuleId}
