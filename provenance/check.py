@@ -325,28 +325,13 @@ class Checker:
                 record = toml_get(key) or own_get(key)
             else:
                 record = self._resolve(citation, toml_records, own)
-            if record is None:
-                if kind is numeric and is_bare_year(citation.marker):
-                    years.add(id(citation))
-                    continue
-                resolved[id(citation)] = None
-                # Plain tuples in the report's field order, written once per document (see
-                # spool.document_json): a pydantic model per citation cost a fifth of a run.
-                add_row(
-                    (
-                        key,
-                        kind_values[kind],
-                        citation.marker,
-                        citation.line,
-                        citation.column,
-                        None,
-                        citation.locator,
-                    )
-                )
-                findings.append(self._unknown(document, citation))
+            if record is None and kind is numeric and is_bare_year(citation.marker):
+                years.add(id(citation))
                 continue
-            record_id = record.id
-            resolved[id(citation)] = record_id
+            source_id = record.id if record is not None else None
+            resolved[id(citation)] = source_id
+            # Plain tuples in the report's field order, written once per document (see
+            # spool.document_json): a pydantic model per citation cost a fifth of a run.
             add_row(
                 (
                     key,
@@ -354,10 +339,14 @@ class Checker:
                     citation.marker,
                     citation.line,
                     citation.column,
-                    record_id,
+                    source_id,
                     citation.locator,
                 )
             )
+            if record is None:
+                findings.append(self._unknown(document, citation))
+                continue
+            record_id = record.id
             add_cited(record_id)
             if spool_local:
                 if record_id.startswith(local_prefix) and record_id not in shared:

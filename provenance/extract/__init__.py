@@ -328,16 +328,7 @@ def _extract_python(document: Document, view: ProseView, options: ExtractOptions
                     defects.append(
                         Defect(RuleId.STRIPPED_MARKER, offset, gap_line, gap_column, sentence_text)
                     )
-    return Extraction(
-        sentences=sentences,
-        citations=citations,
-        defects=defects,
-        references=view.references,
-        ignores=view.ignores,
-        title=view.title,
-        date_hint=view.date_hint,
-        claims=claims,
-    )
+    return _extraction(view, sentences, citations, defects, claims)
 
 
 def _extract_compiled(document: Document, view: ProseView, options: ExtractOptions) -> Extraction:
@@ -377,6 +368,17 @@ def _extract_compiled(document: Document, view: ProseView, options: ExtractOptio
         _scan_config(options.boilerplate, options.min_claim_words),
         (with_code, marker_defects, find_gaps, gap_defect),
     )
+    return _extraction(view, sentences, citations, defects, claims)
+
+
+def _extraction(
+    view: ProseView,
+    sentences: list[Sentence],
+    citations: list[Citation],
+    defects: list[Defect],
+    claims: list[Sentence],
+) -> Extraction:
+    """The result of either loop: what it found, and what the view already knew."""
     return Extraction(
         sentences=sentences,
         citations=citations,
