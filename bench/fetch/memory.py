@@ -28,6 +28,7 @@ from bench.fetch.measure import cpu_seconds_of, score_verdicts
 from bench.fetch.run import (
     REPO_ROOT,
     Servers,
+    check_arguments,
     clean_manifest,
     provenance_command,
     provenance_env,
@@ -79,19 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             env = provenance_env({"HOME": str(home)}, src=src)
             cmd = [
                 *provenance_command(src),
-                "check",
-                "--allow-private",
-                "--concurrency",
-                "64",
-                "--host-concurrency",
-                "16",
-                "--host-interval",
-                "0",
+                *check_arguments(64, 16, str(work / "report.json")),
                 "--quiet",
-                "--format",
-                "json",
-                "-o",
-                str(work / "report.json"),
                 str(corpus),
             ]
             peaks: dict[int, tuple[str, float]] = {}

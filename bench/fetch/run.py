@@ -276,6 +276,25 @@ PROVENANCE_SRC: Path | None = None
 PROVENANCE_BEFORE_SRC: Path | None = None
 
 
+def check_arguments(concurrency: int, host_concurrency: int, output: str) -> list[str]:
+    """``provenance check`` as every fetch benchmark runs it: the limits given, no host
+    interval, the JSON report to ``output``; the caller adds options and the corpus."""
+    return [
+        "check",
+        "--allow-private",
+        "--concurrency",
+        str(concurrency),
+        "--host-concurrency",
+        str(host_concurrency),
+        "--host-interval",
+        "0",
+        "--format",
+        "json",
+        "-o",
+        output,
+    ]
+
+
 def provenance_command(src: Path | None = None) -> list[str]:
     """How to invoke provenance: the console script if installed, else ``python -m``.
 
@@ -365,21 +384,7 @@ def _run_provenance(
     else:
         # python -m provenance, recording its own CPU apart from the archive process's.
         program = [sys.executable, "-m", "bench.fetch.selfcpu", str(own_cpu)]
-    cmd = [
-        *program,
-        "check",
-        "--allow-private",
-        "--concurrency",
-        str(args.concurrency),
-        "--host-concurrency",
-        str(args.host_concurrency),
-        "--host-interval",
-        "0",
-        "--format",
-        "json",
-        "-o",
-        "-",
-    ]
+    cmd = [*program, *check_arguments(args.concurrency, args.host_concurrency, "-")]
     if "--no-cache" in help_text:
         cmd.append("--no-cache")
     if "--quiet" in help_text:

@@ -33,6 +33,7 @@ from bench.fetch.measure import score_verdicts
 from bench.fetch.run import (
     REPO_ROOT,
     Servers,
+    check_arguments,
     clean_manifest,
     provenance_command,
     provenance_env,
@@ -176,19 +177,10 @@ def main(argv: list[str] | None = None) -> int:
                 env["PYTHONPATH"] = os.pathsep.join([str(SITE), env["PYTHONPATH"]])
                 cmd = [
                     *provenance_command(src),
-                    "check",
-                    "--allow-private",
-                    "--concurrency",
-                    str(args.concurrency),
-                    "--host-concurrency",
-                    str(args.host_concurrency),
-                    "--host-interval",
-                    "0",
+                    *check_arguments(
+                        args.concurrency, args.host_concurrency, str(home / "report.json")
+                    ),
                     "--quiet",
-                    "--format",
-                    "json",
-                    "-o",
-                    str(home / "report.json"),
                     str(corpus),
                 ]
                 start = time.perf_counter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -26,6 +26,29 @@ PAGE = "<html><title>Fine</title><p>" + "text " * 100 + "</p></html>"
 # How often a pause yields to the event loop while it watches for something: the run's
 # other work needs a handful of turns; never reaching it means it waits for the pause.
 TURNS = 200
+
+
+def _watched(
+    clock: FakeClock, rechecked: str
+) -> tuple[list[str], Callable[[FetchProgress], None], Callable[[float], Awaitable[None]]]:
+    """The run's progress events, a hook recording them, and an injected sleep: a pause
+    over 2 s (slow.example's, which holds the first pass open) lets the event loop turn
+    until ``rechecked`` has been re-checked, so the test sees the re-check inside the pass."""
+    events: list[str] = []
+
+    def on_progress(event: FetchProgress) -> None:
+        events.append(f"{event.phase} {event.url}")
+
+    async def wait(seconds: float) -> None:
+        if seconds > 2:
+            for _ in range(TURNS):
+                if f"{FetchPhase.RECHECK} {rechecked}" in events:
+                    break
+                await asyncio.sleep(0)
+        clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    return events, on_progress, wait
 
 
 def test_a_failure_waits_the_delay_after_its_own_failure_not_after_the_pass(
@@ -148,19 +171,7 @@ def test_a_network_failure_is_rechecked_during_the_pass_once_a_host_has_answered
     httpx_mock.add_exception(httpx.ConnectError("refused"), url=refused, is_reusable=True)
     httpx_mock.add_response(url=slow, status_code=503, headers={"Retry-After": "5"})
     httpx_mock.add_response(url=slow, html=PAGE)
-    events: list[str] = []
-
-    def on_progress(event: FetchProgress) -> None:
-        events.append(f"{event.phase} {event.url}")
-
-    async def wait(seconds: float) -> None:
-        if seconds > 2:  # slow.example's pause: long enough for the refusal's re-check
-            for _ in range(TURNS):
-                if f"{FetchPhase.RECHECK} {refused}" in events:
-                    break
-                await asyncio.sleep(0)
-        clock.advance(seconds)
-        await asyncio.sleep(0)
+    events, on_progress, wait = _watched(clock, refused)
 
     fetch_run = run(
         [GONE, refused, slow],
@@ -199,19 +210,7 @@ def test_failures_before_the_first_answer_are_rechecked_once_a_host_answers(
     httpx_mock.add_response(url=ALIVE, html=PAGE)
     httpx_mock.add_response(url=slow, status_code=503, headers={"Retry-After": "5"})
     httpx_mock.add_response(url=slow, html=PAGE)
-    events: list[str] = []
-
-    def on_progress(event: FetchProgress) -> None:
-        events.append(f"{event.phase} {event.url}")
-
-    async def wait(seconds: float) -> None:
-        if seconds > 2:  # slow.example's pause
-            for _ in range(TURNS):
-                if f"{FetchPhase.RECHECK} {missing}" in events:
-                    break
-                await asyncio.sleep(0)
-        clock.advance(seconds)
-        await asyncio.sleep(0)
+    events, on_progress, wait = _watched(clock, missing)
 
     fetch_run = run(
         [missing, ALIVE, slow],
