@@ -47,11 +47,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from provenance.errors import ArchiveError
-from provenance.fetch.cache import CacheEntry
 from provenance.fetch.models import FetchResult, HttpExchange
 
 if TYPE_CHECKING:
-    from provenance.fetch.cache import FetchCache
+    # diskcache loads in this process with the first cache row, if one comes.
+    from provenance.fetch.cache import CacheEntry, FetchCache
 
 __all__ = ["ArchiveWorker"]
 
@@ -84,15 +84,10 @@ def _result_from_fields(fields: dict[str, Any]) -> FetchResult:
     return result
 
 
-def _reduce_entry(entry: CacheEntry) -> tuple[Any, tuple[Any, ...]]:
-    return CacheEntry, (entry.result, entry.stored_at)
-
-
 _DISPATCH: dict[type, Callable[[Any], Any]] = {
     **copyreg.dispatch_table,
     HttpExchange: _reduce_exchange,
     FetchResult: _reduce_result,
-    CacheEntry: _reduce_entry,
 }
 
 
@@ -208,7 +203,8 @@ class ArchiveWorker:
         Returns once the rows are committed; an error writing them is the ``FetchError``
         that ``put_many`` raised there.
         """
-        self._call("cache_many", (str(directory), entries))
+        rows = [(key, entry.result, entry.stored_at) for key, entry in entries]
+        self._call("cache_many", (str(directory), rows))
 
     def close(self, *, wait: bool = True) -> None:
         """Have the child close the archive and exit; wait for it unless ``wait`` is False.
@@ -317,13 +313,13 @@ def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
                     store.record_many(arguments[0])
                     value = None
                 elif operation == "cache_many":
-                    directory, entries = arguments
+                    from provenance.fetch.cache import CacheEntry, FetchCache
+
+                    directory, rows = arguments
                     cache = caches.get(directory)
                     if cache is None:
-                        from provenance.fetch.cache import FetchCache
-
                         cache = caches[directory] = FetchCache(directory)
-                    cache.put_many(entries)
+                    cache.put_many((key, CacheEntry(r, at)) for key, r, at in rows)
                     value = None
                 elif operation == "close":
                     _send(replies, ("ok", None))
