@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from provenance.archive import Snapshot
     from provenance.archive.worker import ArchiveWorker
-    from provenance.fetch import FetchProgress, FetchRun, Resolver
+    from provenance.fetch import FetchCache, FetchProgress, FetchRun, Resolver
+    from provenance.fetch.cache import CacheEntry
 
 __all__ = ["EvidenceOptions", "FetchMode", "gather_evidence", "result_from_snapshot"]
 
@@ -159,15 +161,26 @@ class _Archiver:
     """The fetcher's ``on_fetched`` hook: collects fetches and archives them in batches.
 
     A result is returned as it came: the fetcher has already set ``digest`` and
-    ``size`` of alive results, which is what ``SnapshotStore.record`` would add.
+    ``size`` of alive results, which is what ``SnapshotStore.record`` would add, so
+    what the archive returns is not used (the archive process sends nothing back).
     Failures with no HTTP response wait until the run is over: the fetcher may
     still retry them, or find the whole network down, and the archive's history
     should hold the final word ("offline" is not a failure of the source).
+
+    With an archive process (``for_process``), the fetch cache's rows go to it too,
+    through the same writer thread and after the batches handed on before them: the
+    command's process spends nothing on them but handing them over.
     """
 
-    def __init__(self, record_many: Callable[[list[_Fetched]], list[FetchResult]]) -> None:
-        # SnapshotStore.record_many, or ArchiveWorker.record_many (big runs).
+    def __init__(
+        self,
+        record_many: Callable[[list[_Fetched]], object],
+        *,
+        cache_many: Callable[[Sequence[tuple[str, CacheEntry]]], None] | None = None,
+    ) -> None:
+        # SnapshotStore.record_many, or ArchiveWorker.archive_many (big runs).
         self._record_many = record_many
+        self._cache_many = cache_many
         self._pending: list[_Fetched] = []
         self._pending_bytes = 0
         self._batch_fetches = ARCHIVE_BATCH_FETCHES
@@ -179,18 +192,40 @@ class _Archiver:
         from concurrent.futures import ThreadPoolExecutor
 
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-archive")
-        self._in_flight: deque[Future[list[FetchResult]]] = deque()
+        self._in_flight: deque[Future[object]] = deque()
+
+    @classmethod
+    def for_process(cls, worker: ArchiveWorker, cache: FetchCache | None) -> _Archiver:
+        """Archive through ``worker``, and have it write ``cache``'s rows as well."""
+        if cache is None:
+            return cls(worker.archive_many)
+        archiver = cls(
+            worker.archive_many, cache_many=functools.partial(worker.cache_many, cache.directory)
+        )
+        cache.hand_writes_to(archiver.write_cache)
+        return archiver
 
     def __call__(self, result: FetchResult, exchanges: Sequence[HttpExchange]) -> FetchResult:
         if not exchanges and result.reason.is_network_failure:
             self._failures[result.normalized_url] = result
             return result
-        self._failures.pop(result.normalized_url, None)
+        if self._failures:
+            self._failures.pop(result.normalized_url, None)
         self._pending.append((result, tuple(exchanges)))
-        self._pending_bytes += sum(len(exchange.body) for exchange in exchanges)
+        for exchange in exchanges:
+            self._pending_bytes += len(exchange.body)
         if len(self._pending) >= self._batch_fetches or self._pending_bytes >= ARCHIVE_BATCH_BYTES:
             self.flush()
         return result
+
+    def write_cache(self, entries: Sequence[tuple[str, CacheEntry]]) -> None:
+        """Hand cache rows to the writer, after the batches before them (never blocks).
+
+        ``wait`` (and so ``finish``) returns once they are written, or raises the
+        ``FetchError`` writing them raised.
+        """
+        assert self._cache_many is not None, "no cache writer: for_process sets one"
+        self._in_flight.append(self._writer.submit(self._cache_many, entries))
 
     def flush(self, *, limit: int | None = None) -> None:
         """Hand the fetches collected so far to the writer (they leave the buffer either way).
@@ -264,7 +299,7 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
         if store is not None:
             if len(urls) >= ARCHIVE_PROCESS_MIN_URLS:
                 worker = ArchiveWorker.start(store.root, store.run_id)
-                archiver = _Archiver(worker.record_many)
+                archiver = _Archiver.for_process(worker, cache)
                 # Opened to recover the archive and fail early; the child archives.
                 # Closed now, so the child is the index's last connection and its
                 # closing checkpoint happens there, after the run (see below).

@@ -56,6 +56,8 @@ LABELS: list[tuple[str, str, str]] = [
     ("provenance/archive/worker.py", "close", "archive close"),
     ("provenance/archive/worker.py", "start", "archive start"),
     ("provenance/archive/worker.py", "record_many", "archive hand-off"),
+    ("provenance/archive/worker.py", "archive_many", "archive hand-off"),
+    ("provenance/archive/worker.py", "cache_many", "archive hand-off"),
     ("provenance/archive/worker.py", "_serve_until_closed", "archive work"),
     ("provenance/evidence.py", "finish", "archive wait"),
     ("provenance/evidence.py", "close", "archive wait"),

@@ -13,19 +13,28 @@ length-prefixed pickle of ``(operation, arguments)`` and gets one length-prefixe
 back, ``("ok", value)`` or ``("error", exception)``. Pickle is safe here: both ends are
 this module, talking over a private pipe.
 
-What crosses the pipe is kept lean, since both processes pay for it per fetch: an
-``HttpExchange`` is pickled as its constructor's arguments (the dataclass default
-restores a frozen dataclass field by field, through ``dataclasses.fields``), and a batch
-is answered with only the results the archive changed (``(position, digest)``), not
-every ``FetchResult`` again.
+What crosses the pipe is kept lean, since the fetching process pays for it per fetch
+and is the busier of the two: an ``HttpExchange`` is pickled as its field values, read
+in one C call (``operator.attrgetter``), and a ``FetchResult`` as its ``__dict__`` (not
+pydantic's pickle state, built in Python per model); this process rebuilds both. The
+bodies go as they are, into the one buffer written to the pipe. ``archive_many``, what
+the command uses, is answered with a bare acknowledgement: the command keeps its own
+results, so nothing comes back for it to unpickle. ``record_many`` (``SnapshotStore``'s
+signature) is answered with the results the archive changed (``(position, digest)``).
+
+The fetch cache's rows go the same way (``cache_many``): this process writes them with
+``FetchCache.put_many`` into the command's cache directory, so that the command spends
+nothing per row on JSON and SQLite. They are acknowledged once committed, like batches.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copyreg
+import dataclasses
 import gc
 import io
+import operator
 import os
 import pickle
 import signal
@@ -33,36 +42,53 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from provenance.errors import ArchiveError
 from provenance.fetch.models import FetchResult, HttpExchange
+
+if TYPE_CHECKING:
+    # diskcache loads in this process with the first cache row, if one comes.
+    from provenance.fetch.cache import CacheEntry, FetchCache
 
 __all__ = ["ArchiveWorker"]
 
 _LENGTH = struct.Struct("!Q")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
+# Every field of an exchange, in the constructor's order, read in one C call.
+_EXCHANGE_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(HttpExchange)))
+
 
 def _reduce_exchange(exchange: HttpExchange) -> tuple[Any, tuple[Any, ...]]:
-    return HttpExchange, (
-        exchange.url,
-        exchange.method,
-        exchange.request_headers,
-        exchange.http_version,
-        exchange.status_code,
-        exchange.reason_phrase,
-        exchange.response_headers,
-        exchange.body,
-        exchange.truncated,
-        exchange.started_at,
-        exchange.remote_ip,
+    return HttpExchange, _EXCHANGE_FIELDS(exchange)
+
+
+def _reduce_result(result: FetchResult) -> tuple[Any, tuple[Any, ...]]:
+    return _result_from_fields, (result.__dict__,)
+
+
+def _result_from_fields(fields: dict[str, Any]) -> FetchResult:
+    """A ``FetchResult`` from the field values of a valid one (as pickle would restore it)."""
+    result = FetchResult.__new__(FetchResult)
+    result.__setstate__(
+        {
+            "__dict__": fields,
+            "__pydantic_fields_set__": set(fields),
+            "__pydantic_extra__": None,
+            "__pydantic_private__": None,
+        }
     )
+    return result
 
 
-_DISPATCH = {**copyreg.dispatch_table, HttpExchange: _reduce_exchange}
+_DISPATCH: dict[type, Callable[[Any], Any]] = {
+    **copyreg.dispatch_table,
+    HttpExchange: _reduce_exchange,
+    FetchResult: _reduce_result,
+}
 
 
 def _send(stream: IO[bytes], message: object) -> None:
@@ -163,6 +189,23 @@ class ArchiveWorker:
             results[position] = results[position].model_copy(update={"digest": digest})
         return results
 
+    def archive_many(self, items: Sequence[tuple[FetchResult, Sequence[HttpExchange]]]) -> None:
+        """Archive a batch as ``record_many`` does, returning once it is on disk.
+
+        What the archive would fill in is not sent back: the command keeps the results
+        it has (the fetcher has set ``digest`` already wherever ``record`` would).
+        """
+        self._call("archive_many", (items,))
+
+    def cache_many(self, directory: Path, entries: Sequence[tuple[str, CacheEntry]]) -> None:
+        """``FetchCache.put_many`` on the cache in ``directory``, done by the child.
+
+        Returns once the rows are committed; an error writing them is the ``FetchError``
+        that ``put_many`` raised there.
+        """
+        rows = [(key, entry.result, entry.stored_at) for key, entry in entries]
+        self._call("cache_many", (str(directory), rows))
+
     def close(self, *, wait: bool = True) -> None:
         """Have the child close the archive and exit; wait for it unless ``wait`` is False.
 
@@ -237,6 +280,7 @@ def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
     from provenance.archive.store import SnapshotStore
 
     store: SnapshotStore | None = None
+    caches: dict[str, FetchCache] = {}
     try:
         while True:
             try:
@@ -263,6 +307,20 @@ def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
                         )
                         if result is not given
                     ]
+                elif operation == "archive_many":
+                    if store is None:
+                        raise ArchiveError("the archive process was not opened")
+                    store.record_many(arguments[0])
+                    value = None
+                elif operation == "cache_many":
+                    from provenance.fetch.cache import CacheEntry, FetchCache
+
+                    directory, rows = arguments
+                    cache = caches.get(directory)
+                    if cache is None:
+                        cache = caches[directory] = FetchCache(directory)
+                    cache.put_many((key, CacheEntry(r, at)) for key, r, at in rows)
+                    value = None
                 elif operation == "close":
                     _send(replies, ("ok", None))
                     return
@@ -276,6 +334,8 @@ def _serve_until_closed(requests: IO[bytes], replies: IO[bytes]) -> None:
             else:
                 _send(replies, ("ok", value))
     finally:
+        for cache in caches.values():
+            cache.close()
         if store is not None:
             store.close()
 

@@ -4,6 +4,12 @@ Entries carry their own ``stored_at`` timestamp from the fetcher's injected cloc
 freshness is decided by the fetcher against that clock, never by diskcache's wall-clock
 expiry, so tests can move time. The cache is a speed-up only: a missing, unreadable or
 outdated entry just means the URL is fetched.
+
+Writes come in batches (``put_many``), each one transaction, and the cache is culled
+once per batch rather than after every row: diskcache's own per-``set`` cull (a query
+for expired rows and one for the volume) was most of the cost of a row. A big run's
+rows can be handed to another writer (``hand_writes_to``: the archive process writes
+them, with this same code, while the command goes on fetching).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,11 +55,13 @@ class FetchCache:
 
     def __init__(self, directory: str | os.PathLike[str] = DEFAULT_CACHE_DIR) -> None:
         self.directory = Path(directory)
+        self._writes_to: Callable[[Sequence[tuple[str, CacheEntry]]], None] | None = None
         try:
             # No memory map and a small page cache: a run touches each entry once or
             # twice, and diskcache's defaults (64 MiB mapped, 32 MiB cached) sit in RSS.
+            # No cull on each set (cull_limit 0): put_many culls once per batch.
             self._store = diskcache.Cache(
-                str(self.directory), sqlite_mmap_size=0, sqlite_cache_size=256
+                str(self.directory), sqlite_mmap_size=0, sqlite_cache_size=256, cull_limit=0
             )
         except (OSError, sqlite3.Error) as exc:
             raise FetchError(f"cannot open the fetch cache in {self.directory}: {exc}") from exc
@@ -79,9 +87,16 @@ class FetchCache:
             return None
 
     def put_many(self, entries: Iterable[tuple[str, CacheEntry]]) -> None:
-        """Store entries keyed by normalised URL, all in one transaction."""
+        """Store entries keyed by normalised URL, all in one transaction, then cull once.
+
+        With writes handed elsewhere (``hand_writes_to``), the entries go there instead.
+        """
+        if self._writes_to is not None:
+            self._writes_to(list(entries))
+            return
+        store = self._store
         try:
-            with self._store.transact():
+            with store.transact():
                 for key, entry in entries:
                     # The JSON of {"format", "stored_at", "result"}, the result written by
                     # pydantic's serializer directly (not through a dict and json.dumps).
@@ -89,9 +104,24 @@ class FetchCache:
                         f'{{"format":{_FORMAT},"stored_at":"{entry.stored_at.isoformat()}",'
                         f'"result":{entry.result.model_dump_json()}}}'
                     )
-                    self._store.set(key, record)
-        except (OSError, sqlite3.Error) as exc:
+                    store.set(key, record)
+            # What diskcache's per-set cull would have done, once: nothing expires by
+            # diskcache's clock here, so this only keeps the cache under its size limit.
+            store.cull()
+        except (OSError, sqlite3.Error, diskcache.Timeout) as exc:
             raise FetchError(f"cannot write the fetch cache in {self.directory}: {exc}") from exc
+
+    def hand_writes_to(
+        self, writer: Callable[[Sequence[tuple[str, CacheEntry]]], None] | None
+    ) -> None:
+        """Have ``put_many`` pass its entries to ``writer`` (None: write them here again).
+
+        ``writer`` takes the entries as ``put_many`` does and writes them with
+        ``put_many`` on this cache's directory somewhere else (the archive process);
+        it may return before they are written, as long as whoever set it waits for
+        them before the run ends. Lookups still read this cache.
+        """
+        self._writes_to = writer
 
     def is_empty(self) -> bool:
         """Whether nothing is stored (a fresh cache: no lookup can answer)."""

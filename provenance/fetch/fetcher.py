@@ -980,7 +980,10 @@ class _CacheWriter:
     Rows are written by a task of their own: while the run waits for its re-checks the
     event loop is mostly idle, and between chunks it runs whatever falls due (a
     re-check, its answer), so no look waits for more than one chunk. Offline results
-    and local refusals are not cached (they say nothing about the source).
+    and local refusals are not cached (they say nothing about the source). A cache whose
+    writes are handed to the archive process (``FetchCache.hand_writes_to``) takes each
+    chunk without writing it: ``close`` then returns once the chunks are handed on, and
+    whoever handed the writes on waits for them.
     """
 
     def __init__(self, cache: FetchCache, results: dict[str, FetchResult]) -> None:

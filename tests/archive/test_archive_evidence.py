@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,8 @@ from provenance.archive import SnapshotStore
 from provenance.archive.worker import ArchiveWorker
 from provenance.errors import ArchiveError, FetchError
 from provenance.evidence import EvidenceOptions, FetchMode, gather_evidence
-from provenance.fetch import FetchProgress, FetchRun, FetchSettings
+from provenance.fetch import FetchCache, FetchProgress, FetchRun, FetchSettings
+from provenance.fetch.cache import CacheEntry
 from provenance.fetch.models import FetchResult, HttpExchange, Reason
 from tests.archive.factory import exchange, result
 
@@ -271,3 +273,92 @@ def test_the_archive_process_answers_what_the_store_would(root: Path, tmp_path: 
     with SnapshotStore(root, read_only=True) as store:
         assert [len(store.history(url)) for url in urls] == [1, 0, 1, 1]
         assert store.text(store.history(urls[0])[0]) == "0"
+
+
+@pytest.mark.parametrize("process_from", [1, 10_000], ids=["archive-process", "writer-thread"])
+def test_the_cache_gets_every_verdict_wherever_it_is_written(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_from: int
+) -> None:
+    # Big runs hand the cache's rows to the archive process: a second run must not tell.
+    monkeypatch.setattr(evidence, "ARCHIVE_PROCESS_MIN_URLS", process_from)
+    requested: list[str] = []
+
+    def page(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        if request.url.path.startswith("/gone"):
+            return httpx.Response(404, headers={"content-type": "text/html"}, content=b"gone")
+        return _page(request)
+
+    urls = [f"https://h{n % 3}.example/page/{n}" for n in range(12)]
+    urls += ["https://h1.example/gone/1"]
+    options = dataclasses.replace(
+        _options(root, cache_dir=tmp_path / "cache", clock=lambda: NOW),
+        transport=httpx.MockTransport(page),
+    )
+    written_here: list[str] = []
+    put_many = FetchCache.put_many
+
+    def counting(self: FetchCache, entries: Iterable[tuple[str, CacheEntry]]) -> None:
+        entries = list(entries)
+        if self._writes_to is None:
+            written_here.extend(key for key, _ in entries)
+        put_many(self, entries)
+
+    monkeypatch.setattr(FetchCache, "put_many", counting)
+    first = gather_evidence(urls, options, now=NOW)
+    # The archive process wrote the rows, or this one did (a small run).
+    assert len(written_here) == (0 if process_from == 1 else len(urls))
+    with FetchCache(tmp_path / "cache") as cache:
+        assert len(cache) == len(urls)
+        for key, fetched in first.results.items():
+            assert cache.get(key) == CacheEntry(fetched, NOW)  # as the fetcher left it
+    sent = len(requested)
+    second = gather_evidence(urls, options, now=NOW)
+    # Alive pages within their TTL are not fetched again; the dead one always is.
+    assert len(requested) - sent == 2  # the 404 and its re-check
+    assert second.cache_hits == len(urls) - 1
+    assert all(second.results[key].from_cache for key in first.results if "/page/" in key)
+
+
+def test_a_batch_handed_to_the_archive_process_is_archived_as_the_store_would(
+    root: Path, tmp_path: Path
+) -> None:
+    urls = [f"https://h{n}.example/handed" for n in range(3)]
+    batch = [
+        (result(urls[0]), [exchange(urls[0], b"<p>0</p>")]),
+        (result(urls[1], reason=Reason.NOT_FOUND, http_status=404), [exchange(urls[1], b"")]),
+        (result(urls[2], reason=Reason.TIMEOUT, http_status=None), []),
+    ]
+    with SnapshotStore(tmp_path / "in-process") as store:
+        store.record_many(batch)
+        expected = [store.latest(url) for url in urls]
+    worker = ArchiveWorker.start(root, "run")
+    try:
+        assert worker.archive_many(batch) is None  # nothing comes back to unpickle
+    finally:
+        worker.close()
+    with SnapshotStore(root, read_only=True) as store:
+        assert store.verify().ok
+        archived = [store.latest(url) for url in urls]
+        assert store.text(archived[0]) == "0"  # type: ignore[arg-type]
+
+    def seen(snapshot: object) -> object:
+        assert snapshot is not None
+        return snapshot.model_dump(exclude={"warc_path", "offset", "length"})  # type: ignore[attr-defined]
+
+    assert [seen(s) for s in archived] == [seen(s) for s in expected]
+
+
+def test_the_archive_process_reports_a_cache_it_cannot_write_as_a_fetch_error(
+    root: Path, tmp_path: Path
+) -> None:
+    not_a_directory = tmp_path / "cache"
+    not_a_directory.write_text("a file where the cache should be")
+    fetched = _fetch(1)[0]
+    worker = ArchiveWorker.start(root, "run")
+    try:
+        with pytest.raises(FetchError, match=str(not_a_directory)):
+            worker.cache_many(not_a_directory, [(fetched.normalized_url, CacheEntry(fetched, NOW))])
+        worker.archive_many([_fetch(2)])  # the process goes on serving
+    finally:
+        worker.close()

@@ -170,3 +170,28 @@ def test_entries_round_trip(cache: FetchCache) -> None:
     )
     cache.put_many([(URL, CacheEntry(result, T0))])
     assert cache.get(URL) == CacheEntry(result, T0)
+
+
+def test_writes_keep_the_cache_under_its_size_limit(tmp_path: Path) -> None:
+    # Culled once per batch, not after every row: still bounded by diskcache's size limit.
+    import diskcache
+
+    from provenance.fetch import FetchResult, Verdict
+
+    directory = tmp_path / "cache"
+    with diskcache.Cache(str(directory)) as raw:
+        raw.reset("size_limit", 256 * 1024)
+    urls = [f"https://example.com/{n}/{'x' * 400}" for n in range(2000)]
+    with FetchCache(directory) as cache:
+        for start in range(0, len(urls), 250):
+            cache.put_many(
+                (url, CacheEntry(FetchResult(
+                    url=url, normalized_url=url, verdict=Verdict.ALIVE, reason=Reason.OK,
+                    fetched_at=T0,
+                ), T0))
+                for url in urls[start : start + 250]
+            )  # fmt: skip
+        kept = len(cache)
+        assert 0 < kept < len(urls)
+        assert cache.get(urls[-1]) is not None  # the oldest rows went first
+        assert cache.get(urls[0]) is None
