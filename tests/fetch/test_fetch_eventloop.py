@@ -8,9 +8,13 @@ transports: each is proven here against a real loopback server on both loops.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import struct
+import subprocess
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -296,3 +300,36 @@ def test_a_write_to_a_server_that_stops_reading_waits_then_times_out(loop_kind: 
     sndbuf, error = _on(loop_kind, scenario)
     assert sndbuf >= 65536  # the socket option reached the socket (Linux doubles it)
     assert str(error) == "timed out writing to the server"
+
+
+def test_ctrl_c_during_a_fetch_stops_the_command_with_exit_3(
+    loop_kind: LoopKind, project: Path
+) -> None:
+    # asyncio.Runner's SIGINT handler cancels the run on either loop: the command says
+    # "interrupted" and exits 3, not with a traceback and not after the fetch times out.
+    asked = threading.Event()
+
+    async def never(request: object) -> Response:
+        asked.set()
+        await asyncio.sleep(30)
+        return Response(200)
+
+    with LoopbackServer(["127.0.0.1"]) as slow:
+        slow.route("/slow", never)
+        source = f'[documents."doc.md".sources.1]\nurl = "{slow.url("/slow")}"\n'
+        (project / "sources.toml").write_text(source)
+        (project / "doc.md").write_text("# Doc\n\nA claim [1].\n")
+        env = {**os.environ, "PROVENANCE_EVENT_LOOP": str(loop_kind), "HOME": str(project)}
+        command = [sys.executable, "-m", "provenance", "check", "-q", "--allow-private"]
+        with subprocess.Popen(
+            [*command, "-o", "-", "doc.md"],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process:
+            assert asked.wait(30), "the command never asked for the page"
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (3, "", "provenance: interrupted\n")
