@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Callable
 
 from provenance.fetch.eventloop import loop_factory
 
 __all__ = ["install_loop_policy", "restore_loop_policy"]
 
 
-class _ChosenLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    def __init__(self, factory: Callable[[], asyncio.AbstractEventLoop]) -> None:
-        super().__init__()
-        self._factory = factory
-
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        return self._factory()
-
-
 def install_loop_policy() -> None:
     """Make every new event loop the environment's choice."""
+    factory = loop_factory()
     with warnings.catch_warnings():  # policies are deprecated from Python 3.14 on
         warnings.simplefilter("ignore", DeprecationWarning)
-        asyncio.set_event_loop_policy(_ChosenLoopPolicy(loop_factory()))
+
+        class ChosenLoopPolicy(asyncio.DefaultEventLoopPolicy):
+            def new_event_loop(self) -> asyncio.AbstractEventLoop:
+                return factory()
+
+        asyncio.set_event_loop_policy(ChosenLoopPolicy())
 
 
 def restore_loop_policy() -> None:
