@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from provenance.cli import run
+from tests.support.eventloop import install_loop_policy, restore_loop_policy
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -39,6 +40,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Rewrite golden files under tests/golden/ from the current output (review the diff).",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install_loop_policy()  # the tests' event loops are PROVENANCE_EVENT_LOOP's choice
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore_loop_policy()
 
 
 @pytest.fixture

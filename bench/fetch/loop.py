@@ -30,6 +30,7 @@ from typing import Protocol
 
 __all__ = [
     "CANDIDATES",
+    "ON_UVLOOP",
     "Fetcher",
     "FetcherFactory",
     "LoopResult",
@@ -68,7 +69,13 @@ CANDIDATES: dict[str, str] = {
     "httpx-aiohttp": "bench.fetch.transports:httpx_aiohttp",
     "httpx-aiohttp-safe": "bench.fetch.transports:httpx_aiohttp_safe",
     "httpx-aiohttp-tuned": "bench.fetch.transports:httpx_aiohttp_tuned",
+    "aiohttp-uvloop": "bench.fetch.baselines:bare_aiohttp",
+    "httpx-direct-uvloop": "bench.fetch.transports:httpx_direct",
 }
+
+#: Candidates that run on uvloop's event loop; every other one runs on asyncio's (the
+#: bare aiohttp baseline stays on asyncio's loop, as issue 3 defines it).
+ON_UVLOOP = frozenset({"aiohttp-uvloop", "httpx-direct-uvloop"})
 
 
 def get_factory(name: str) -> FetcherFactory:
@@ -193,16 +200,23 @@ def _main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spec = json.loads(args.urls_file.read_text())
     factory = get_factory(args.candidate)
-    result = asyncio.run(
-        run_loop(
-            args.candidate,
-            factory,
-            [(u, int(s)) for u, s in spec["urls"]],
-            hosts=spec["hosts"],
-            concurrency=args.concurrency,
-            max_seconds=args.max_seconds,
+    if args.candidate in ON_UVLOOP:
+        import uvloop
+
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    else:
+        loop_factory = asyncio.SelectorEventLoop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        result = runner.run(
+            run_loop(
+                args.candidate,
+                factory,
+                [(u, int(s)) for u, s in spec["urls"]],
+                hosts=spec["hosts"],
+                concurrency=args.concurrency,
+                max_seconds=args.max_seconds,
+            )
         )
-    )
     print(json.dumps({**asdict(result), "urls_per_s": result.urls_per_s}))
     return 0
 

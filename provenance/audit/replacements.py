@@ -84,7 +84,9 @@ def lookup_wayback(
     """
     if not wanted:
         return {}
-    return asyncio.run(_lookup_all(wanted, settings, api, transport))
+    from provenance.fetch.eventloop import run_loop
+
+    return run_loop(lambda: _lookup_all(wanted, settings, api, transport))
 
 
 async def _lookup_all(

@@ -49,6 +49,7 @@ from provenance.fetch.classify import (
     soft_404_evidence,
 )
 from provenance.fetch.client import DirectSender, make_client
+from provenance.fetch.eventloop import run_loop
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
 from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
 from provenance.fetch.pinning import pin_key
@@ -1295,4 +1296,4 @@ def fetch_urls(
         on_fetched=on_fetched,
         probe=probe,
     )
-    return asyncio.run(fetcher.fetch_all(urls))
+    return run_loop(lambda: fetcher.fetch_all(urls))

@@ -13,6 +13,11 @@ them as usual and ``classify_exception`` still finds a ``socket.gaierror`` (DNS)
 ``ssl.SSLError`` (TLS) in the chain: ``ConnectError``/``ConnectTimeout`` while
 connecting or in the TLS handshake, ``ReadError``/``ReadTimeout`` and
 ``WriteError``/``WriteTimeout`` after.
+
+It runs on asyncio's own loop and on uvloop's (``provenance.fetch.eventloop``), whose
+transports are not ``asyncio.Transport`` subclasses but have the same methods: the
+backend asks a transport only for what ``_Transport`` names, and both loops raise the
+same exceptions (``socket.gaierror``, ``ssl.SSLError``, ``OSError``) for it to map.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol, cast
 
 import httpcore
 
@@ -30,11 +35,22 @@ __all__ = ["AsyncioBackend"]
 _HIGH_WATER = 256 * 1024
 
 
+class _Transport(Protocol):
+    """What the backend uses of a transport: asyncio's ``Transport`` and uvloop's have it."""
+
+    def write(self, data: bytes) -> None: ...
+    def close(self) -> None: ...
+    def is_closing(self) -> bool: ...
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+
 class _Protocol(asyncio.Protocol):
     """Buffers what arrives and wakes the one reader waiting for it."""
 
     def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+        self.transport: _Transport | None = None
         self.buffer = bytearray()
         self.eof = False
         self.error: BaseException | None = None
@@ -44,8 +60,8 @@ class _Protocol(asyncio.Protocol):
         self.paused_writing = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # Duck-typed: uvloop's TCP and TLS transports do not subclass asyncio's.
+        self.transport = cast(_Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -113,12 +129,14 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     def __init__(
         self,
-        transport: asyncio.Transport,
+        transport: _Transport,
         protocol: _Protocol,
         addresses: tuple[Any, Any] | None = None,
+        under: _Transport | None = None,
     ) -> None:
         self._transport = transport
         self._protocol = protocol
+        self._under = under  # the TCP transport under a TLS one
         # Kept from the start: a TLS transport forgets them once the connection closes.
         self._addresses = addresses or (
             transport.get_extra_info("sockname"),
@@ -161,6 +179,12 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         self._transport.close()
+        if self._under is not None:
+            # Closing TLS sends close_notify, then waits (up to 30 s) for the server's
+            # before closing the TCP connection; an HTTP client has nothing to wait for
+            # (every body is framed), and a loop closing meanwhile would leave the socket
+            # open (uvloop warns of it). The TCP transport sends what is queued, then closes.
+            self._under.close()
 
     async def start_tls(
         self,
@@ -173,7 +197,7 @@ class _Stream(httpcore.AsyncNetworkStream):
         try:
             async with asyncio.timeout(timeout):
                 transport = await loop.start_tls(
-                    self._transport,
+                    cast(asyncio.WriteTransport, self._transport),
                     protocol,
                     ssl_context,
                     server_hostname=server_hostname,
@@ -193,7 +217,7 @@ class _Stream(httpcore.AsyncNetworkStream):
             self._transport.close()
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         protocol.connection_made(transport)
-        return _Stream(transport, protocol, self._addresses)
+        return _Stream(transport, protocol, self._addresses, self._transport)
 
     def get_extra_info(self, info: str) -> Any:
         transport = self._transport
@@ -244,7 +268,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             except OSError as exc:
                 transport.close()
                 raise httpcore.ConnectError(f"cannot set a socket option: {exc}") from exc
-        assert isinstance(transport, asyncio.Transport)
         return _Stream(transport, protocol)
 
     async def connect_unix_socket(
@@ -261,7 +284,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(f"timed out connecting to {path}") from exc
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        assert isinstance(transport, asyncio.Transport)
         return _Stream(transport, protocol)
 
     async def sleep(self, seconds: float) -> None:

@@ -1,7 +1,8 @@
 """The pool's asyncio network backend over real sockets: TLS, big bodies, the server's address.
 
 Plain HTTP paths (refused, closed, slow, reused and dropped connections) are proven in
-``test_fetch_integration``; these are the ones that only this backend's own code handles.
+``test_fetch_integration`` (and on both event loops in ``test_fetch_eventloop``); these are
+the ones that only this backend's own code handles, each run on asyncio's loop and uvloop's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 import pytest
 
 from provenance.fetch import Fetcher, FetchResult, FetchSettings, HttpExchange, Reason, Verdict
+from provenance.fetch.eventloop import LoopKind, run_loop
 from provenance.fetch.pool import FastHTTPTransport
 from tests.fetch.conftest import SleepRecorder
 from tests.support.loopback import LoopbackServer, respond
@@ -75,6 +77,12 @@ class TlsServer:
         self._thread.join(10)
 
 
+@pytest.fixture(params=[LoopKind.ASYNCIO, LoopKind.UVLOOP], ids=str)
+def loop_kind(request: pytest.FixtureRequest) -> LoopKind:
+    kind: LoopKind = request.param
+    return kind
+
+
 @pytest.fixture
 def tls_server() -> Iterator[TlsServer]:
     with TlsServer() as server:
@@ -94,9 +102,13 @@ def _settings(**options: object) -> FetchSettings:
     return FetchSettings.model_validate(knobs | options)
 
 
-def test_an_untrusted_certificate_is_a_tls_error(tls_server: TlsServer) -> None:
+def test_an_untrusted_certificate_is_a_tls_error(
+    loop_kind: LoopKind, tls_server: TlsServer
+) -> None:
     url = f"https://127.0.0.1:{tls_server.port}/page"
-    run = asyncio.run(Fetcher(_settings(), sleep=SleepRecorder()).fetch_all([url]))
+    run = run_loop(
+        lambda: Fetcher(_settings(), sleep=SleepRecorder()).fetch_all([url]), kind=loop_kind
+    )
     result = run.results[url]
     assert result.reason is Reason.TLS_ERROR
     assert result.verdict is Verdict.UNVERIFIABLE
@@ -104,7 +116,7 @@ def test_an_untrusted_certificate_is_a_tls_error(tls_server: TlsServer) -> None:
 
 
 def test_a_trusted_certificate_fetches_over_tls_and_records_the_server(
-    tls_server: TlsServer,
+    loop_kind: LoopKind, tls_server: TlsServer
 ) -> None:
     url = f"https://127.0.0.1:{tls_server.port}/page"
     recorded: list[HttpExchange] = []
@@ -118,38 +130,41 @@ def test_a_trusted_certificate_fetches_over_tls_and_records_the_server(
         max_idle_per_origin=2, max_idle=4, keepalive_expiry=5.0, ssl_context=trusting
     )
     fetcher = Fetcher(_settings(), transport=transport, on_fetched=archive, sleep=SleepRecorder())
-    run = asyncio.run(fetcher.fetch_all([url]))
+    run = run_loop(lambda: fetcher.fetch_all([url]), kind=loop_kind)
     assert run.results[url].verdict is Verdict.ALIVE
     (exchange,) = recorded
     assert exchange.body == PAGE
     assert exchange.remote_ip == "127.0.0.1"
 
 
-def test_a_body_larger_than_the_read_buffer_arrives_whole() -> None:
+def test_a_body_larger_than_the_read_buffer_arrives_whole(loop_kind: LoopKind) -> None:
     # 1 MiB: the backend stops reading from the socket past 256 KiB buffered and resumes.
     big = bytes(range(256)) * 4096
     with LoopbackServer(["127.0.0.1"]) as server:
         server.route("/big", respond(200, big, [("Content-Type", "application/octet-stream")]))
         url = server.url("/big")
         settings = _settings(read_timeout_s=30, total_timeout_s=60)  # a loaded machine is slow
-        run = asyncio.run(Fetcher(settings, sleep=SleepRecorder()).fetch_all([url]))
+        fetcher = Fetcher(settings, sleep=SleepRecorder())
+        run = run_loop(lambda: fetcher.fetch_all([url]), kind=loop_kind)
     result = run.results[url]
     assert result.verdict is Verdict.ALIVE, result
     assert result.size == len(big)
     assert result.digest == "sha256:" + hashlib.sha256(big).hexdigest()
 
 
-def test_the_backend_speaks_httpx_errors_for_a_closed_port() -> None:
+def test_the_backend_speaks_httpx_errors_for_a_closed_port(loop_kind: LoopKind) -> None:
     async def fetch() -> None:
         transport = FastHTTPTransport(max_idle_per_origin=1, max_idle=1, keepalive_expiry=1.0)
         async with httpx.AsyncClient(transport=transport) as client:
             await client.get("http://127.0.0.1:9/")  # discard port: nothing listens
 
     with pytest.raises(httpx.ConnectError):
-        asyncio.run(fetch())
+        run_loop(fetch, kind=loop_kind)
 
 
-def test_a_tls_handshake_cancelled_from_outside_closes_its_connection() -> None:
+def test_a_tls_handshake_cancelled_from_outside_closes_its_connection(
+    loop_kind: LoopKind,
+) -> None:
     # The fetcher's total timeout cancels whatever is in flight, a handshake included:
     # the TCP connection under it must be closed then, not left for the garbage collector.
     from provenance.fetch.netio import AsyncioBackend
@@ -183,4 +198,28 @@ def test_a_tls_handshake_cancelled_from_outside_closes_its_connection() -> None:
             listener.close()
             await listener.wait_closed()
 
-    assert isinstance(asyncio.run(scenario()), bytes)
+    assert isinstance(run_loop(scenario, kind=loop_kind), bytes)
+
+
+def test_a_tls_stream_gives_its_ssl_object_and_both_addresses(
+    loop_kind: LoopKind, tls_server: TlsServer
+) -> None:
+    from provenance.fetch.netio import AsyncioBackend
+
+    async def handshake() -> tuple[str | None, str, tuple[str, int], bool]:
+        plain = await AsyncioBackend().connect_tcp("127.0.0.1", tls_server.port, timeout=5)
+        trusting = ssl.create_default_context(cafile=str(CERT))
+        stream = await plain.start_tls(trusting, server_hostname="127.0.0.1", timeout=5)
+        try:
+            tls: ssl.SSLObject = stream.get_extra_info("ssl_object")
+            client = stream.get_extra_info("client_addr")
+            server = stream.get_extra_info("server_addr")
+            return tls.version(), client[0], server, stream.get_extra_info("is_readable")
+        finally:
+            await stream.aclose()
+
+    version, client_ip, server_addr, readable = run_loop(handshake, kind=loop_kind)
+    assert version is not None and version.startswith("TLSv1.")
+    assert client_ip == "127.0.0.1"
+    assert server_addr == ("127.0.0.1", tls_server.port)
+    assert readable is False  # nothing sent yet: an idle connection fit for reuse
