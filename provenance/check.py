@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import functools
+import itertools
 import operator
 import re
 from collections import Counter
@@ -225,12 +226,16 @@ class Checker:
         paths = list(expand_paths(specs, base=self.root))
         if only is not None:
             paths = [p for p in paths if isinstance(p, DocumentError) or only(self._display(p))]
-        for done, item in enumerate(paths, start=1):
-            self._one(item, state, usage)
-            if self.on_event is not None:
-                self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+        if self.evidence.mode is FetchMode.LIVE and type(self)._gather is Checker._gather:
+            # Fetching starts with the first document's URLs; the others are read while
+            # those are fetched (gather_evidence takes a document whenever it has a moment).
+            # A subclass gathering evidence its own way (the audit) reads everything first.
+            run: FetchRun | None = self._fetch_while_reading(paths, state, usage)
+        else:
+            for _ in self._read(paths, state, usage):
+                pass
+            run = self._gather(usage)
         findings = self._catalog_findings(usage, whole_project)
-        run = self._gather(usage)
         documents = state.documents
         if run is not None:
             findings.extend(self._source_findings(usage, run))
@@ -262,6 +267,28 @@ class Checker:
             fetch=fetch_summary(self.evidence.mode, run, list(sources) if run else []),
         )
         return CheckResult(report=full_report, errors=state.errors, catalog=self.catalog, fetch=run)
+
+    def _read(
+        self, paths: list[Path | DocumentError], state: _Run, usage: _Usage
+    ) -> Iterator[None]:
+        """Read and check the documents, one per step."""
+        for done, item in enumerate(paths, start=1):
+            self._one(item, state, usage)
+            if self.on_event is not None:
+                self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+            yield None
+
+    def _fetch_while_reading(
+        self, paths: list[Path | DocumentError], state: _Run, usage: _Usage
+    ) -> FetchRun:
+        """Read the documents as ``_read`` does while the URLs they cite are fetched."""
+        from provenance.evidence import UrlBatches, gather_evidence
+
+        return gather_evidence(
+            UrlBatches(_new_urls(self._read(paths, state, usage), usage)),
+            self.evidence,
+            now=self.clock(),
+        )
 
     # -- one document ------------------------------------------------------------------
 
@@ -576,10 +603,7 @@ class Checker:
             return None
         from provenance.evidence import gather_evidence
 
-        urls = list(
-            dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
-        )
-        return gather_evidence(urls, self.evidence, now=self.clock())
+        return gather_evidence(_fetched_urls(usage), self.evidence, now=self.clock())
 
     def _source_findings(self, usage: _Usage, run: FetchRun) -> list[_Draft]:
         """A finding at every marker that cites a dead, moved or unverifiable source."""
@@ -624,6 +648,34 @@ def _stripped_message(text: str, offset: int) -> str:
 
 def _event_path(item: Path | DocumentError, root: Path) -> str:
     return item.path or "" if isinstance(item, DocumentError) else display_path(item, root)
+
+
+def _fetched_urls(usage: _Usage) -> list[str]:
+    """The distinct URLs of the valid records cited, in the order first cited."""
+    return list(
+        dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
+    )
+
+
+def _new_urls(steps: Iterator[None], usage: _Usage) -> Iterator[list[str]]:
+    """After each step (a document read), the URLs of the records first cited in it (what
+    ``_fetched_urls`` would add), then any the end of the run adds."""
+    seen: set[str] = set()
+    looked_at = 0  # records looked at so far: a dict keeps its keys in insertion order
+    records = usage.records
+    for _ in steps:
+        batch = []
+        if len(records) > looked_at:
+            for record in itertools.islice(records.values(), looked_at, None):
+                url = record.url
+                if url is not None and record.valid and url not in seen:
+                    seen.add(url)
+                    batch.append(url)
+            looked_at = len(records)
+        yield batch
+    # A record id cited again later with another record (not one the catalog makes):
+    # whatever the final records cite that was not taken yet.
+    yield [url for url in _fetched_urls(usage) if url not in seen]
 
 
 def _verdicts(usage: _Usage, run: FetchRun) -> dict[str, Verdict | None]:

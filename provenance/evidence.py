@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,15 +22,16 @@ from provenance.fetch.settings import FetchSettings
 if TYPE_CHECKING:
     # The fetch and archive machinery (httpx, warcio, lxml, and asyncio and the thread
     # pool under them) loads only when a run fetches: `check --no-fetch` starts faster.
+    import asyncio
     from concurrent.futures import Future
 
     import httpx
 
-    from provenance.archive import Snapshot
+    from provenance.archive import Snapshot, SnapshotStore
     from provenance.archive.worker import ArchiveWorker
     from provenance.fetch import FetchProgress, FetchRun, Resolver
 
-__all__ = ["EvidenceOptions", "FetchMode", "gather_evidence", "result_from_snapshot"]
+__all__ = ["EvidenceOptions", "FetchMode", "UrlBatches", "gather_evidence", "result_from_snapshot"]
 
 
 class FetchMode(enum.StrEnum):
@@ -55,6 +57,19 @@ class EvidenceOptions:
     on_progress: Callable[[FetchProgress], None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UrlBatches:
+    """URLs that become known while the run goes on, a batch at a time (e.g. those each
+    document cites, as documents are read).
+
+    ``gather_evidence`` takes the next batch whenever its event loop has a moment and
+    fetches each batch's URLs beside the earlier ones: the first requests go out with
+    the first batch. Whatever taking a batch raises ends the run and propagates as is.
+    """
+
+    batches: Iterable[Sequence[str]]
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -78,13 +93,22 @@ def result_from_snapshot(url: str, snapshot: Snapshot) -> FetchResult:
     )
 
 
-def gather_evidence(urls: Sequence[str], options: EvidenceOptions, *, now: dt.datetime) -> FetchRun:
-    """Fetch (or look up) every URL in ``urls`` once; results keyed by normalised URL."""
+def gather_evidence(
+    urls: Sequence[str] | UrlBatches, options: EvidenceOptions, *, now: dt.datetime
+) -> FetchRun:
+    """Fetch (or look up) every URL in ``urls`` once; results keyed by normalised URL.
+
+    ``urls`` may be ``UrlBatches``, URLs known a batch at a time: fetching then starts
+    with the first batch (offline, every batch is taken first).
+    """
     from provenance.fetch import FetchRun
 
+    if isinstance(urls, UrlBatches) and options.mode is not FetchMode.LIVE:
+        urls = [url for batch in urls.batches for url in batch]
     if options.mode is FetchMode.NONE or not urls:
         return FetchRun(results={})
     if options.mode is FetchMode.OFFLINE:
+        assert not isinstance(urls, UrlBatches)
         return _from_archive(urls, options, now)
     import asyncio
 
@@ -247,30 +271,106 @@ class _Archiver:
             error.add_note(f"archiving the fetches made so far failed too: {archive_error}")
 
 
-async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
+class _ArchiveBackend:
+    """Where the archive hook's batches go: ``SnapshotStore.record_many`` on the writer
+    thread (small runs), or an archive process (runs of ``ARCHIVE_PROCESS_MIN_URLS`` URLs
+    or more).
+
+    With URLs known a batch at a time the size of the run is not known when fetching
+    starts: the process starts as soon as that many URLs are known (its start-up then
+    overlaps the fetching), the store is chosen once every URL is known and they are
+    fewer, and a batch to archive before either (a run still reading its documents with
+    a full batch fetched) goes to a process. ``choose`` and ``record_many`` may be called
+    from different threads; the first to decide does.
+    """
+
+    def __init__(self, store: SnapshotStore) -> None:
+        import threading
+
+        self._store = store
+        self._lock = threading.Lock()
+        self._record: Callable[[list[_Fetched]], list[FetchResult]] | None = None
+        self.worker: ArchiveWorker | None = None
+        self.complete = False  # every URL of the run is known
+
+    def known(self, count: int, *, complete: bool) -> None:
+        """``count`` distinct URLs are known so far (all of them if ``complete``)."""
+        self.complete = complete
+        if self._record is None and (count >= ARCHIVE_PROCESS_MIN_URLS or complete):
+            self.choose(process=count >= ARCHIVE_PROCESS_MIN_URLS)
+
+    def choose(self, *, process: bool) -> None:
+        """Archive in a process of its own, or on the writer thread (once: later calls
+        change nothing)."""
+        from provenance.archive.worker import ArchiveWorker
+
+        with self._lock:
+            if self._record is not None:
+                return
+            if process:
+                self.worker = ArchiveWorker.start(self._store.root, self._store.run_id)
+                self._record = self.worker.record_many
+                # Opened to recover the archive and fail early; the child archives.
+                # Closed now, so the child is the index's last connection and its
+                # closing checkpoint happens there, after the run (see _fetch).
+                self._store.close()
+            else:
+                self._record = self._store.record_many
+
+    def record_many(self, batch: list[_Fetched]) -> list[FetchResult]:
+        """Archive ``batch`` (on the archive hook's writer thread)."""
+        if self._record is None:
+            self.choose(process=not self.complete)
+        assert self._record is not None
+        return self._record(batch)
+
+
+async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> FetchRun:
     import asyncio  # loaded by gather_evidence already: the event loop runs this
 
     from provenance.archive import SnapshotStore
-    from provenance.archive.worker import ArchiveWorker
     from provenance.fetch import FetchCache, Fetcher
 
+    if isinstance(urls, UrlBatches):
+        batches: Iterable[Sequence[str]] = urls.batches
+    else:
+        batches = (urls,)
+    batches = iter(batches)
+    # The batches up to the first URL: a run that cites nothing opens no archive or cache.
+    opening: list[Sequence[str]] = []
+    for batch in batches:
+        opening.append(batch)
+        if batch:
+            break
+    else:
+        from provenance.fetch import FetchRun
+
+        return FetchRun(results={})
+
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None
-    cache = FetchCache(options.cache_dir) if options.cache_dir is not None else None
+    cache: FetchCache | None = None
     archiver: _Archiver | None = None
-    worker: ArchiveWorker | None = None
+    backend: _ArchiveBackend | None = None
+    loop = asyncio.get_running_loop()
     try:
+        # The archive and the cache open on threads (SQLite and the file system release
+        # the GIL) while this one builds the client and reads on; both are awaited before
+        # the first result needs them.
+        opened_store = (
+            loop.run_in_executor(None, store.open) if store is not None else _done(loop, None)
+        )
+        opened_cache = (
+            loop.run_in_executor(None, FetchCache, options.cache_dir)
+            if options.cache_dir is not None
+            else _done(loop, None)
+        )
+        try:
+            await opened_store
+        finally:
+            cache = await opened_cache
         if store is not None:
-            store.open()
-        if store is not None:
-            if len(urls) >= ARCHIVE_PROCESS_MIN_URLS:
-                worker = ArchiveWorker.start(store.root, store.run_id)
-                archiver = _Archiver(worker.record_many)
-                # Opened to recover the archive and fail early; the child archives.
-                # Closed now, so the child is the index's last connection and its
-                # closing checkpoint happens there, after the run (see below).
-                store.close()
-            else:
-                archiver = _Archiver(store.record_many)
+            backend = _ArchiveBackend(store)
+            archiver = _Archiver(backend.record_many)
         fetcher = Fetcher(
             options.fetch,
             transport=options.transport,
@@ -283,7 +383,7 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             sleep=options.sleep or asyncio.sleep,
         )
         try:
-            run = await fetcher.fetch_all(urls)
+            run = await fetcher.fetch_batches(_counted(opening, batches, backend))
         except BaseException as exc:
             if archiver is not None:
                 archiver.salvage(exc)
@@ -294,11 +394,34 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
     finally:
         if archiver is not None:
             archiver.close()
-        if worker is not None:
+        if backend is not None and backend.worker is not None:
             # Every batch is on disk when the child answers it: the child closing its
             # files and exiting is left to a thread while the caller goes on.
-            worker.close(wait=False)
+            backend.worker.close(wait=False)
         if cache is not None:
             cache.close()
         if store is not None:
             store.close()
+
+
+def _done(loop: asyncio.AbstractEventLoop, value: None) -> asyncio.Future[None]:
+    future: asyncio.Future[None] = loop.create_future()
+    future.set_result(value)
+    return future
+
+
+def _counted(
+    opening: list[Sequence[str]],
+    batches: Iterator[Sequence[str]],
+    backend: _ArchiveBackend | None,
+) -> Iterator[Sequence[str]]:
+    """The batches (``opening`` first, then the rest), telling ``backend`` how many
+    distinct URLs are known as they are taken."""
+    seen: set[str] = set()
+    for batch in itertools.chain(opening, batches):
+        if backend is not None:
+            seen.update(batch)
+            backend.known(len(seen), complete=False)
+        yield batch
+    if backend is not None:
+        backend.known(len(seen), complete=True)
