@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from provenance.fetch.models import FetchResult, HttpExchange, Reason
 from provenance.fetch.settings import FetchSettings
@@ -330,6 +330,7 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
 
     from provenance.archive import SnapshotStore
     from provenance.fetch import FetchCache, Fetcher
+    from provenance.fetch.fetcher import warm_up
 
     if isinstance(urls, UrlBatches):
         batches: Iterable[Sequence[str]] = urls.batches
@@ -353,21 +354,36 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
     backend: _ArchiveBackend | None = None
     loop = asyncio.get_running_loop()
     try:
-        # The archive and the cache open on threads (SQLite and the file system release
-        # the GIL) while this one builds the client and reads on; both are awaited before
-        # the first result needs them.
-        opened_store = (
-            loop.run_in_executor(None, store.open) if store is not None else _done(loop, None)
-        )
-        opened_cache = (
+        # The slow set-up runs on threads (SQLite, the file system and OpenSSL release the
+        # GIL): the archive opens (and recovers), the cache opens, the TLS context loads
+        # its CA bundle, while this thread reads documents on; fetching starts once all
+        # three are done.
+        cache_opened = (
             loop.run_in_executor(None, FetchCache, options.cache_dir)
             if options.cache_dir is not None
-            else _done(loop, None)
+            else None
         )
+        set_up: list[asyncio.Future[Any]] = [
+            loop.run_in_executor(None, warm_up, options.fetch, options.transport)
+        ]
+        if store is not None:
+            set_up.append(loop.run_in_executor(None, store.open))
+        if cache_opened is not None:
+            set_up.append(cache_opened)
         try:
-            await opened_store
+            while not all(future.done() for future in set_up):
+                more = next(batches, None)
+                if more is None:
+                    break
+                opening.append(more)
+                await asyncio.sleep(0)
         finally:
-            cache = await opened_cache
+            outcomes = await asyncio.gather(*set_up, return_exceptions=True)
+            if cache_opened is not None and isinstance(outcomes[-1], FetchCache):
+                cache = outcomes[-1]
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         if store is not None:
             backend = _ArchiveBackend(store)
             archiver = _Archiver(backend.record_many)
@@ -402,12 +418,6 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
             cache.close()
         if store is not None:
             store.close()
-
-
-def _done(loop: asyncio.AbstractEventLoop, value: None) -> asyncio.Future[None]:
-    future: asyncio.Future[None] = loop.create_future()
-    future.set_result(value)
-    return future
 
 
 def _counted(

@@ -1366,6 +1366,16 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return first
 
 
+def warm_up(settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """Build ahead what a run's client takes long to build: the TLS context (a CA bundle
+    parsed, tens of ms, with the GIL released), e.g. on a thread while the caller reads
+    documents. Safe to skip; safe to call from any thread."""
+    if transport is None:
+        from provenance.fetch.pool import _ssl_context
+
+        _ssl_context(settings.trust_env)
+
+
 def fetch_urls(
     urls: Iterable[str],
     settings: FetchSettings | None = None,
