@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from provenance.archive import Snapshot, SnapshotStore
     from provenance.archive.worker import ArchiveWorker
-    from provenance.fetch import FetchProgress, FetchRun, Resolver
+    from provenance.fetch import FetchProgress, FetchRun, OnSettled, Resolver
 
 __all__ = ["EvidenceOptions", "FetchMode", "UrlBatches", "gather_evidence", "result_from_snapshot"]
 
@@ -55,6 +55,8 @@ class EvidenceOptions:
     sleep: Callable[[float], Awaitable[None]] | None = None
     clock: Callable[[], dt.datetime] | None = None
     on_progress: Callable[[FetchProgress], None] | None = None
+    # Told which results are final as they become so (``provenance.fetch.OnSettled``).
+    on_settled: OnSettled | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +397,7 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
             on_progress=options.on_progress,
             on_fetched=archiver,
             on_pass_end=archiver.pass_over if archiver is not None else None,
+            on_settled=options.on_settled,
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )

@@ -70,6 +70,7 @@ __all__ = [
     "Fetcher",
     "OnFetched",
     "OnProgress",
+    "OnSettled",
     "Probe",
     "fetch_urls",
 ]
@@ -96,6 +97,8 @@ _FINAL_REASONS = frozenset(
 )
 # Cache rows written per transaction; the event loop runs between chunks.
 _CACHE_CHUNK = 256
+# Results told final to ``on_settled`` at a time; the event loop runs between chunks.
+_SETTLED_CHUNK = 64
 # Reasons decided without contacting the network: no evidence about connectivity.
 _LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
 _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
@@ -157,6 +160,11 @@ OnFetched = Callable[[FetchResult, Sequence[HttpExchange]], FetchResult]
 
 Probe = Callable[[], Awaitable[bool]]
 """``async () -> network is up``: consulted before a run is declared offline."""
+
+OnSettled = Callable[[list[tuple[str, FetchResult]]], None]
+"""Told, a chunk at a time, which results are final (normalised URL, result): those
+already so when the first pass ends (cache hits, results no re-check or offline verdict
+can change), then each re-check's as it ends, the rest before the run returns."""
 
 
 def _utc_now() -> datetime:
@@ -710,7 +718,10 @@ class Fetcher:
       Raw bodies are kept in memory only when it is set;
     * ``probe``: ``async () -> network is up``, asked before declaring a run offline;
     * ``on_pass_end``: called once the first pass is over, before the run waits for its
-      re-checks: the archive hook hands on the batch it holds.
+      re-checks: the archive hook hands on the batch it holds;
+    * ``on_settled``: told which results are final as they become so (see ``OnSettled``),
+      from a task that lets the event loop run between chunks: a caller builds its
+      report's parts while the run waits for its last re-checks.
 
     Offline: when every host the run contacted failed at the DNS/connection level and
     either a probe says the network is down or (with no probe) there were at least two
@@ -735,6 +746,7 @@ class Fetcher:
         on_fetched: OnFetched | None = None,
         probe: Probe | None = None,
         on_pass_end: Callable[[], None] | None = None,
+        on_settled: OnSettled | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
@@ -747,6 +759,7 @@ class Fetcher:
         self.on_fetched = on_fetched
         self.probe = probe
         self.on_pass_end = on_pass_end
+        self.on_settled = on_settled
 
     async def fetch_all(self, urls: Iterable[str]) -> FetchRun:
         """Fetch every distinct URL in ``urls`` (normalised) and conclude the run.
@@ -887,12 +900,18 @@ class Fetcher:
         if self.on_pass_end is not None:
             self.on_pass_end()
         writer = _CacheWriter(cache, results) if cache is not None else None
+        settler = _Settler(self.on_settled, results) if self.on_settled is not None else None
         try:
             if writer is not None:
                 writer.add(url for url in to_fetch if self._settled(first[url]))
-                if early is not None:
-                    writer.add(early.finished)
-                    early.on_finished = writer.add_one
+            if settler is not None:
+                settler.add(url for url in originals if url not in to_fetch)  # cache hits
+                settler.add(url for url in to_fetch if self._settled(first[url]))
+            if early is not None:
+                for sink in (writer, settler):
+                    if sink is not None:
+                        sink.add(early.finished)
+                early.on_finished = _both(writer, settler)
             if early is not None:
                 await early.finish()
             offline = await run.network_is_down(first[url] for url in to_fetch)
@@ -911,10 +930,15 @@ class Fetcher:
                 await self._recheck(run, results, originals, early.held, offset=len(early.started))
             if writer is not None:
                 writer.add(url for url in to_fetch if url not in writer.queued)
+            if settler is not None:
+                settler.add(url for url in originals if url not in settler.queued)
+                await settler.close()
+            if writer is not None:
                 await writer.close()
         except BaseException:
-            if writer is not None:
-                await writer.cancel()
+            for sink in (writer, settler):
+                if sink is not None:
+                    await sink.cancel()
             raise
         return FetchRun(
             results={url: results[url] for url in originals},
@@ -1079,6 +1103,67 @@ class _CacheWriter:
             if rows:
                 self._cache.put_many(rows)
             await asyncio.sleep(0)
+
+
+class _Settler:
+    """Tells ``on_settled`` which results are final, a chunk at a time, from a task of its
+    own that lets the event loop run between chunks (as ``_CacheWriter`` writes rows)."""
+
+    def __init__(self, on_settled: OnSettled, results: dict[str, FetchResult]) -> None:
+        self._on_settled = on_settled
+        self._results = results
+        self._queue: deque[str] = deque()
+        self.queued: set[str] = set()
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task = asyncio.ensure_future(self._drain())
+
+    def add(self, urls: Iterable[str]) -> None:
+        """The results of ``urls`` are final."""
+        for url in urls:
+            self.add_one(url)
+
+    def add_one(self, url: str) -> None:
+        """The result of ``url`` is final."""
+        if url not in self.queued:
+            self.queued.add(url)
+            self._queue.append(url)
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Wait until every result added has been told (re-raising the hook's error)."""
+        self._closed = True
+        self._wake.set()
+        await self._task
+
+    async def cancel(self) -> None:
+        """Stop telling (the run is failing)."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _drain(self) -> None:
+        queue, results = self._queue, self._results
+        while queue or not self._closed:
+            if not queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            chunk = [queue.popleft() for _ in range(min(len(queue), _SETTLED_CHUNK))]
+            self._on_settled([(url, results[url]) for url in chunk])
+            await asyncio.sleep(0)
+
+
+def _both(writer: _CacheWriter | None, settler: _Settler | None) -> Callable[[str], None] | None:
+    """What ``_EarlyRechecks.on_finished`` calls: the cache writer's and the settler's
+    ``add_one``."""
+    if writer is None or settler is None:
+        return writer.add_one if writer is not None else settler.add_one if settler else None
+
+    def add_one(url: str) -> None:
+        writer.add_one(url)
+        settler.add_one(url)
+
+    return add_one
 
 
 def _proves_online(result: FetchResult) -> bool:
