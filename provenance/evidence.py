@@ -175,6 +175,15 @@ ARCHIVE_BATCH_FETCHES_AFTER_PASS = 32
 _Fetched = tuple[FetchResult, Sequence[HttpExchange]]
 
 
+# Whether a run with URLs known a batch at a time (``UrlBatches``: a check reading its
+# documents) fetches the first batches while it takes the others, one per turn of the event
+# loop. Measured on the 4,700-URL benchmark (bench/README.md, session 11): reading the
+# documents between the first fetches cost the fetching process 5-10 % more CPU than
+# reading them all first while the set-up runs on threads, and was no faster end to end
+# on the shared 2-core machine; so the documents are read first, and the set-up (archive,
+# cache, TLS context, the archive process) overlaps them.
+FETCH_WHILE_READING = False
+
 # Runs with at least this many URLs archive in a process of their own (see
 # provenance.archive.worker), smaller ones on a thread: the process costs a fresh
 # interpreter, about 0.3 s of CPU (on the other core, while fetching starts).
@@ -353,32 +362,35 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None
     cache: FetchCache | None = None
     archiver: _Archiver | None = None
-    backend: _ArchiveBackend | None = None
-    loop = asyncio.get_running_loop()
+    backend = _ArchiveBackend(store) if store is not None else None
     try:
         # The slow set-up runs on threads (SQLite, the file system and OpenSSL release the
         # GIL): the archive opens (and recovers), the cache opens, the TLS context loads
-        # its CA bundle, while this thread reads documents on; fetching starts once all
-        # three are done.
+        # its CA bundle, while this thread reads the other documents; the archive process
+        # starts as soon as enough URLs are known. Fetching starts once all is done.
         cache_opened = (
-            loop.run_in_executor(None, FetchCache, options.cache_dir)
+            asyncio.to_thread(FetchCache, options.cache_dir)
             if options.cache_dir is not None
             else None
         )
         set_up: list[asyncio.Future[Any]] = [
-            loop.run_in_executor(None, warm_up, options.fetch, options.transport)
+            asyncio.ensure_future(asyncio.to_thread(warm_up, options.fetch, options.transport))
         ]
         if store is not None:
-            set_up.append(loop.run_in_executor(None, store.open))
+            set_up.append(asyncio.ensure_future(asyncio.to_thread(store.open)))
         if cache_opened is not None:
-            set_up.append(cache_opened)
+            set_up.append(asyncio.ensure_future(cache_opened))
         try:
-            while not all(future.done() for future in set_up):
-                more = next(batches, None)
-                if more is None:
-                    break
-                opening.append(more)
-                await asyncio.sleep(0)
+            if FETCH_WHILE_READING:
+                while not all(future.done() for future in set_up):
+                    more = next(batches, None)
+                    if more is None:
+                        break
+                    opening.append(more)
+                    await asyncio.sleep(0)
+            else:
+                opening = list(_counted(opening, batches, backend, complete=False))
+                batches = iter(())
         finally:
             outcomes = await asyncio.gather(*set_up, return_exceptions=True)
             if cache_opened is not None and isinstance(outcomes[-1], FetchCache):
@@ -386,9 +398,10 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        if store is not None:
-            backend = _ArchiveBackend(store)
+        if store is not None and backend is not None:
             archiver = _Archiver(backend.record_many)
+            if not isinstance(urls, UrlBatches):
+                backend.known(len(set(urls)), complete=True)  # every URL is known now
         fetcher = Fetcher(
             options.fetch,
             transport=options.transport,
@@ -427,14 +440,16 @@ def _counted(
     opening: list[Sequence[str]],
     batches: Iterator[Sequence[str]],
     backend: _ArchiveBackend | None,
+    *,
+    complete: bool = True,
 ) -> Iterator[Sequence[str]]:
     """The batches (``opening`` first, then the rest), telling ``backend`` how many
-    distinct URLs are known as they are taken."""
+    distinct URLs are known as they are taken (and, if ``complete``, when all are)."""
     seen: set[str] = set()
     for batch in itertools.chain(opening, batches):
         if backend is not None:
             seen.update(batch)
             backend.known(len(seen), complete=False)
         yield batch
-    if backend is not None:
+    if backend is not None and complete:
         backend.known(len(seen), complete=True)
