@@ -304,9 +304,18 @@ class Checker:
         """Read the documents as ``_read`` does while the URLs they cite are fetched."""
         from provenance.evidence import UrlBatches, gather_evidence
 
+        told = self.evidence.on_settled
+        if told is None:
+            on_settled = ahead.settled
+        else:
+
+            def on_settled(chunk: list[tuple[str, FetchResult]]) -> None:
+                ahead.settled(chunk)
+                told(chunk)
+
         return gather_evidence(
             UrlBatches(_new_urls(self._read(paths, state, usage), usage)),
-            dataclasses.replace(self.evidence, on_settled=ahead.settled),
+            dataclasses.replace(self.evidence, on_settled=on_settled),
             now=self.clock(),
         )
 
