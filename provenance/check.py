@@ -245,16 +245,12 @@ class Checker:
             ahead.finish(run)
             findings.extend(ahead.source_findings())
             documents = ahead.documents
-            reports = ahead.source_reports()
         elif run is not None:
             findings.extend(self._source_findings(usage, run))
             documents = _with_verdicts(documents, _verdicts(usage, run))
-            reports = self._source_reports(usage, run)
-        else:
-            reports = self._source_reports(usage, run)
         state.add_findings(findings)  # the last run: after every document's, as before
         sources = state.sources
-        sources.add_run([_source_row(r) for r in reports])
+        sources.add_run([_source_row(r) for r in self._source_reports(usage, run)])
         identifiers = state.identifiers
         sources.add_sorted(len(identifiers), lambda: _identifier_rows(identifiers))
         summary = Summary(
@@ -774,10 +770,12 @@ class _Ahead:
 
     The fetch run tells ``settled`` which results are final, a chunk at a time, while it
     waits for its last re-checks (the event loop runs between chunks): every record
-    citing those URLs then gets its report entry and its findings, and the documents, in
-    order and as far as every source each one's claims cite is final, get their claims'
-    verdicts. ``finish`` builds what is left once the run is over; what it gives is what
-    ``_source_findings``, ``_with_verdicts`` and ``_source_reports`` would.
+    citing those URLs then gets its findings, and the documents, in order and as far as
+    every source each one's claims cite is final, get their claims' verdicts (spooled, so
+    memory stays flat). ``finish`` builds what is left once the run is over; what it
+    gives is what ``_source_findings`` and ``_with_verdicts`` would. The sources' entries
+    are built after the run, as before: held here, 18,800 of them added 30 MiB to the
+    run's peak memory, for ~40 ms.
     """
 
     def __init__(self, checker: Checker, usage: _Usage, documents: DocumentSpool) -> None:
@@ -788,8 +786,7 @@ class _Ahead:
         self._next: DocumentReport | None = None  # the first document not spooled yet
         self._records: dict[str, list[SourceRecord]] | None = None  # by normalised URL
         self._verdicts: dict[str, Verdict | None] = {}  # record id -> final verdict
-        self._findings: dict[str, list[_Draft]] = {}
-        self._reports: dict[str, SourceReport] = {}
+        self._findings: dict[str, list[_Draft]] = {}  # record id -> findings, if any
 
     def settled(self, chunk: list[tuple[str, FetchResult]]) -> None:
         """The results in ``chunk`` (normalised URL, result) are final."""
@@ -802,18 +799,14 @@ class _Ahead:
     def finish(self, run: FetchRun) -> None:
         """The run is over: whatever ``settled`` was not told, from ``run``."""
         for record in self._usage.records.values():
-            if record.id not in self._reports:
+            if record.id not in self._verdicts:
                 self._settle(record, run.result_for(record.url) if record.url else None)
         self._advance(every=True)
 
     def source_findings(self) -> list[_Draft]:
         """``Checker._source_findings``: in the records' order."""
         findings = self._findings
-        return [f for record_id in self._usage.records for f in findings[record_id]]
-
-    def source_reports(self) -> list[SourceReport]:
-        """``Checker._source_reports``: by id."""
-        return [self._reports[record_id] for record_id in sorted(self._usage.records)]
+        return [f for record_id in self._usage.records for f in findings.get(record_id, ())]
 
     def _start(self) -> dict[str, list[SourceRecord]]:
         """Every record by the normalised URL whose result it takes (every document has
@@ -833,10 +826,10 @@ class _Ahead:
         return records
 
     def _settle(self, record: SourceRecord, result: FetchResult | None) -> None:
-        usage, record_id = self._usage, record.id
-        self._verdicts[record_id] = result.verdict if result is not None else None
-        self._findings[record_id] = self._checker._findings_of(usage, record, result)
-        self._reports[record_id] = source_report(record, usage.counts[record_id], result)
+        self._verdicts[record.id] = result.verdict if result is not None else None
+        findings = self._checker._findings_of(self._usage, record, result)
+        if findings:
+            self._findings[record.id] = findings
 
     def _advance(self, *, every: bool = False) -> None:
         """Spool the documents whose claims' sources are all final, in order (``every``
