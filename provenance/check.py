@@ -229,10 +229,10 @@ class Checker:
             paths = [p for p in paths if isinstance(p, DocumentError) or only(self._display(p))]
         ahead: _Ahead | None = None
         if self.evidence.mode is FetchMode.LIVE and self._plain_evidence():
-            # Fetching starts with the first document's URLs; the others are read while
-            # those are fetched (gather_evidence takes a document whenever it has a moment),
-            # and the report's parts for final results are built while the run waits for
-            # its last re-checks.
+            # The documents are read inside the fetch run, which takes their URLs as they
+            # come: its set-up (and, with evidence.FETCH_WHILE_READING, its first fetches)
+            # overlaps the reading, and the report's parts for final results are built
+            # while the run waits for its last re-checks.
             ahead = _Ahead(self, usage, state.documents)
             run: FetchRun | None = self._fetch_while_reading(paths, state, usage, ahead)
         else:
@@ -297,7 +297,7 @@ class Checker:
     def _fetch_while_reading(
         self, paths: list[Path | DocumentError], state: _Run, usage: _Usage, ahead: _Ahead
     ) -> FetchRun:
-        """Read the documents as ``_read`` does while the URLs they cite are fetched."""
+        """Read the documents as ``_read`` does inside the fetch run of the URLs they cite."""
         from provenance.evidence import UrlBatches, gather_evidence
 
         told = self.evidence.on_settled

@@ -64,9 +64,10 @@ class UrlBatches:
     """URLs that become known while the run goes on, a batch at a time (e.g. those each
     document cites, as documents are read).
 
-    ``gather_evidence`` takes the next batch whenever its event loop has a moment and
-    fetches each batch's URLs beside the earlier ones: the first requests go out with
-    the first batch. Whatever taking a batch raises ends the run and propagates as is.
+    ``gather_evidence`` takes them as they come: its slow set-up (archive, cache, TLS
+    context, the archive process) runs meanwhile, and with ``FETCH_WHILE_READING`` the
+    first batches are fetched while the next are taken. Whatever taking a batch raises
+    ends the run and propagates as is.
     """
 
     batches: Iterable[Sequence[str]]
@@ -100,8 +101,8 @@ def gather_evidence(
 ) -> FetchRun:
     """Fetch (or look up) every URL in ``urls`` once; results keyed by normalised URL.
 
-    ``urls`` may be ``UrlBatches``, URLs known a batch at a time: fetching then starts
-    with the first batch (offline, every batch is taken first).
+    ``urls`` may be ``UrlBatches``, URLs known a batch at a time: the set-up then
+    starts with the first batch (offline, every batch is taken first).
     """
     from provenance.fetch import FetchRun
 
@@ -177,11 +178,11 @@ _Fetched = tuple[FetchResult, Sequence[HttpExchange]]
 
 # Whether a run with URLs known a batch at a time (``UrlBatches``: a check reading its
 # documents) fetches the first batches while it takes the others, one per turn of the event
-# loop. Measured on the 4,700-URL benchmark (bench/README.md, session 11): reading the
-# documents between the first fetches cost the fetching process 5-10 % more CPU than
-# reading them all first while the set-up runs on threads, and was no faster end to end
-# on the shared 2-core machine; so the documents are read first, and the set-up (archive,
-# cache, TLS context, the archive process) overlaps them.
+# loop. Measured on the 4,700-URL benchmark (bench/README.md, "s11-start") against reading
+# every document first while the set-up runs on threads: ~0.2 s faster at 30 ms latency
+# on a quiet machine (the reading fills the pass's idle moments), ~0.4 s slower at 0 ms
+# and slower on a loaded machine (documents read between fetches cost more CPU than read
+# in one go). Off until the fetching process has CPU to spare.
 FETCH_WHILE_READING = False
 
 # Runs with at least this many URLs archive in a process of their own (see
@@ -398,6 +399,10 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+        if store is not None and backend is not None and backend.worker is not None:
+            # The process was chosen while the store was opening: it is open now, and
+            # closed (as ``choose`` does) so that the child closes the index last.
+            store.close()
         if store is not None and backend is not None:
             archiver = _Archiver(backend.record_many)
             if not isinstance(urls, UrlBatches):
