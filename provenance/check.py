@@ -9,9 +9,11 @@ read is reported and the rest are still checked.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fnmatch
 import functools
+import itertools
 import operator
 import re
 from collections import Counter
@@ -65,7 +67,7 @@ from provenance.verdicts import (
 )
 
 if TYPE_CHECKING:
-    from provenance.fetch import FetchRun
+    from provenance.fetch import FetchResult, FetchRun
 
 __all__ = ["CheckEvent", "CheckResult", "Checker", "display_path", "run_check"]
 
@@ -225,14 +227,25 @@ class Checker:
         paths = list(expand_paths(specs, base=self.root))
         if only is not None:
             paths = [p for p in paths if isinstance(p, DocumentError) or only(self._display(p))]
-        for done, item in enumerate(paths, start=1):
-            self._one(item, state, usage)
-            if self.on_event is not None:
-                self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+        ahead: _Ahead | None = None
+        if self.evidence.mode is FetchMode.LIVE and self._plain_evidence():
+            # The documents are read inside the fetch run, which takes their URLs as they
+            # come: its set-up (and, with evidence.FETCH_WHILE_READING, its first fetches)
+            # overlaps the reading, and the report's parts for final results are built
+            # while the run waits for its last re-checks.
+            ahead = _Ahead(self, usage, state.documents)
+            run: FetchRun | None = self._fetch_while_reading(paths, state, usage, ahead)
+        else:
+            for _ in self._read(paths, state, usage):
+                pass
+            run = self._gather(usage)
         findings = self._catalog_findings(usage, whole_project)
-        run = self._gather(usage)
         documents = state.documents
-        if run is not None:
+        if run is not None and ahead is not None:
+            ahead.finish(run)
+            findings.extend(ahead.source_findings())
+            documents = ahead.documents
+        elif run is not None:
             findings.extend(self._source_findings(usage, run))
             documents = _with_verdicts(documents, _verdicts(usage, run))
         state.add_findings(findings)  # the last run: after every document's, as before
@@ -262,6 +275,45 @@ class Checker:
             fetch=fetch_summary(self.evidence.mode, run, list(sources) if run else []),
         )
         return CheckResult(report=full_report, errors=state.errors, catalog=self.catalog, fetch=run)
+
+    def _read(
+        self, paths: list[Path | DocumentError], state: _Run, usage: _Usage
+    ) -> Iterator[None]:
+        """Read and check the documents, one per step."""
+        for done, item in enumerate(paths, start=1):
+            self._one(item, state, usage)
+            if self.on_event is not None:
+                self.on_event(CheckEvent(_event_path(item, self.root), done, len(paths)))
+            yield None
+
+    def _plain_evidence(self) -> bool:
+        """Whether evidence is gathered and judged as here (a subclass doing it its own
+        way, the audit, reads every document first and builds the report after)."""
+        return all(
+            getattr(type(self), name) is getattr(Checker, name)
+            for name in ("_gather", "_source_findings", "_source_reports")
+        )
+
+    def _fetch_while_reading(
+        self, paths: list[Path | DocumentError], state: _Run, usage: _Usage, ahead: _Ahead
+    ) -> FetchRun:
+        """Read the documents as ``_read`` does inside the fetch run of the URLs they cite."""
+        from provenance.evidence import UrlBatches, gather_evidence
+
+        told = self.evidence.on_settled
+        if told is None:
+            on_settled = ahead.settled
+        else:
+
+            def on_settled(chunk: list[tuple[str, FetchResult]]) -> None:
+                ahead.settled(chunk)
+                told(chunk)
+
+        return gather_evidence(
+            UrlBatches(_new_urls(self._read(paths, state, usage), usage)),
+            dataclasses.replace(self.evidence, on_settled=on_settled),
+            now=self.clock(),
+        )
 
     # -- one document ------------------------------------------------------------------
 
@@ -576,26 +628,31 @@ class Checker:
             return None
         from provenance.evidence import gather_evidence
 
-        urls = list(
-            dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
-        )
-        return gather_evidence(urls, self.evidence, now=self.clock())
+        return gather_evidence(_fetched_urls(usage), self.evidence, now=self.clock())
 
     def _source_findings(self, usage: _Usage, run: FetchRun) -> list[_Draft]:
         """A finding at every marker that cites a dead, moved or unverifiable source."""
         findings = []
         for record in usage.records.values():
             result = run.result_for(record.url) if record.url else None
-            rule = rule_for(result) if result is not None else None
-            if result is None or rule is None:
-                continue
-            message = source_message(record, result)
-            for path, line, column, marker in usage.places.get(record.id, []):
-                finding = self._finding(
-                    rule, path, line, column, f"{marker} {message}", record.url, record.id
-                )
-                if self._apply_ignores([finding], usage.ignores.get(path, []), path):
-                    findings.append(finding)
+            findings.extend(self._findings_of(usage, record, result))
+        return findings
+
+    def _findings_of(
+        self, usage: _Usage, record: SourceRecord, result: FetchResult | None
+    ) -> list[_Draft]:
+        """``_source_findings`` of one record, given its result."""
+        rule = rule_for(result) if result is not None else None
+        if result is None or rule is None:
+            return []
+        findings = []
+        message = source_message(record, result)
+        for path, line, column, marker in usage.places.get(record.id, []):
+            finding = self._finding(
+                rule, path, line, column, f"{marker} {message}", record.url, record.id
+            )
+            if self._apply_ignores([finding], usage.ignores.get(path, []), path):
+                findings.append(finding)
         return findings
 
     def _source_reports(self, usage: _Usage, run: FetchRun | None) -> list[SourceReport]:
@@ -624,6 +681,34 @@ def _stripped_message(text: str, offset: int) -> str:
 
 def _event_path(item: Path | DocumentError, root: Path) -> str:
     return item.path or "" if isinstance(item, DocumentError) else display_path(item, root)
+
+
+def _fetched_urls(usage: _Usage) -> list[str]:
+    """The distinct URLs of the valid records cited, in the order first cited."""
+    return list(
+        dict.fromkeys(r.url for r in usage.records.values() if r.valid and r.url is not None)
+    )
+
+
+def _new_urls(steps: Iterator[None], usage: _Usage) -> Iterator[list[str]]:
+    """After each step (a document read), the URLs of the records first cited in it (what
+    ``_fetched_urls`` would add), then any the end of the run adds."""
+    seen: set[str] = set()
+    looked_at = 0  # records looked at so far: a dict keeps its keys in insertion order
+    records = usage.records
+    for _ in steps:
+        batch = []
+        if len(records) > looked_at:
+            for record in itertools.islice(records.values(), looked_at, None):
+                url = record.url
+                if url is not None and record.valid and url not in seen:
+                    seen.add(url)
+                    batch.append(url)
+            looked_at = len(records)
+        yield batch
+    # A record id cited again later with another record (not one the catalog makes):
+    # whatever the final records cite that was not taken yet.
+    yield [url for url in _fetched_urls(usage) if url not in seen]
 
 
 def _verdicts(usage: _Usage, run: FetchRun) -> dict[str, Verdict | None]:
@@ -666,11 +751,99 @@ def _with_verdicts(documents: DocumentSpool, verdicts: dict[str, Verdict | None]
     """The documents again, every claim with the verdicts of the sources it cites."""
     updated = DocumentSpool()
     for document in documents:
-        (with_verdict,) = with_verdicts([document], verdicts)
-        # Strings hold no raw line break: every one starts a line of the structure.
-        raw = with_verdict.model_dump_json(indent=2).encode("utf-8")
-        updated.append_json(b"    " + raw.replace(b"\n", b"\n    "))
+        _append_with_verdicts(updated, document, verdicts)
     return updated
+
+
+def _append_with_verdicts(
+    spool: DocumentSpool, document: DocumentReport, verdicts: dict[str, Verdict | None]
+) -> None:
+    """Spool ``document`` with every claim given the verdicts of the sources it cites."""
+    (with_verdict,) = with_verdicts([document], verdicts)
+    # Strings hold no raw line break: every one starts a line of the structure.
+    raw = with_verdict.model_dump_json(indent=2).encode("utf-8")
+    spool.append_json(b"    " + raw.replace(b"\n", b"\n    "))
+
+
+class _Ahead:
+    """The report's parts for fetched sources, built as their results become final.
+
+    The fetch run tells ``settled`` which results are final, a chunk at a time, while it
+    waits for its last re-checks (the event loop runs between chunks): every record
+    citing those URLs then gets its findings, and the documents, in order and as far as
+    every source each one's claims cite is final, get their claims' verdicts (spooled, so
+    memory stays flat). ``finish`` builds what is left once the run is over; what it
+    gives is what ``_source_findings`` and ``_with_verdicts`` would. The sources' entries
+    are built after the run, as before: held here, 18,800 of them added 30 MiB to the
+    run's peak memory, for ~40 ms.
+    """
+
+    def __init__(self, checker: Checker, usage: _Usage, documents: DocumentSpool) -> None:
+        self._checker = checker
+        self._usage = usage
+        self._read = documents  # as read, without verdicts
+        self.documents = DocumentSpool()  # with verdicts: a prefix of the documents read
+        self._next: DocumentReport | None = None  # the first document not spooled yet
+        self._records: dict[str, list[SourceRecord]] | None = None  # by normalised URL
+        self._verdicts: dict[str, Verdict | None] = {}  # record id -> final verdict
+        self._findings: dict[str, list[_Draft]] = {}  # record id -> findings, if any
+
+    def settled(self, chunk: list[tuple[str, FetchResult]]) -> None:
+        """The results in ``chunk`` (normalised URL, result) are final."""
+        records = self._records if self._records is not None else self._start()
+        for url, result in chunk:
+            for record in records.get(url, ()):
+                self._settle(record, result)
+        self._advance()
+
+    def finish(self, run: FetchRun) -> None:
+        """The run is over: whatever ``settled`` was not told, from ``run``."""
+        for record in self._usage.records.values():
+            if record.id not in self._verdicts:
+                self._settle(record, run.result_for(record.url) if record.url else None)
+        self._advance(every=True)
+
+    def source_findings(self) -> list[_Draft]:
+        """``Checker._source_findings``: in the records' order."""
+        findings = self._findings
+        return [f for record_id in self._usage.records for f in findings.get(record_id, ())]
+
+    def _start(self) -> dict[str, list[SourceRecord]]:
+        """Every record by the normalised URL whose result it takes (every document has
+        been read: the first pass, which takes them all, is over). A record whose URL is
+        not fetched (none, or only invalid records cite it) is final now."""
+        from provenance.fetch.urls import normalize_url
+
+        fetched = {normalize_url(url) for url in _fetched_urls(self._usage)}
+        records: dict[str, list[SourceRecord]] = {}
+        for record in self._usage.records.values():
+            key = normalize_url(record.url) if record.url else None
+            if key is not None and key in fetched:
+                records.setdefault(key, []).append(record)
+            else:
+                self._settle(record, None)
+        self._records = records
+        return records
+
+    def _settle(self, record: SourceRecord, result: FetchResult | None) -> None:
+        self._verdicts[record.id] = result.verdict if result is not None else None
+        findings = self._checker._findings_of(self._usage, record, result)
+        if findings:
+            self._findings[record.id] = findings
+
+    def _advance(self, *, every: bool = False) -> None:
+        """Spool the documents whose claims' sources are all final, in order (``every``
+        document: a source no record names has no verdict, as in ``_with_verdicts``)."""
+        verdicts, read, spooled = self._verdicts, self._read, self.documents
+        while self._next is not None or len(spooled) < len(read):
+            document = self._next if self._next is not None else read[len(spooled)]
+            if not every and any(
+                s not in verdicts for claim in document.claims for s in claim.sources
+            ):
+                self._next = document  # kept until its sources are final
+                return
+            self._next = None
+            _append_with_verdicts(spooled, document, verdicts)
 
 
 def _url_problem(url: str | None) -> str | None:

@@ -1108,4 +1108,19 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``provenance`` console script."""
+    _skip_httpx_cli()
     sys.exit(run(argv))
+
+
+def _skip_httpx_cli() -> None:
+    """Keep ``import httpx`` from importing httpx's own command line in this process.
+
+    httpx imports ``httpx._main`` (its ``httpx`` command: rich's console and syntax
+    highlighting, pygments' lexers; ~50 ms, a sixth of the fetch machinery's imports)
+    whenever those are installed, as they are beside provenance; the ``provenance``
+    command never runs it. ``None`` in ``sys.modules`` makes that import fail, and httpx
+    falls back to the stub it defines for a missing CLI. Only the console script does
+    this: a program embedding provenance (``run``) keeps its httpx as it is.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

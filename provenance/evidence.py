@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import itertools
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from provenance.fetch.models import FetchResult, HttpExchange, Reason
 from provenance.fetch.settings import FetchSettings
@@ -22,16 +23,17 @@ from provenance.fetch.settings import FetchSettings
 if TYPE_CHECKING:
     # The fetch and archive machinery (httpx, warcio, lxml, and asyncio and the thread
     # pool under them) loads only when a run fetches: `check --no-fetch` starts faster.
+    import asyncio
     from concurrent.futures import Future
 
     import httpx
 
-    from provenance.archive import Snapshot
+    from provenance.archive import Snapshot, SnapshotStore
     from provenance.archive.worker import ArchiveWorker
-    from provenance.fetch import FetchCache, FetchProgress, FetchRun, Resolver
+    from provenance.fetch import FetchCache, FetchProgress, FetchRun, OnSettled, Resolver
     from provenance.fetch.cache import CacheEntry
 
-__all__ = ["EvidenceOptions", "FetchMode", "gather_evidence", "result_from_snapshot"]
+__all__ = ["EvidenceOptions", "FetchMode", "UrlBatches", "gather_evidence", "result_from_snapshot"]
 
 
 class FetchMode(enum.StrEnum):
@@ -55,6 +57,22 @@ class EvidenceOptions:
     sleep: Callable[[float], Awaitable[None]] | None = None
     clock: Callable[[], dt.datetime] | None = None
     on_progress: Callable[[FetchProgress], None] | None = None
+    # Told which results are final as they become so (``provenance.fetch.OnSettled``).
+    on_settled: OnSettled | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlBatches:
+    """URLs that become known while the run goes on, a batch at a time (e.g. those each
+    document cites, as documents are read).
+
+    ``gather_evidence`` takes them as they come: its slow set-up (archive, cache, TLS
+    context, the archive process) runs meanwhile, and with ``FETCH_WHILE_READING`` the
+    first batches are fetched while the next are taken. Whatever taking a batch raises
+    ends the run and propagates as is.
+    """
+
+    batches: Iterable[Sequence[str]]
 
 
 def _utcnow() -> dt.datetime:
@@ -80,13 +98,22 @@ def result_from_snapshot(url: str, snapshot: Snapshot) -> FetchResult:
     )
 
 
-def gather_evidence(urls: Sequence[str], options: EvidenceOptions, *, now: dt.datetime) -> FetchRun:
-    """Fetch (or look up) every URL in ``urls`` once; results keyed by normalised URL."""
+def gather_evidence(
+    urls: Sequence[str] | UrlBatches, options: EvidenceOptions, *, now: dt.datetime
+) -> FetchRun:
+    """Fetch (or look up) every URL in ``urls`` once; results keyed by normalised URL.
+
+    ``urls`` may be ``UrlBatches``, URLs known a batch at a time: the set-up then
+    starts with the first batch (offline, every batch is taken first).
+    """
     from provenance.fetch import FetchRun
 
+    if isinstance(urls, UrlBatches) and options.mode is not FetchMode.LIVE:
+        urls = [url for batch in urls.batches for url in batch]
     if options.mode is FetchMode.NONE or not urls:
         return FetchRun(results={})
     if options.mode is FetchMode.OFFLINE:
+        assert not isinstance(urls, UrlBatches)
         return _from_archive(urls, options, now)
     from provenance.fetch.eventloop import run_loop
 
@@ -141,6 +168,15 @@ ARCHIVE_BATCH_FETCHES_AFTER_PASS = 32
 _Fetched = tuple[FetchResult, Sequence[HttpExchange]]
 
 
+# Whether a run with URLs known a batch at a time (``UrlBatches``: a check reading its
+# documents) fetches the first batches while it takes the others, one per turn of the event
+# loop. Measured on the 4,700-URL benchmark (bench/README.md, "s11-start") against reading
+# every document first while the set-up runs on threads: ~0.2 s faster at 30 ms latency
+# on a quiet machine (the reading fills the pass's idle moments), ~0.4 s slower at 0 ms
+# and slower on a loaded machine (documents read between fetches cost more CPU than read
+# in one go). Off until the fetching process has CPU to spare.
+FETCH_WHILE_READING = False
+
 # Runs with at least this many URLs archive in a process of their own (see
 # provenance.archive.worker), smaller ones on a thread: the process costs a fresh
 # interpreter, about 0.3 s of CPU (on the other core, while fetching starts).
@@ -185,12 +221,15 @@ class _Archiver:
         self._in_flight: deque[Future[object]] = deque()
 
     @classmethod
-    def for_process(cls, worker: ArchiveWorker, cache: FetchCache | None) -> _Archiver:
-        """Archive through ``worker``, and have it write ``cache``'s rows as well."""
+    def for_process(
+        cls, backend: _ArchiveBackend, worker: ArchiveWorker, cache: FetchCache | None
+    ) -> _Archiver:
+        """Archive through ``backend`` (whose process is ``worker``), and have ``worker``
+        write ``cache``'s rows as well."""
         if cache is None:
-            return cls(worker.archive_many)
+            return cls(backend.record_many)
         archiver = cls(
-            worker.archive_many, cache_many=functools.partial(worker.cache_many, cache.directory)
+            backend.record_many, cache_many=functools.partial(worker.cache_many, cache.directory)
         )
         cache.hand_writes_to(archiver.write_cache)
         return archiver
@@ -272,30 +311,134 @@ class _Archiver:
             error.add_note(f"archiving the fetches made so far failed too: {archive_error}")
 
 
-async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
+class _ArchiveBackend:
+    """Where the archive hook's batches go: ``SnapshotStore.record_many`` on the writer
+    thread (small runs), or an archive process (runs of ``ARCHIVE_PROCESS_MIN_URLS`` URLs
+    or more).
+
+    With URLs known a batch at a time the size of the run is not known when fetching
+    starts: the process starts as soon as that many URLs are known (its start-up then
+    overlaps the fetching), the store is chosen once every URL is known and they are
+    fewer, and a batch to archive before either (a run still reading its documents with
+    a full batch fetched) goes to a process. ``choose`` and ``record_many`` may be called
+    from different threads; the first to decide does.
+    """
+
+    def __init__(self, store: SnapshotStore) -> None:
+        import threading
+
+        self._store = store
+        self._lock = threading.Lock()
+        self._record: Callable[[list[_Fetched]], object] | None = None
+        self.worker: ArchiveWorker | None = None
+        self.complete = False  # every URL of the run is known
+
+    def known(self, count: int, *, complete: bool) -> None:
+        """``count`` distinct URLs are known so far (all of them if ``complete``)."""
+        self.complete = complete
+        if self._record is None and (count >= ARCHIVE_PROCESS_MIN_URLS or complete):
+            self.choose(process=count >= ARCHIVE_PROCESS_MIN_URLS)
+
+    def choose(self, *, process: bool) -> None:
+        """Archive in a process of its own, or on the writer thread (once: later calls
+        change nothing)."""
+        from provenance.archive.worker import ArchiveWorker
+
+        with self._lock:
+            if self._record is not None:
+                return
+            if process:
+                self.worker = ArchiveWorker.start(self._store.root, self._store.run_id)
+                self._record = self.worker.archive_many
+                # Opened to recover the archive and fail early; the child archives.
+                # Closed now, so the child is the index's last connection and its
+                # closing checkpoint happens there, after the run (see _fetch).
+                self._store.close()
+            else:
+                self._record = self._store.record_many
+
+    def record_many(self, batch: list[_Fetched]) -> object:
+        """Archive ``batch`` (on the archive hook's writer thread)."""
+        if self._record is None:
+            self.choose(process=not self.complete)
+        assert self._record is not None
+        return self._record(batch)
+
+
+async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> FetchRun:
     import asyncio  # loaded by gather_evidence already: the event loop runs this
 
     from provenance.archive import SnapshotStore
-    from provenance.archive.worker import ArchiveWorker
     from provenance.fetch import FetchCache, Fetcher
+    from provenance.fetch.fetcher import warm_up
+
+    if isinstance(urls, UrlBatches):
+        batches: Iterable[Sequence[str]] = urls.batches
+    else:
+        batches = (urls,)
+    batches = iter(batches)
+    # The batches up to the first URL: a run that cites nothing opens no archive or cache.
+    opening: list[Sequence[str]] = []
+    for batch in batches:
+        opening.append(batch)
+        if batch:
+            break
+    else:
+        from provenance.fetch import FetchRun
+
+        return FetchRun(results={})
 
     store = SnapshotStore(options.archive_dir) if options.archive_dir is not None else None
-    cache = FetchCache(options.cache_dir) if options.cache_dir is not None else None
+    cache: FetchCache | None = None
     archiver: _Archiver | None = None
-    worker: ArchiveWorker | None = None
+    backend = _ArchiveBackend(store) if store is not None else None
     try:
+        # The slow set-up runs on threads (SQLite, the file system and OpenSSL release the
+        # GIL): the archive opens (and recovers), the cache opens, the TLS context loads
+        # its CA bundle, while this thread reads the other documents; the archive process
+        # starts as soon as enough URLs are known. Fetching starts once all is done.
+        cache_opened = (
+            asyncio.to_thread(FetchCache, options.cache_dir)
+            if options.cache_dir is not None
+            else None
+        )
+        set_up: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(asyncio.to_thread(warm_up, options.fetch, options.transport))
+        ]
         if store is not None:
-            store.open()
-        if store is not None:
-            if len(urls) >= ARCHIVE_PROCESS_MIN_URLS:
-                worker = ArchiveWorker.start(store.root, store.run_id)
-                archiver = _Archiver.for_process(worker, cache)
-                # Opened to recover the archive and fail early; the child archives.
-                # Closed now, so the child is the index's last connection and its
-                # closing checkpoint happens there, after the run (see below).
-                store.close()
+            set_up.append(asyncio.ensure_future(asyncio.to_thread(store.open)))
+        if cache_opened is not None:
+            set_up.append(asyncio.ensure_future(cache_opened))
+        try:
+            if FETCH_WHILE_READING:
+                while not all(future.done() for future in set_up):
+                    more = next(batches, None)
+                    if more is None:
+                        break
+                    opening.append(more)
+                    await asyncio.sleep(0)
             else:
-                archiver = _Archiver(store.record_many)
+                opening = list(_counted(opening, batches, backend, complete=False))
+                batches = iter(())
+        finally:
+            outcomes = await asyncio.gather(*set_up, return_exceptions=True)
+            if cache_opened is not None and isinstance(outcomes[-1], FetchCache):
+                cache = outcomes[-1]
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        if store is not None and backend is not None and backend.worker is not None:
+            # The process was chosen while the store was opening: it is open now, and
+            # closed (as ``choose`` does) so that the child closes the index last.
+            store.close()
+        if store is not None and backend is not None:
+            if backend.worker is not None:
+                # The archive process writes the cache's rows too (see _Archiver).
+                archiver = _Archiver.for_process(backend, backend.worker, cache)
+            else:
+                archiver = _Archiver(backend.record_many)
+            if not isinstance(urls, UrlBatches):
+                backend.known(len(set(urls)), complete=True)  # every URL is known now
         fetcher = Fetcher(
             options.fetch,
             transport=options.transport,
@@ -304,11 +447,12 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
             on_progress=options.on_progress,
             on_fetched=archiver,
             on_pass_end=archiver.pass_over if archiver is not None else None,
+            on_settled=options.on_settled,
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )
         try:
-            run = await fetcher.fetch_all(urls)
+            run = await fetcher.fetch_batches(_counted(opening, batches, backend))
         except BaseException as exc:
             if archiver is not None:
                 archiver.salvage(exc)
@@ -319,11 +463,30 @@ async def _fetch(urls: Sequence[str], options: EvidenceOptions) -> FetchRun:
     finally:
         if archiver is not None:
             archiver.close()
-        if worker is not None:
+        if backend is not None and backend.worker is not None:
             # Every batch is on disk when the child answers it: the child closing its
             # files and exiting is left to a thread while the caller goes on.
-            worker.close(wait=False)
+            backend.worker.close(wait=False)
         if cache is not None:
             cache.close()
         if store is not None:
             store.close()
+
+
+def _counted(
+    opening: list[Sequence[str]],
+    batches: Iterator[Sequence[str]],
+    backend: _ArchiveBackend | None,
+    *,
+    complete: bool = True,
+) -> Iterator[Sequence[str]]:
+    """The batches (``opening`` first, then the rest), telling ``backend`` how many
+    distinct URLs are known as they are taken (and, if ``complete``, when all are)."""
+    seen: set[str] = set()
+    for batch in itertools.chain(opening, batches):
+        if backend is not None:
+            seen.update(batch)
+            backend.known(len(seen), complete=False)
+        yield batch
+    if backend is not None and complete:
+        backend.known(len(seen), complete=True)

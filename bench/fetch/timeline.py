@@ -41,7 +41,7 @@ from bench.fetch.run import (
 )
 from bench.fetch.server import build_manifest
 
-__all__ = ["LABELS", "label_of", "main", "segments"]
+__all__ = ["LABELS", "label_of", "main", "milestones", "segments"]
 
 SITE = Path(__file__).resolve().parent / "timeline_site"
 
@@ -63,12 +63,13 @@ LABELS: list[tuple[str, str, str]] = [
     ("provenance/evidence.py", "close", "archive wait"),
     ("provenance/evidence.py", "wait", "archive wait"),
     ("provenance/fetch/fetcher.py", "result_for", "report"),  # check.py asking the run
+    # Documents are read inside the fetch run's event loop (since session 11).
+    ("provenance/check.py", "_one", "documents"),
+    ("provenance/extract/", "", "documents"),
     ("provenance/fetch/fetcher.py", "second_look", "re-check"),
     ("provenance/fetch/fetcher.py", "_recheck", "re-check"),
     ("provenance/fetch/fetcher.py", "", "fetch"),
     ("provenance/evidence.py", "", "fetch"),
-    ("provenance/check.py", "_one", "documents"),
-    ("provenance/extract/", "", "documents"),
     ("provenance/check.py", "", "report"),
     ("provenance/report", "", "report"),
     ("provenance/cli.py", "", "cli"),
@@ -108,6 +109,20 @@ def segments(samples: list[tuple[float, str]], min_s: float) -> list[tuple[float
         else:
             merged.append(run)
     return [(a, b, label) for a, b, label in merged]
+
+
+def milestones(stacks: list[tuple[float, list[list[str]]]]) -> dict[str, float | None]:
+    """When the command's first request went out and its first pass ended, from its
+    samples ``(t, stack)``: the first sample inside ``_Run.fetch`` (a request being made)
+    and the last one inside the first pass's ``first_look`` (None when never sampled)."""
+    first_request = pass_over = None
+    for t, stack in stacks:
+        in_fetcher = [name for filename, name in stack if "provenance/fetch/fetcher.py" in filename]
+        if first_request is None and "fetch" in in_fetcher:
+            first_request = t
+        if "first_look" in in_fetcher:
+            pass_over = t
+    return {"first request": first_request, "first pass over": pass_over}
 
 
 def _print_process(name: str, data: dict[str, Any], start: float, interval: float) -> None:
@@ -204,6 +219,16 @@ def main(argv: list[str] | None = None) -> int:
         for data in sorted(processes, key=lambda d: d["t0"]):
             argv0 = " ".join(data["argv"][:2])
             name = "archive process" if "worker" in argv0 else "the command"
+            if name == "the command":
+                marks = milestones([(t - start, stack) for t, stack in data["samples"]])
+                over = marks["first pass over"]
+                shown = [
+                    f"{label} {'-' if value is None else f'{value:.2f} s'}"
+                    for label, value in marks.items()
+                ]
+                tail = "-" if over is None else f"{elapsed - over:.2f} s"
+                print(f"{', '.join(shown)}, exit {elapsed:.2f} s, after the pass {tail}")
+                print()
             _print_process(name, data, start, interval)
     return 0
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         FetchRun,
         OnFetched,
         OnProgress,
+        OnSettled,
         Probe,
         fetch_urls,
     )
@@ -43,6 +44,7 @@ __all__ = [
     "HttpExchange",
     "OnFetched",
     "OnProgress",
+    "OnSettled",
     "Probe",
     "Reason",
     "Redirect",
@@ -70,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     "HttpExchange": "provenance.fetch.models",
     "OnFetched": "provenance.fetch.fetcher",
     "OnProgress": "provenance.fetch.fetcher",
+    "OnSettled": "provenance.fetch.fetcher",
     "Probe": "provenance.fetch.fetcher",
     "Reason": "provenance.fetch.models",
     "Redirect": "provenance.fetch.models",

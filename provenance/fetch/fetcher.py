@@ -71,6 +71,7 @@ __all__ = [
     "Fetcher",
     "OnFetched",
     "OnProgress",
+    "OnSettled",
     "Probe",
     "fetch_urls",
 ]
@@ -97,6 +98,8 @@ _FINAL_REASONS = frozenset(
 )
 # Cache rows written per transaction; the event loop runs between chunks.
 _CACHE_CHUNK = 256
+# Results told final to ``on_settled`` at a time; the event loop runs between chunks.
+_SETTLED_CHUNK = 64
 # Reasons decided without contacting the network: no evidence about connectivity.
 _LOCAL_REASONS = frozenset({Reason.BLOCKED_BY_POLICY, Reason.UNSUPPORTED_SCHEME})
 _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
@@ -158,6 +161,11 @@ OnFetched = Callable[[FetchResult, Sequence[HttpExchange]], FetchResult]
 
 Probe = Callable[[], Awaitable[bool]]
 """``async () -> network is up``: consulted before a run is declared offline."""
+
+OnSettled = Callable[[list[tuple[str, FetchResult]]], None]
+"""Told, a chunk at a time, which results are final (normalised URL, result): those
+already so when the first pass ends (cache hits, results no re-check or offline verdict
+can change), then each re-check's as it ends, the rest before the run returns."""
 
 
 def _utc_now() -> datetime:
@@ -711,7 +719,10 @@ class Fetcher:
       Raw bodies are kept in memory only when it is set;
     * ``probe``: ``async () -> network is up``, asked before declaring a run offline;
     * ``on_pass_end``: called once the first pass is over, before the run waits for its
-      re-checks: the archive hook hands on the batch it holds.
+      re-checks: the archive hook hands on the batch it holds;
+    * ``on_settled``: told which results are final as they become so (see ``OnSettled``),
+      from a task that lets the event loop run between chunks: a caller builds its
+      report's parts while the run waits for its last re-checks.
 
     Offline: when every host the run contacted failed at the DNS/connection level and
     either a probe says the network is down or (with no probe) there were at least two
@@ -736,6 +747,7 @@ class Fetcher:
         on_fetched: OnFetched | None = None,
         probe: Probe | None = None,
         on_pass_end: Callable[[], None] | None = None,
+        on_settled: OnSettled | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
@@ -748,6 +760,7 @@ class Fetcher:
         self.on_fetched = on_fetched
         self.probe = probe
         self.on_pass_end = on_pass_end
+        self.on_settled = on_settled
 
     async def fetch_all(self, urls: Iterable[str]) -> FetchRun:
         """Fetch every distinct URL in ``urls`` (normalised) and conclude the run.
@@ -756,16 +769,24 @@ class Fetcher:
         an unexpected error); a dead or unreachable source is a result, not an error.
         Errors raised by ``on_fetched`` (e.g. ``ArchiveError``) propagate as they are.
         """
-        originals: dict[str, str] = {}
-        for url in urls:
-            originals.setdefault(normalize_url(url), url)
+        return await self.fetch_batches((urls,))
+
+    async def fetch_batches(self, batches: Iterable[Iterable[str]]) -> FetchRun:
+        """``fetch_all`` of URLs that become known while the run goes on.
+
+        Each batch (e.g. the URLs one document cites) is taken when the event loop has
+        a moment, and its URLs are fetched beside those of the batches before it: the
+        first requests go out with the first batch, not after the last. Whatever taking
+        a batch raises (reading a document) ends the run and propagates as it is. The
+        result is the same as ``fetch_all`` of every batch's URLs in order.
+        """
         cache, owns_cache = self._open_cache()
         # Filled as names are vetted; with allow_private nothing is vetted or pinned.
         pins: dict[str, tuple[str, ...]] = {}
         pinned = None if self.settings.allow_private else pins
         try:
             async with make_client(self.settings, self.transport, pins=pinned) as client:
-                return await self._run(originals, cache, client, pins)
+                return await self._run(batches, cache, client, pins)
         finally:
             if owns_cache and cache is not None:
                 cache.close()
@@ -777,32 +798,19 @@ class Fetcher:
 
     async def _run(
         self,
-        originals: dict[str, str],
+        batches: Iterable[Iterable[str]],
         cache: FetchCache | None,
         client: httpx.AsyncClient,
         pins: dict[str, tuple[str, ...]],
     ) -> FetchRun:
         run = _Run(self, client, pins)
         results: dict[str, FetchResult] = {}
+        originals: dict[str, str] = {}
         to_fetch: dict[str, _Revalidation | None] = {}
-        total = len(originals)
         done = 0
+        cache_hits = 0
         # A fresh cache answers nothing: one count instead of a lookup per URL.
         lookup = None if cache is not None and cache.is_empty() else cache
-        failed_before: dict[str, _Revalidation | None] = {}
-        for url, original in originals.items():
-            served, revalidation, failed = self._from_cache(lookup, url, original)
-            if served is None:
-                (failed_before if failed else to_fetch)[url] = revalidation
-                continue
-            results[url] = served
-            done += 1
-            self._progress(done, total, url, served, FetchPhase.FETCH)
-        cache_hits = done
-        # What failed last time is the likeliest to fail again, so it goes first: the
-        # re-check delay of each such failure then runs out during the first pass, not
-        # after its end.
-        to_fetch = {**failed_before, **to_fetch}
 
         # Failures get their second look while the first pass goes on, each
         # ``recheck_delay_s`` after its own failure, once some host has answered: an
@@ -822,18 +830,70 @@ class Fetcher:
             )
             results[url] = first[url] = result
             done += 1
-            self._progress(done, total, url, result, FetchPhase.FETCH)
+            self._progress(done, len(originals), url, result, FetchPhase.FETCH)
             if early is not None:
                 early.saw(url, result)
 
-        first_pass = self._gather(
-            (host_of(url), functools.partial(first_look, url, reval))
-            for url, reval in to_fetch.items()
+        settings = self.settings
+        queue = _HostQueue(
+            per_host=_TASKS_PER_HOST_SLOT * settings.host_concurrency,
+            window=max(_TASKS_PER_SLOT * settings.concurrency, settings.host_concurrency),
         )
+
+        def admit(batch: Iterable[str]) -> None:
+            """Answer what the cache may of ``batch``'s new URLs; queue the rest."""
+            nonlocal done, cache_hits
+            failed_before: list[tuple[str, _Revalidation | None]] = []
+            fresh: list[tuple[str, _Revalidation | None]] = []
+            hits: list[str] = []
+            for original in batch:
+                url = normalize_url(original)
+                if url in originals:
+                    continue
+                originals[url] = original
+                served, revalidation, failed = self._from_cache(lookup, url, original)
+                if served is None:
+                    (failed_before if failed else fresh).append((url, revalidation))
+                    continue
+                results[url] = served
+                hits.append(url)
+            cache_hits += len(hits)
+            for url in hits:  # counted against every URL known so far
+                done += 1
+                self._progress(done, len(originals), url, results[url], FetchPhase.FETCH)
+            # What failed last time is the likeliest to fail again, so it goes first (ahead
+            # of what earlier batches queued): the re-check delay of each such failure then
+            # runs out during the first pass, not after its end.
+            for url, revalidation in failed_before + fresh:
+                to_fetch[url] = revalidation
+            for url, revalidation in reversed(failed_before):
+                job = functools.partial(first_look, url, revalidation)
+                queue.add(host_of(url), job, first=True)
+            for url, revalidation in fresh:
+                queue.add(host_of(url), functools.partial(first_look, url, revalidation))
+
+        async def first_pass() -> None:
+            # Batches are taken one at a time, each when the event loop has a moment: the
+            # fetches of the batches before it go on in between.
+            fetching = asyncio.ensure_future(queue.run())
+            try:
+                for batch in batches:
+                    admit(batch)
+                    if fetching.done():
+                        break  # it failed: its error is raised below
+                    await asyncio.sleep(0)
+            except BaseException:
+                fetching.cancel()
+                await asyncio.gather(fetching, return_exceptions=True)
+                raise
+            finally:
+                queue.close()
+            await fetching
+
         if early is None:
-            await first_pass
+            await first_pass()
         else:
-            await early.during(first_pass)
+            await early.during(first_pass())
         # The first pass is over; the run now waits for its re-checks (each one
         # recheck_delay_s after its failure). Meanwhile what is final goes on: the
         # archive hook hands on what it holds, and the cache gets the rows of results no
@@ -841,12 +901,18 @@ class Fetcher:
         if self.on_pass_end is not None:
             self.on_pass_end()
         writer = _CacheWriter(cache, results) if cache is not None else None
+        settler = _Settler(self.on_settled, results) if self.on_settled is not None else None
         try:
             if writer is not None:
                 writer.add(url for url in to_fetch if self._settled(first[url]))
-                if early is not None:
-                    writer.add(early.finished)
-                    early.on_finished = writer.add_one
+            if settler is not None:
+                settler.add(url for url in originals if url not in to_fetch)  # cache hits
+                settler.add(url for url in to_fetch if self._settled(first[url]))
+            if early is not None:
+                for sink in (writer, settler):
+                    if sink is not None:
+                        sink.add(early.finished)
+                early.on_finished = _both(writer, settler)
             if early is not None:
                 await early.finish()
             offline = await run.network_is_down(first[url] for url in to_fetch)
@@ -865,10 +931,15 @@ class Fetcher:
                 await self._recheck(run, results, originals, early.held, offset=len(early.started))
             if writer is not None:
                 writer.add(url for url in to_fetch if url not in writer.queued)
+            if settler is not None:
+                settler.add(url for url in originals if url not in settler.queued)
+                await settler.close()
+            if writer is not None:
                 await writer.close()
         except BaseException:
-            if writer is not None:
-                await writer.cancel()
+            for sink in (writer, settler):
+                if sink is not None:
+                    await sink.cancel()
             raise
         return FetchRun(
             results={url: results[url] for url in originals},
@@ -1038,6 +1109,67 @@ class _CacheWriter:
             await asyncio.sleep(0)
 
 
+class _Settler:
+    """Tells ``on_settled`` which results are final, a chunk at a time, from a task of its
+    own that lets the event loop run between chunks (as ``_CacheWriter`` writes rows)."""
+
+    def __init__(self, on_settled: OnSettled, results: dict[str, FetchResult]) -> None:
+        self._on_settled = on_settled
+        self._results = results
+        self._queue: deque[str] = deque()
+        self.queued: set[str] = set()
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task = asyncio.ensure_future(self._drain())
+
+    def add(self, urls: Iterable[str]) -> None:
+        """The results of ``urls`` are final."""
+        for url in urls:
+            self.add_one(url)
+
+    def add_one(self, url: str) -> None:
+        """The result of ``url`` is final."""
+        if url not in self.queued:
+            self.queued.add(url)
+            self._queue.append(url)
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Wait until every result added has been told (re-raising the hook's error)."""
+        self._closed = True
+        self._wake.set()
+        await self._task
+
+    async def cancel(self) -> None:
+        """Stop telling (the run is failing)."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _drain(self) -> None:
+        queue, results = self._queue, self._results
+        while queue or not self._closed:
+            if not queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            chunk = [queue.popleft() for _ in range(min(len(queue), _SETTLED_CHUNK))]
+            self._on_settled([(url, results[url]) for url in chunk])
+            await asyncio.sleep(0)
+
+
+def _both(writer: _CacheWriter | None, settler: _Settler | None) -> Callable[[str], None] | None:
+    """What ``_EarlyRechecks.on_finished`` calls: the cache writer's and the settler's
+    ``add_one``."""
+    if writer is None or settler is None:
+        return writer.add_one if writer is not None else settler.add_one if settler else None
+
+    def add_one(url: str) -> None:
+        writer.add_one(url)
+        settler.add_one(url)
+
+    return add_one
+
+
 def _proves_online(result: FetchResult) -> bool:
     """A host answered (what ``_Run.network_is_down`` counts against an offline verdict)."""
     return result.reason not in _LOCAL_REASONS and not result.reason.is_network_failure
@@ -1184,72 +1316,136 @@ async def _gather_by_host(
 ) -> None:
     """Run every job, at most ``window`` at once and ``per_host`` at once per host.
 
+    A ``_HostQueue`` given every job up front (see there). A provenance error from one
+    job (the archive's) propagates as is.
+    """
+    queue = _HostQueue(per_host=per_host, window=window)
+    for host, job in jobs:
+        queue.add(host, job)
+    queue.close()
+    await queue.run()
+
+
+class _HostQueue:
+    """Jobs by host, run at most ``window`` at once and ``per_host`` at once per host.
+
     Starting one task per URL up front parked every URL's task (its frames and its
     waiter on the semaphore or host gate): 90 MiB of Python objects at 18,800 URLs,
-    for requests that could not start anyway. Here ``window`` workers take jobs in
+    for requests that could not start anyway. Here up to ``window`` workers take jobs in
     turn by host, each starting its next job as soon as it finishes one (no task and no
     wake-up of a coordinator per job), and a host never holds more than ``per_host`` of
     them (so a host slowed by a 429 cannot occupy every worker and idle the others): a
-    worker that finds only full hosts waits for a slot to free. A provenance error from
-    one job (the archive's) propagates as is.
-    """
-    queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
-    waiting = 0
-    for host, job in jobs:
-        queues.setdefault(host, deque()).append(job)
-        waiting += 1
-    if not waiting:
-        return
-    ready = deque(queues)  # hosts with jobs waiting and room for one more
-    live = dict.fromkeys(queues, 0)
-    # Workers with nothing to start (every host with jobs left is at its limit): each
-    # waits on a future of its own, and a freed slot wakes one of them, not all.
-    idle: deque[asyncio.Future[None]] = deque()
-    loop = asyncio.get_running_loop()
+    worker that finds only full hosts waits for a slot to free.
 
-    def wake(every: bool = False) -> None:
-        while idle:
-            waiter = idle.popleft()
+    Jobs may be added while ``run`` goes on (URLs found as documents are read); ``run``
+    returns once the queue is ``close``d and every job has run. A provenance error from
+    one job (the archive's) propagates as is; any other becomes a ``FetchError``.
+    """
+
+    def __init__(self, *, per_host: int, window: int) -> None:
+        self._per_host = per_host
+        self._window = window
+        self._queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
+        self._live: dict[str, int] = {}
+        self._ready: deque[str] = deque()  # hosts with jobs waiting and room for one more
+        self._waiting = 0
+        self._closed = False
+        # Workers with nothing to start (every host with jobs left is at its limit, or no
+        # job yet): each waits on a future of its own, and a freed slot wakes one of them.
+        self._idle: deque[asyncio.Future[None]] = deque()
+        self._workers = 0
+        self._group: asyncio.TaskGroup | None = None
+        self._all_added: asyncio.Future[None] | None = None
+
+    def add(self, host: str, job: Callable[[], Awaitable[None]], *, first: bool = False) -> None:
+        """Run ``job`` in its turn on ``host`` (before the host's other waiting jobs if
+        ``first``)."""
+        queue = self._queues.get(host)
+        if queue is None:
+            queue = self._queues[host] = deque()
+            self._live[host] = 0
+        was_empty = not queue
+        if first:
+            queue.appendleft(job)
+        else:
+            queue.append(job)
+        self._waiting += 1
+        if was_empty and self._live[host] < self._per_host:
+            self._ready.append(host)
+            self._wake()
+
+    def close(self) -> None:
+        """No more jobs: ``run`` returns once those added have run."""
+        self._closed = True
+        if self._all_added is not None and not self._all_added.done():
+            self._all_added.set_result(None)
+        if not self._waiting:
+            self._wake(every=True)  # nothing left to start: the idle ones may stop
+
+    async def run(self) -> None:
+        """Run the jobs added so far and those added meanwhile, until closed and done."""
+        loop = asyncio.get_running_loop()
+        self._all_added = loop.create_future()
+        if self._closed:
+            self._all_added.set_result(None)
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                for _ in range(min(self._window, self._waiting)):
+                    self._spawn()
+                await self._all_added
+        except BaseExceptionGroup as failures:
+            first = _first_leaf(failures)
+            if isinstance(first, ProvenanceError):
+                raise first from None
+            raise FetchError(f"the fetcher failed: {type(first).__name__}: {first}") from first
+        finally:
+            self._group = None
+
+    def _spawn(self) -> None:
+        assert self._group is not None
+        self._workers += 1
+        self._group.create_task(self._worker())
+
+    def _wake(self, every: bool = False) -> None:
+        """Wake an idle worker (every one with ``every``), or start one if there is room."""
+        woke = False
+        while self._idle:
+            waiter = self._idle.popleft()
             if not waiter.done():
                 waiter.set_result(None)
+                woke = True
                 if not every:
                     return
+        if not woke and not every and self._group is not None and self._workers < self._window:
+            self._spawn()
 
-    async def worker() -> None:
-        nonlocal waiting
-        while waiting:
+    async def _worker(self) -> None:
+        queues, live, ready, per_host = self._queues, self._live, self._ready, self._per_host
+        loop = asyncio.get_running_loop()
+        while self._waiting or not self._closed:
             if not ready:
                 waiter = loop.create_future()
-                idle.append(waiter)
+                self._idle.append(waiter)
                 await waiter
                 continue
             host = ready.popleft()
             queue = queues[host]
             job = queue.popleft()
-            waiting -= 1
-            if not waiting:
-                wake(every=True)  # nothing left to start: the idle ones may stop
+            self._waiting -= 1
+            if not self._waiting and self._closed:
+                self._wake(every=True)  # nothing left to start: the idle ones may stop
             live[host] += 1
             if queue and live[host] < per_host:
                 ready.append(host)
-                wake()
+                self._wake()
             try:
                 await job()
             finally:
                 live[host] -= 1
                 if queue and live[host] == per_host - 1:
                     ready.append(host)  # it was full: back in turn
-                    wake()
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(window, waiting)):
-                group.create_task(worker())
-    except BaseExceptionGroup as failures:
-        first = _first_leaf(failures)
-        if isinstance(first, ProvenanceError):
-            raise first from None
-        raise FetchError(f"the fetcher failed: {type(first).__name__}: {first}") from first
+                    self._wake()
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -1257,6 +1453,16 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     while isinstance(first, BaseExceptionGroup):
         first = first.exceptions[0]
     return first
+
+
+def warm_up(settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """Build ahead what a run's client takes long to build: the TLS context (a CA bundle
+    parsed, tens of ms, with the GIL released), e.g. on a thread while the caller reads
+    documents. Safe to skip; safe to call from any thread."""
+    if transport is None:
+        from provenance.fetch.pool import _ssl_context
+
+        _ssl_context(settings.trust_env)
 
 
 def fetch_urls(
