@@ -65,11 +65,19 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
 _INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
+# ``_INVISIBLE``'s block, or (group 2 None) its opener alone where the block does not close.
+_BLOCK_OR_OPENER = re.compile(
+    r"<(script|style|noscript|template|head)\b(?:.*?(</\1\s*>))?", re.I | re.S
+)
 
 # Visible text shorter than this is "a short page": a bare error message, not an article.
 _SHORT_TEXT_CHARS = 300
 # How much of a page's text is squeezed first to tell a long page cheaply.
 _SHORT_PREFIX_CHARS = 1024
+# A page is first read for a lower bound of its visible text from this much of its
+# markup (``_visible_lower_bound``): an article with a small head says more than a bare
+# error page this early, and stripping the rest is then not needed.
+_SHORT_PREFIX_MARKUP = 512
 # Markup longer than this is not searched for a short page: stripping a big page costs
 # milliseconds of event-loop time, and bare error pages are small.
 _SHORT_PAGE_MAX_MARKUP = 32 * 1024
@@ -107,6 +115,54 @@ def page_headings(text: str, *, is_html: bool) -> tuple[str | None, str | None]:
     return title or None, h1 or None
 
 
+def _visible_lower_bound(markup: str) -> int:
+    """A lower bound on ``len`` of the squeezed visible text of ``markup``, read from its
+    first ``_SHORT_PREFIX_MARKUP`` characters only.
+
+    The prefix is cut where none of the steps of ``short_page_text`` crosses the cut:
+    before the first invisible block not closed within it (``_BLOCK_OR_OPENER`` matches
+    its opener alone), before the first ``<`` after its last ``>`` (a tag still open),
+    and, once the tags are stripped, before the last ``&`` (an entity, or a run of
+    digits, stops at the next ``&``). Then the whole page's visible text is the visible
+    text of the cut prefix followed by more: each step (block removal, tag stripping,
+    unescaping) works on the prefix as on the whole, and squeezing ``a + b`` never gives
+    fewer characters than squeezing ``a``.
+    """
+    head = markup[:_SHORT_PREFIX_MARKUP]
+    parts: list[str] = []
+    start = 0
+    for match in _BLOCK_OR_OPENER.finditer(head):
+        if match.group(2) is None:
+            head = head[: match.start()]  # a block that may close after the prefix
+            break
+        parts.append(head[start : match.start()])
+        parts.append(" ")
+        start = match.end()
+    parts.append(head[start:])
+    stripped = "".join(parts)
+    closed = stripped.rfind(">")
+    still_open = stripped.find("<", closed + 1)
+    if still_open >= 0:
+        stripped = stripped[:still_open]
+    text = _TAG.sub(" ", stripped)
+    amp = text.rfind("&")
+    if amp >= 0:
+        text = html.unescape(text[:amp])
+    return _squeezed_at_least(text)
+
+
+# What ``str.split()`` splits ASCII text on.
+_ASCII_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _squeezed_at_least(text: str) -> int:
+    """A lower bound on ``len(_squeeze(text))``, without building it: the characters that
+    are not whitespace (for ASCII text; other text is squeezed)."""
+    if not text.isascii():
+        return len(_squeeze(text))
+    return len(text) - sum(text.count(space) for space in _ASCII_SPACES)
+
+
 def short_page_text(text: str, *, is_html: bool) -> str | None:
     """The visible text of a decoded page prefix if the page is short, else None.
 
@@ -115,11 +171,17 @@ def short_page_text(text: str, *, is_html: bool) -> str | None:
     """
     if len(text) > _SHORT_PAGE_MAX_MARKUP:
         return None
+    if (
+        is_html
+        and len(text) > _SHORT_PREFIX_MARKUP
+        and (_visible_lower_bound(text) > _SHORT_TEXT_CHARS)
+    ):
+        return None  # settled on a prefix of the markup: a long page
     raw = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", text))) if is_html else text
     # Squeezing a prefix never gives more characters than squeezing the whole (its words
     # are the whole's, the last perhaps cut short), so a long prefix settles a long page
     # without squeezing all of it.
-    if len(_squeeze(raw[:_SHORT_PREFIX_CHARS])) > _SHORT_TEXT_CHARS:
+    if _squeezed_at_least(raw[:_SHORT_PREFIX_CHARS]) > _SHORT_TEXT_CHARS:
         return None
     visible = _squeeze(raw)
     return visible if len(visible) <= _SHORT_TEXT_CHARS else None
@@ -220,7 +282,14 @@ _LOCALE_PATH = re.compile(
 )
 
 
+# Every alternative of ``_ERROR_SEGMENT`` spells one of these (with the same re.I): a
+# title without any of them is no error message, in whole or in any segment.
+_ERROR_WORDS = re.compile(r"404|found|exist|find|missing|unavailable", re.I)
+
+
 def _error_segment(text: str) -> bool:
+    if _ERROR_WORDS.search(text) is None:
+        return False
     if _ERROR_SEGMENT.match(text.strip()):
         return True
     return any(_ERROR_SEGMENT.match(part.strip()) for part in _SEGMENT_SPLIT.split(text))

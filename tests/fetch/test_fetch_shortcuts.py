@@ -1,0 +1,261 @@
+"""The first pass's shortcuts give what the code they replace gives, on generated input.
+
+Each reference below is the code as it was before its shortcut (a regex over the whole
+page, every segment of a title matched, the body reader's general loop, the URL regex
+of one alternation per character). Pages are built from pieces chosen to cut where the
+shortcuts cut: blocks that close late or never, tags left open, entities, digit runs,
+non-ASCII whitespace, characters whose lower case is longer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.fetch import classify, urls
+from provenance.fetch.body import Body, read_body
+from provenance.fetch.classify import short_page_text
+
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]*>", re.S)
+_INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
+
+
+def _short_text_reference(text: str, *, is_html: bool) -> str | None:
+    if len(text) > 32 * 1024:
+        return None
+    stripped = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", text))) if is_html else text
+    visible = _SPACE.sub(" ", stripped).strip()
+    return visible if len(visible) <= 300 else None
+
+
+def _error_segment_reference(text: str) -> bool:
+    if classify._ERROR_SEGMENT.match(text.strip()):
+        return True
+    return any(
+        classify._ERROR_SEGMENT.match(part.strip()) for part in classify._SEGMENT_SPLIT.split(text)
+    )
+
+
+_MARKUP = st.sampled_from(
+    [
+        "Some words of an article ",
+        "x" * 70,
+        "y ",
+        " ",
+        "\n",
+        "\t\t",
+        "\xa0",
+        "\u2003",
+        "\x1c",
+        "İ",
+        "<p>",
+        "</p>",
+        "<p class='a'",
+        ">",
+        "<",
+        "<a <b>",
+        "<head>",
+        "</head>",
+        "<HEAD><title>T</title></HEAD>",
+        "<script>",
+        "</script >",
+        "</script",
+        "<scripts>",
+        "<style>p{}</style>",
+        "<noscript>n</noscript>",
+        "<template>",
+        "</template>",
+        "&amp;",
+        "&amp",
+        "&nbsp;",
+        "&#32;",
+        "&#x41;",
+        "&#0000000000000000000000000000000000000000000000065;",
+        "&",
+        "&notit;",
+        "#;",
+        " " * 120,
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(_MARKUP, max_size=120).map("".join), st.booleans())
+def test_the_short_page_text_is_the_reference_formulas(text: str, is_html: bool) -> None:
+    assert short_page_text(text, is_html=is_html) == _short_text_reference(text, is_html=is_html)
+
+
+@given(st.text(max_size=2000), st.booleans())
+def test_the_short_page_text_of_any_text_is_the_reference_formulas(
+    text: str, is_html: bool
+) -> None:
+    assert short_page_text(text, is_html=is_html) == _short_text_reference(text, is_html=is_html)
+
+
+def test_a_long_article_is_settled_on_the_start_of_its_markup() -> None:
+    article = "<html><head><title>A story</title></head><body><p>" + "Words of it. " * 200
+    assert classify._visible_lower_bound(article) > 300
+    assert short_page_text(article, is_html=True) is None
+    # A head longer than the prefix settles nothing there; the whole page decides.
+    scripted = "<html><head><script>" + "x=1;" * 300 + "</script></head><p>404</p></html>"
+    assert classify._visible_lower_bound(scripted) == 0
+    assert short_page_text(scripted, is_html=True) == "404"
+
+
+_TITLE = st.sampled_from(
+    [
+        "Page",
+        " not ",
+        "Not",
+        "found",
+        "FOUND",
+        "ſ",
+        "K",
+        "404",
+        " | ",
+        " - ",
+        "–",
+        "Oops! ",
+        "Sorry, ",
+        "Error ",
+        "this page ",
+        "doesn't exist",
+        "no longer exists",
+        "can't be found",
+        "we can't find that page",
+        "is missing",
+        "unavailable",
+        "Article 12",
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(_TITLE, max_size=8).map("".join))
+def test_a_title_is_an_error_message_as_the_reference_says(title: str) -> None:
+    assert classify._error_segment(title) is _error_segment_reference(title)
+
+
+# --- reading a body that came whole -------------------------------------------------------
+
+
+class _Whole(httpx.AsyncByteStream):
+    """A body the transport has whole (as the fetcher's pool has a small page)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body: bytes | None = body
+
+    def take_whole(self) -> bytes | None:
+        body, self._body = self._body, None
+        return body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._body:
+            yield self._body
+
+
+class _Pieces(httpx.AsyncByteStream):
+    """The same body streamed in pieces: the reader's general loop."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._body), 700):
+            yield self._body[start : start + 700]
+
+
+def _read(stream: httpx.AsyncByteStream, headers: dict[str, str], **caps: int | bool) -> Body:
+    response = httpx.Response(200, headers=headers, stream=stream)
+    return asyncio.run(read_body(response, **caps))  # type: ignore[arg-type]
+
+
+@settings(max_examples=150)
+@given(
+    st.binary(max_size=3000),
+    st.integers(0, 3000),
+    st.integers(0, 3000),
+    st.integers(0, 3000),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(["", "identity", "gzip"]),
+)
+def test_a_body_that_came_whole_is_read_as_the_general_loop_reads_it(
+    body: bytes,
+    max_raw: int,
+    max_decoded: int,
+    sniff_limit: int,
+    keep_raw: bool,
+    decode: bool,
+    encoding: str,
+) -> None:
+    headers = {"content-encoding": encoding} if encoding else {}
+    caps = {
+        "max_raw": max_raw,
+        "max_decoded": max_decoded,
+        "sniff_limit": sniff_limit,
+        "keep_raw": keep_raw,
+        "decode": decode,
+    }
+    whole = _read(_Whole(body), headers, **caps)
+    assert whole == _read(_Pieces(body), headers, **caps)
+    if not encoding and len(body) <= min(max_raw, max_decoded):
+        assert whole.digest == (_digest(body) if decode else None)
+
+
+def _digest(body: bytes) -> str:
+    import hashlib
+
+    return f"sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+# --- plain URLs -----------------------------------------------------------------------
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PCHARS = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]"
+_PLAIN_URL_REFERENCE = re.compile(
+    rf"(https?)://((?:{_OCTET}\.){{3}}{_OCTET}|{_LABEL}(?:\.{_LABEL})*)(?::([1-9][0-9]{{0,4}}))?"
+    rf"(/(?:{_PCHARS}|%[0-9A-Fa-f]{{2}})*)(?:\?((?:{_PCHARS}|\?|%[0-9A-Fa-f]{{2}})*))?"
+)
+
+_URL_PIECES = st.sampled_from(
+    [*"aZ09-._~!$&'()*+,;=:@/?#[] \"<>%é\t", "%2F", "%2f", "%zz", "%4", "%%41", "?%", "//"]
+)
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.sampled_from(["example.org", "127.0.0.1", "a-b.example", "Example.org", "[::1]"]),
+    st.sampled_from(["", ":8080", ":80"]),
+    st.lists(_URL_PIECES, max_size=14).map("".join),
+)
+def test_a_url_is_plain_where_the_reference_pattern_says_so(
+    scheme: str, host: str, port: str, rest: str
+) -> None:
+    url = f"{scheme}://{host}{port}/{rest}"
+    assert urls.plain_url_parts(url) == _plain_url_parts_reference(url)
+
+
+def _plain_url_parts_reference(url: str) -> urls.UrlParts | None:
+    match = _PLAIN_URL_REFERENCE.fullmatch(url)
+    if match is None:
+        return None
+    scheme, host, port_text, path, query = match.groups()
+    if "xn--" in host:
+        return None
+    if "." in path:
+        segments = path.split("/")
+        if "." in segments or ".." in segments:
+            return None
+    port = int(port_text) if port_text is not None else None
+    if port is not None and (port > 65535 or port == urls.DEFAULT_PORTS[scheme]):
+        return None
+    return scheme, host, port, path, query
