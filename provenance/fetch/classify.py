@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from provenance.fetch.models import Reason, Redirect
+from provenance.fetch.urls import plain_url_parts
 
 __all__ = [
     "PERMANENT_REDIRECTS",
@@ -301,6 +302,15 @@ def _is_home(path: str) -> bool:
     return bool(_LOCALE_PATH.match(path))
 
 
+def _path_and_query(url: str) -> tuple[str, str]:
+    """``urlsplit(url)``'s path and query; a plain URL's are in sight (no urlsplit)."""
+    plain = plain_url_parts(url)
+    if plain is not None:
+        return plain[3], plain[4] or ""
+    parts = urlsplit(url)
+    return parts.path, parts.query
+
+
 def soft_404_evidence(
     url: str,
     final_url: str,
@@ -317,13 +327,13 @@ def soft_404_evidence(
     text of a short page.
     """
     if redirects:
-        original = urlsplit(url)
-        final = urlsplit(final_url)
-        deep = not _is_home(original.path) or bool(original.query)
-        if deep and _is_home(final.path) and final.path.rstrip("/") != original.path.rstrip("/"):
-            return f"redirected to the site's home page {final.path or '/'}"
-        if _ERROR_PATH.search(final.path) and not _ERROR_PATH.search(original.path):
-            return f"redirected to an error page {final.path}"
+        original_path, original_query = _path_and_query(url)
+        final_path, _ = _path_and_query(final_url)
+        deep = not _is_home(original_path) or bool(original_query)
+        if deep and _is_home(final_path) and final_path.rstrip("/") != original_path.rstrip("/"):
+            return f"redirected to the site's home page {final_path or '/'}"
+        if _ERROR_PATH.search(final_path) and not _ERROR_PATH.search(original_path):
+            return f"redirected to an error page {final_path}"
     if title is not None and _error_segment(title):
         return f"title says {title!r}"
     if h1 is not None and _error_segment(h1):

@@ -172,7 +172,7 @@ class _Revalidation:
     headers: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Hop:
     """One request sent and its response read."""
 
@@ -188,7 +188,7 @@ class _Hop:
     remote_ip: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Outcome:
     """One attempt's conclusion, plus what the retry loop needs to know."""
 
@@ -199,8 +199,159 @@ class _Outcome:
     host: str
 
 
+# --- results built from values the fetcher made itself ----------------------------------
+#
+# ``FetchResult(**values)`` validates each of its 17 fields (~3 us, and model_construct is
+# slower still); the fetcher's own values are of the right types by construction (str,
+# enums, ints, a tuple of Redirects, an aware datetime). ``_result`` gives the same
+# instance as the validated call: the fields in their order, the fields set, no extra and
+# no private attributes. Checked against the validated call once, at first use; if
+# pydantic ever builds its instances otherwise, the validated call is used.
+
+_CONCLUDED_FIELDS = frozenset(
+    {
+        "url",
+        "normalized_url",
+        "verdict",
+        "reason",
+        "http_status",
+        "final_url",
+        "redirects",
+        "fetched_at",
+        "digest",
+        "content_type",
+        "size",
+        "error",
+        "evidence",
+        "etag",
+        "last_modified",
+    }
+)
+_FAILURE_FIELDS = frozenset(
+    {
+        "url",
+        "normalized_url",
+        "verdict",
+        "reason",
+        "http_status",
+        "final_url",
+        "redirects",
+        "fetched_at",
+        "error",
+    }
+)
+_trusted_build: bool | None = None
+
+
+def _unvalidated(model: type[Any], fields_set: frozenset[str], values: dict[str, Any]) -> Any:
+    instance = object.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(fields_set))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
+
+
+def _same_instance(expected: BaseModel, built: BaseModel) -> bool:
+    return (
+        type(expected) is type(built)
+        and list(expected.__dict__.items()) == list(built.__dict__.items())
+        and expected.model_fields_set == built.model_fields_set
+        and expected.__pydantic_extra__ == built.__pydantic_extra__
+        and expected.__pydantic_private__ == built.__pydantic_private__
+        and expected == built
+        and hash(expected) == hash(built)
+        and expected.model_dump_json() == built.model_dump_json()
+    )
+
+
+def _check_trusted_build() -> bool:
+    """Whether ``_unvalidated`` builds what validation builds (pydantic's internals)."""
+    sample: dict[str, Any] = {
+        "url": "https://example.org/a",
+        "normalized_url": "https://example.org/a",
+        "verdict": Verdict.ALIVE,
+        "reason": Reason.MOVED,
+        "http_status": 200,
+        "final_url": "https://example.org/b",
+        "redirects": (Redirect(url="https://example.org/a", status=301),),
+        "fetched_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "error": None,
+    }
+    try:
+        values = {
+            name: sample.get(name, field.default)
+            for name, field in FetchResult.model_fields.items()
+        }
+        if not _same_instance(
+            FetchResult(**sample), _unvalidated(FetchResult, frozenset(sample), values)
+        ):
+            return False
+        redirect: dict[str, Any] = {"url": "https://example.org/a", "status": 301}
+        return _same_instance(
+            Redirect(**redirect), _unvalidated(Redirect, frozenset(redirect), dict(redirect))
+        )
+    except Exception:  # pragma: no cover - another pydantic
+        return False
+
+
+def _result(fields_set: frozenset[str], **given: Any) -> FetchResult:
+    """``FetchResult(**given)`` for values the fetcher made (see above); ``fields_set`` names
+    ``given``'s keys."""
+    global _trusted_build
+    if _trusted_build is None:
+        _trusted_build = _check_trusted_build()
+    if not _trusted_build:  # pragma: no cover - another pydantic
+        return FetchResult(**given)
+    values = {
+        "url": given["url"],
+        "normalized_url": given["normalized_url"],
+        "verdict": given["verdict"],
+        "reason": given["reason"],
+        "http_status": given["http_status"],
+        "final_url": given["final_url"],
+        "redirects": given["redirects"],
+        "fetched_at": given["fetched_at"],
+        "digest": given.get("digest"),
+        "content_type": given.get("content_type"),
+        "size": given.get("size"),
+        "from_cache": False,
+        "attempts": 1,
+        "error": given["error"],
+        "evidence": given.get("evidence"),
+        "etag": given.get("etag"),
+        "last_modified": given.get("last_modified"),
+    }
+    result: FetchResult = _unvalidated(FetchResult, fields_set, values)
+    return result
+
+
+_REDIRECT_FIELDS = frozenset({"url", "status"})
+
+
+def _redirect(url: str, status: int) -> Redirect:
+    """``Redirect(url=url, status=status)``, unvalidated as ``_result``."""
+    global _trusted_build
+    if _trusted_build is None:
+        _trusted_build = _check_trusted_build()
+    if not _trusted_build:  # pragma: no cover - another pydantic
+        return Redirect(url=url, status=status)
+    redirect: Redirect = _unvalidated(Redirect, _REDIRECT_FIELDS, {"url": url, "status": status})
+    return redirect
+
+
 def _header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     """``tuple(headers.multi_items())`` (names lower-cased), deciding the encoding once."""
+    # httpx keeps each header as (name, lower-case name, value): for ASCII headers (httpx
+    # then decodes them as ASCII) the items are those, decoded, with nothing to lower.
+    kept: list[tuple[bytes, bytes, bytes]] | None = getattr(headers, "_list", None)
+    if kept is not None:
+        try:
+            return tuple(
+                [(lower.decode("ascii"), value.decode("ascii")) for _, lower, value in kept]
+            )
+        except (UnicodeDecodeError, ValueError, TypeError):
+            pass  # not ASCII (or not httpx's shape): httpx's own choice of encoding
     encoding = headers.encoding
     return tuple(
         (key.lower().decode(encoding), value.decode(encoding)) for key, value in headers.raw
@@ -462,7 +613,8 @@ class _Run:
         def failure(
             reason: Reason, error: str, *, status: int | None = None, retryable: bool = True
         ) -> _Outcome:
-            result = FetchResult(
+            result = _result(
+                _FAILURE_FIELDS,
                 url=original,
                 normalized_url=url,
                 verdict=reason.verdict,
@@ -505,12 +657,15 @@ class _Run:
                     url, original, hop, redirects, exchanges, revalidation, started
                 )
             status = hop.response.status_code
-            redirects.append(Redirect(url=current, status=status))
+            redirects.append(_redirect(current, status))
             if "set-cookie" in hop.fields:
                 jar = jar if jar is not None else httpx.Cookies()
                 jar.extract_cookies(hop.response)
             try:
-                target = normalize_url(urljoin(current, hop.location))
+                location = hop.location
+                # A plain absolute URL (see provenance.fetch.urls) joins to itself.
+                joined = location if plain_url_parts(location) else urljoin(current, location)
+                target = normalize_url(joined)
             except ValueError as exc:  # "http://[::1": what httpx's client.send reported
                 invalid = httpx.RemoteProtocolError(f"Invalid URL in location header: {exc}.")
                 return failure(*classify_exception(invalid), status=status)
@@ -624,7 +779,8 @@ class _Run:
                     permanent = all(r.status in PERMANENT_REDIRECTS for r in redirects)
                     reason = Reason.MOVED if permanent and hop.url != url else Reason.REDIRECTED
         alive = reason.verdict is Verdict.ALIVE
-        result = FetchResult(
+        result = _result(
+            _CONCLUDED_FIELDS,
             url=original,
             normalized_url=url,
             verdict=reason.verdict,

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from provenance.fetch import classify, urls
 from provenance.fetch.body import Body, read_body
 from provenance.fetch.classify import short_page_text
+from provenance.fetch.models import FetchResult, Reason, Redirect
 
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>", re.S)
@@ -259,3 +260,81 @@ def _plain_url_parts_reference(url: str) -> urls.UrlParts | None:
     if port is not None and (port > 65535 or port == urls.DEFAULT_PORTS[scheme]):
         return None
     return scheme, host, port, path, query
+
+
+@given(
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(["example.org", "127.0.0.2:8080", "a.example"]),
+    st.lists(_URL_PIECES, max_size=10).map("".join),
+    st.sampled_from(
+        ["https://example.org/x/y?q", "http://127.0.0.2:8080/a/./b", "http://other.example/"]
+    ),
+)
+def test_a_plain_location_joins_to_itself(scheme: str, host: str, rest: str, current: str) -> None:
+    from urllib.parse import urljoin
+
+    location = f"{scheme}://{host}/{rest}"
+    if urls.plain_url_parts(location) is None:
+        return  # joined by urljoin, as before
+    assert urls.normalize_url(location) == urls.normalize_url(urljoin(current, location))
+    assert classify._path_and_query(location) == _split_path_and_query(location)
+
+
+def _split_path_and_query(url: str) -> tuple[str, str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path, parts.query
+
+
+# --- results built without validation ------------------------------------------------
+
+
+@given(
+    st.sampled_from(list(Reason)),
+    st.one_of(st.none(), st.integers(100, 999)),
+    st.text(max_size=20),
+    st.lists(st.tuples(st.text(max_size=10), st.integers(300, 399)), max_size=3),
+    st.one_of(st.none(), st.text(max_size=10)),
+    st.booleans(),
+)
+def test_a_result_the_fetcher_builds_is_the_validated_one(
+    reason: Reason,
+    status: int | None,
+    text: str,
+    hops: list[tuple[str, int]],
+    optional: str | None,
+    concluded: bool,
+) -> None:
+    from datetime import UTC, datetime
+
+    from provenance.fetch import fetcher
+
+    redirects = tuple(fetcher._redirect(url, code) for url, code in hops)
+    assert redirects == tuple(Redirect(url=url, status=code) for url, code in hops)
+    given_values: dict[str, object] = {
+        "url": text,
+        "normalized_url": text + "/",
+        "verdict": reason.verdict,
+        "reason": reason,
+        "http_status": status,
+        "final_url": optional,
+        "redirects": redirects,
+        "fetched_at": datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
+        "error": optional,
+    }
+    fields = fetcher._FAILURE_FIELDS
+    if concluded:
+        fields = fetcher._CONCLUDED_FIELDS
+        given_values |= {
+            "digest": optional,
+            "content_type": optional,
+            "size": status,
+            "evidence": optional,
+            "etag": optional,
+            "last_modified": optional,
+        }
+    assert set(given_values) == fields
+    built = fetcher._result(fields, **given_values)
+    assert fetcher._same_instance(FetchResult(**given_values), built)  # type: ignore[arg-type]
+    assert built.model_copy(update={"attempts": 2}).attempts == 2
