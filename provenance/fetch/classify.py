@@ -6,10 +6,12 @@ Everything here is a pure function of its arguments, so each rule is testable al
 from __future__ import annotations
 
 import html
+import os
 import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import httpx
@@ -221,6 +223,36 @@ _CAPTCHA_MARKERS: tuple[tuple[str, str], ...] = (
 )
 
 
+_STRONG = tuple(marker for marker, _ in _CHALLENGE_MARKERS)
+# Strong markers, then weak ones: the first found in this order is what the checks below
+# report (a strong marker wins, as it is looked for first).
+_ALL_MARKERS = _STRONG + tuple(marker for marker, _ in _CAPTCHA_MARKERS)
+
+
+def _compiled_sniff() -> ModuleType | None:
+    """``_sniff.c`` (built by setup.py), unless not built or ``PROVENANCE_PURE_PYTHON=1``."""
+    if os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from provenance.fetch import _sniff
+    except ImportError:  # built without a compiler: the Python scans, just slower
+        return None
+    return _sniff
+
+
+_sniff = _compiled_sniff()
+
+
+def first_marker(text: str, markers: tuple[str, ...], limit: int) -> int:
+    """The index of the first of ``markers`` (lower-case) in ``text[:limit].lower()``, or -1.
+
+    The reference for ``_sniff.first_marker``, which answers the same in one pass (or -2
+    where the Python must decide).
+    """
+    lowered = text[:limit].lower()
+    return next((index for index, marker in enumerate(markers) if marker in lowered), -1)
+
+
 def bot_challenge_evidence(
     status: int, headers: Mapping[str, str], text: str, *, title: str | None
 ) -> str | None:
@@ -235,6 +267,15 @@ def bot_challenge_evidence(
         return "status 999 (bot refusal)"
     if title is not None and _CHALLENGE_TITLES.match(title):
         return f"title says {title!r}"
+    if _sniff is not None:
+        markers = _STRONG if status < 400 else _ALL_MARKERS
+        index = _sniff.first_marker(text, markers, _CHALLENGE_SCAN_CHARS)
+        if index != -2:
+            if index < 0:
+                return None
+            if index < len(_STRONG):
+                return f"body contains {_CHALLENGE_MARKERS[index][1]}"
+            return f"{status} page with a {_CAPTCHA_MARKERS[index - len(_STRONG)][1]}"
     lowered = text[:_CHALLENGE_SCAN_CHARS].lower()
     for marker, what in _CHALLENGE_MARKERS:
         if marker in lowered:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import html
+import os
 import re
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -338,3 +340,104 @@ def test_a_result_the_fetcher_builds_is_the_validated_one(
     built = fetcher._result(fields, **given_values)
     assert fetcher._same_instance(FetchResult(**given_values), built)  # type: ignore[arg-type]
     assert built.model_copy(update={"attempts": 2}).attempts == 2
+
+
+# --- the bot-wall marker search in C ---------------------------------------------------
+
+_PURE = os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0")
+needs_compiled = pytest.mark.skipif(
+    classify._sniff is None, reason="provenance/fetch/_sniff.c is not built (pure Python)"
+)
+
+_SNIFF_PIECES = st.sampled_from(
+    [
+        *(marker for marker in classify._ALL_MARKERS),
+        *(marker.upper() for marker in classify._ALL_MARKERS),
+        "Checking Your Browser",
+        "captch",
+        "CAPTCHA",
+        "cf-",
+        "_cf_",
+        "<div class='g-recaptcha'>",
+        "hcaptcha",
+        "a",
+        " ",
+        "\n",
+        "é",
+        "É",
+        "ß",
+        "Σ",
+        "😀",
+        "\u0100",
+        "İ",  # lower-cases to "i" + U+0307
+        "K",  # the Kelvin sign: lower-cases to "k"
+        "chec",
+        "king your browser before accessing",
+        "x" * 40,
+    ]
+)
+
+
+@needs_compiled
+@settings(max_examples=500)
+@given(
+    st.lists(_SNIFF_PIECES, max_size=30).map("".join),
+    st.booleans(),
+    st.sampled_from([0, 5, 40, 64 * 1024]),
+)
+def test_the_compiled_marker_search_finds_what_the_python_finds(
+    text: str, weak_too: bool, limit: int
+) -> None:
+    assert classify._sniff is not None
+    markers = classify._ALL_MARKERS if weak_too else classify._STRONG
+    found = classify._sniff.first_marker(text, markers, limit)
+    expected = classify.first_marker(text, markers, limit)
+    if found == -2:  # the Python decides (U+0130 or U+212A in the text)
+        assert "İ" in text[:limit] or "K" in text[:limit]
+    else:
+        assert found == expected
+
+
+@needs_compiled
+@given(st.text(max_size=300), st.sampled_from([0, 64 * 1024]))
+def test_the_compiled_marker_search_finds_what_the_python_finds_in_any_text(
+    text: str, limit: int
+) -> None:
+    assert classify._sniff is not None
+    found = classify._sniff.first_marker(text, classify._ALL_MARKERS, limit)
+    if found != -2:
+        assert found == classify.first_marker(text, classify._ALL_MARKERS, limit)
+
+
+@pytest.mark.parametrize("status", [200, 403, 503])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>An article.</p>",
+        "<script src='/cdn-cgi/challenge-platform/h/b'></script>",
+        "<div class='g-recaptcha'></div> and PX-Captcha",
+        "Please wait... cheçKing your browser before accessing",
+        "İ <div class='h-captcha'></div>",
+    ],
+)
+def test_the_evidence_for_a_bot_wall_is_the_same_either_way(status: int, body: str) -> None:
+    headers: dict[str, str] = {}
+    compiled = classify.bot_challenge_evidence(status, headers, body, title=None)
+    kept, classify._sniff = classify._sniff, None
+    try:
+        python = classify.bot_challenge_evidence(status, headers, body, title=None)
+    finally:
+        classify._sniff = kept
+    assert compiled == python
+
+
+def test_the_compiled_marker_search_is_built_unless_pure_python_is_asked_for() -> None:
+    # An install with a compiler builds it (setup.py); only PROVENANCE_PURE_PYTHON=1 runs
+    # without it, so a broken build cannot pass the suite as the fast one.
+    if _PURE:
+        assert classify._sniff is None
+    else:
+        assert classify._sniff is not None, (
+            "provenance/fetch/_sniff.c is not built: reinstall with a C compiler "
+            "(pip install -e .), or set PROVENANCE_PURE_PYTHON=1 to test the Python scans"
+        )
