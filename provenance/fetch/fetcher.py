@@ -50,7 +50,14 @@ from provenance.fetch.classify import (
 )
 from provenance.fetch.client import DirectSender, make_client
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
-from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
+from provenance.fetch.pacing import (
+    Clock,
+    HostGates,
+    Sleep,
+    Slots,
+    backoff_delay,
+    retry_after_seconds,
+)
 from provenance.fetch.pinning import pin_key
 from provenance.fetch.policy import (
     IPAddress,
@@ -102,6 +109,15 @@ _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
 # ``_Run._literal_policy``'s answers other than a refusal (compared by identity).
 _LITERAL_ALLOWED: tuple[Reason, str] = (Reason.OK, "an address the settings allow")
 _NEEDS_DNS: tuple[Reason, str] = (Reason.OK, "a name: resolve it and vet its addresses")
+
+
+class _Ask(enum.Enum):
+    """``_Run.refusal_now``'s "not known without waiting: ask ``refusal``"."""
+
+    ASK = "ask"
+
+
+_ASK = _Ask.ASK
 
 
 class FetchPhase(enum.StrEnum):
@@ -469,7 +485,7 @@ class _Run:
             sleep=fetcher.sleep,
         )
         self.sender = DirectSender(client)
-        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        self.slots = Slots(settings.concurrency)
         self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
         # What the address policy says of each host before DNS (see ``_literal_policy``).
         self.literal_policy: dict[str, tuple[Reason, str]] = {}
@@ -513,6 +529,28 @@ class _Run:
             self.dns[host] = future
         # Shielded: one waiter being cancelled must not cancel the lookup for the others.
         return await asyncio.shield(future)
+
+    def refusal_now(self, url: str) -> tuple[Reason, str] | _Ask | None:
+        """What ``refusal`` would answer, when it is known without waiting (a plain URL
+        whose host was vetted already, or any plain URL with ``allow_private``), else
+        ``_ASK``: saves a coroutine per request."""
+        plain = plain_url_parts(url)
+        if plain is None:
+            return _ASK
+        if self.settings.allow_private:
+            return None
+        host = plain[1]
+        literal = self.literal_policy.get(host)
+        if literal is None:
+            return _ASK
+        if literal is not _NEEDS_DNS:
+            return literal if literal is not _LITERAL_ALLOWED else None
+        future = self.dns.get(host)
+        if future is None or not future.done() or future.cancelled():
+            return _ASK
+        if future.exception() is not None:
+            return _ASK
+        return future.result()
 
     def _literal_policy(self, host: str) -> tuple[Reason, str]:
         """What the policy says of ``host`` before any lookup: refused, an allowed address
@@ -629,7 +667,9 @@ class _Run:
             return _Outcome(result, tuple(exchanges), retryable, None, host_of(current))
 
         for _ in range(self.settings.max_redirects + 1):
-            refused = await self.refusal(current)
+            refused = self.refusal_now(current)
+            if refused is _ASK:
+                refused = await self.refusal(current)
             if refused is not None:
                 # DNS answers are kept for the pass: asking again now gets the same one.
                 return failure(*refused, retryable=False)
@@ -638,14 +678,26 @@ class _Run:
             headers: dict[str, str] = {}
             if revalidation is not None and current == revalidation.target:
                 headers = revalidation.headers
+            # A turn of the host's and one of the run's slots: taken at once when free
+            # (no coroutine), else waited for in turn.
+            gate = self.gates.gate(host_of(current))
             try:
-                async with self.gates.turn(host_of(current)), self.semaphore:
-                    began = loop.time()
+                if not gate.try_enter():
+                    await gate.enter()
+                try:
+                    if not self.slots.try_take():
+                        await self.slots.take()
                     try:
-                        async with asyncio.timeout(budget):
-                            hop = await self._send(current, headers, jar)
+                        began = loop.time()
+                        try:
+                            async with asyncio.timeout(budget):
+                                hop = await self._send(current, headers, jar)
+                        finally:
+                            budget -= loop.time() - began
                     finally:
-                        budget -= loop.time() - began
+                        self.slots.give()
+                finally:
+                    gate.leave()
             except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError) as exc:
                 return failure(*classify_exception(exc))
             if hop.response.status_code != 429:

@@ -441,3 +441,99 @@ def test_the_compiled_marker_search_is_built_unless_pure_python_is_asked_for() -
             "provenance/fetch/_sniff.c is not built: reinstall with a C compiler "
             "(pip install -e .), or set PROVENANCE_PURE_PYTHON=1 to test the Python scans"
         )
+
+
+# --- slots taken without a coroutine ---------------------------------------------------
+
+
+def test_slots_are_taken_in_turn_and_never_more_than_there_are() -> None:
+    from provenance.fetch.pacing import Slots
+
+    async def main() -> list[str]:
+        slots = Slots(2)
+        order: list[str] = []
+        held = 0
+        peak = 0
+
+        async def user(name: str) -> None:
+            nonlocal held, peak
+            if not slots.try_take():
+                await slots.take()
+            held += 1
+            peak = max(peak, held)
+            order.append(name)
+            await asyncio.sleep(0)
+            held -= 1
+            slots.give()
+
+        await asyncio.gather(*(user(str(n)) for n in range(7)))
+        assert peak == 2
+        return order
+
+    assert asyncio.run(main()) == [str(n) for n in range(7)]
+
+
+def test_a_cancelled_waiter_takes_no_slot_and_passes_on_one_it_was_handed() -> None:
+    from provenance.fetch.pacing import Slots
+
+    async def main() -> None:
+        slots = Slots(1)
+        assert slots.try_take()
+        first = asyncio.ensure_future(slots.take())
+        second = asyncio.ensure_future(slots.take())
+        await asyncio.sleep(0)
+        first.cancel()  # cancelled while waiting: leaves the queue
+        await asyncio.gather(first, return_exceptions=True)
+        assert not slots.try_take()  # still held, and the second one waits
+        slots.give()  # handed to the second waiter...
+        second.cancel()  # ...which is cancelled before it runs: the slot goes back
+        await asyncio.gather(second, return_exceptions=True)
+        assert slots.try_take()
+        assert not slots.try_take()
+
+    asyncio.run(main())
+
+
+# --- the address policy's answer without a coroutine -----------------------------------
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_the_policy_known_without_waiting_is_what_asking_answers(allow_private: bool) -> None:
+    from provenance.fetch import Fetcher, FetchSettings
+    from provenance.fetch.client import make_client
+    from provenance.fetch.fetcher import _ASK, _Run
+
+    answers = {"public.example": ["93.184.216.34"], "inside.example": ["10.0.0.8"]}
+
+    async def resolver(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError("no such name")
+        return answers[host]
+
+    candidates = [
+        "https://public.example/a",
+        "https://inside.example/b",
+        "https://gone.example/c",
+        "http://127.0.0.1:8080/d",
+        "http://10.1.2.3/e",
+        "http://93.184.216.34/f",
+        "ftp://public.example/g",
+        "https://public.example:443/h",
+        "http://[::1]/i",
+    ]
+
+    async def main() -> None:
+        settings = FetchSettings(allow_private=allow_private)
+        fetcher = Fetcher(settings, resolver=resolver)
+        async with make_client(settings) as client:
+            run = _Run(fetcher, client, {})
+            for url in candidates:
+                before = run.refusal_now(url)
+                asked = await run.refusal(url)
+                assert before in (_ASK, asked)
+                after = run.refusal_now(url)
+                assert after in (_ASK, asked)
+                if urls.plain_url_parts(url) is not None:
+                    assert after == asked  # known now: no coroutine the next time
+
+    asyncio.run(main())
