@@ -256,6 +256,26 @@ _FAILURE_FIELDS = frozenset(
         "error",
     }
 )
+# The fields ``_result`` fills, in ``FetchResult``'s order.
+_RESULT_FIELDS = (
+    "url",
+    "normalized_url",
+    "verdict",
+    "reason",
+    "http_status",
+    "final_url",
+    "redirects",
+    "fetched_at",
+    "digest",
+    "content_type",
+    "size",
+    "from_cache",
+    "attempts",
+    "error",
+    "evidence",
+    "etag",
+    "last_modified",
+)
 _trusted_build: bool | None = None
 
 
@@ -294,6 +314,8 @@ def _check_trusted_build() -> bool:
         "fetched_at": datetime(2026, 1, 1, tzinfo=UTC),
         "error": None,
     }
+    if tuple(FetchResult.model_fields) != _RESULT_FIELDS:
+        return False  # a field added to FetchResult, or moved: ``_result`` must learn it
     try:
         values = {
             name: sample.get(name, field.default)

@@ -537,3 +537,16 @@ def test_the_policy_known_without_waiting_is_what_asking_answers(allow_private: 
                     assert after == asked  # known now: no coroutine the next time
 
     asyncio.run(main())
+
+
+def test_results_are_built_unvalidated_only_while_their_fields_are_the_ones_it_fills() -> None:
+    from provenance.fetch import fetcher
+
+    assert fetcher._check_trusted_build()
+    assert tuple(FetchResult.model_fields) == fetcher._RESULT_FIELDS
+    kept = fetcher._RESULT_FIELDS
+    try:
+        fetcher._RESULT_FIELDS = (*kept, "a_new_field")  # type: ignore[assignment]
+        assert not fetcher._check_trusted_build()
+    finally:
+        fetcher._RESULT_FIELDS = kept  # type: ignore[assignment]
