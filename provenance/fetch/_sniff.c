@@ -182,7 +182,14 @@ first_marker(PyObject *module, PyObject *args)
 #undef SCAN
     /* The loop stops early only once the first marker is found (nothing can beat it);
      * otherwise it read every character, and would have seen a U+0130 or U+212A. */
-    return PyLong_FromLong(found ? __builtin_ctz(found) : -1);
+    long first = -1;
+    for (long j = 0; j < (long)count; j++) {
+        if ((found >> j) & 1u) {
+            first = j;
+            break;
+        }
+    }
+    return PyLong_FromLong(first);
 }
 
 static PyMethodDef sniff_methods[] = {
