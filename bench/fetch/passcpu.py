@@ -25,7 +25,14 @@ memos of ``provenance.fetch.urls`` answer from the first pass), so not the first
 ``check`` pays. ``--no-gc`` prices the cyclic garbage collector (``--gc-freeze``: with the objects
 of start-up frozen out of its reach first; ``--gc-threshold N``: collecting the
 youngest generation every N allocations instead of 700); ``--profile`` writes
-a cProfile (``.prof``) or pyinstrument (``.txt``) profile of the last run.
+a cProfile (``.prof``), pyinstrument (``.txt``) or py-spy (``.raw``: raw stacks sampled
+at 1 kHz, needs ``pip install py-spy``) profile of the last run of the last ``--src``.
+
+``--direct`` adds, in the same runs, the floor the fetcher's bookkeeping sits on:
+``httpx-direct`` (:mod:`bench.fetch.transports`: the fetcher's own request path,
+``DirectSender`` on ``FastHTTPTransport``, with redirects followed and bodies read, and
+nothing else) over the same URLs and concurrency, with the last ``--src``'s package.
+A package's figure minus this one is its CPU per URL *outside* httpx-direct's path.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from typing import Any
 __all__ = ["main"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The name of ``--direct``'s row among the packages.
+_DIRECT = "httpx-direct"
 
 
 def _cpu() -> float:
@@ -56,8 +65,47 @@ def _sys() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_stime
 
 
+def _direct_child(args: argparse.Namespace) -> int:
+    """The httpx-direct loop over the manifest's URLs (``--child --direct``)."""
+    import asyncio
+
+    from bench.fetch.loop import get_factory, run_loop
+
+    manifest = json.loads(Path(args.manifest).read_text(encoding="utf-8"))
+    urls = [(u["url"], 0) for u in manifest["urls"]]
+    hosts = sorted({url.split("/", 3)[2] for url, _ in urls})
+    cpu = _cpu()
+    system = _sys()
+    result = asyncio.run(
+        run_loop(
+            "httpx-direct",
+            get_factory("httpx-direct"),
+            urls,
+            hosts=hosts,
+            concurrency=args.concurrency,
+            max_seconds=600.0,
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "urls": len(urls),
+                "cpu_s": _cpu() - cpu,
+                "sys_s": _sys() - system,
+                "wall_s": result.elapsed_s,
+                "right": result.done - result.statuses.get("error", 0),
+                "passes_cpu_s": [result.cpu_s],
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
 def _child(args: argparse.Namespace) -> int:
     """One pass in this process (``--child``): prints a JSON line of figures."""
+    if args.direct:
+        return _direct_child(args)
     from provenance.evidence import EvidenceOptions, gather_evidence
     from provenance.fetch import Fetcher, FetchSettings
 
@@ -169,13 +217,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--src", action="append", default=[], help="a provenance package dir")
     parser.add_argument("--archive", action="store_true", help="gather_evidence with an archive")
+    parser.add_argument(
+        "--direct", action="store_true", help="also run httpx-direct's loop (the floor)"
+    )
     parser.add_argument("--no-gc", action="store_true", help="the cyclic GC off (what it costs)")
     parser.add_argument(
         "--gc-freeze", action="store_true", help="gc.freeze() after start-up, before the pass"
     )
     parser.add_argument("--gc-threshold", type=int, default=0, help="the GC's gen0 threshold")
     parser.add_argument(
-        "--profile", default="", help="profile the last run: cProfile (.prof), pyinstrument (.txt)"
+        "--profile",
+        default="",
+        help="profile the last run: cProfile (.prof), pyinstrument (.txt), py-spy (.raw)",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--manifest", default="", help=argparse.SUPPRESS)
@@ -193,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = clean_manifest(build_manifest(servers.bases, args.urls))
         sources = args.src or [""]
+        if args.direct:
+            sources = [*sources, _DIRECT]
         figures: dict[str, list[float]] = {src: [] for src in sources}
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "manifest.json"
@@ -200,22 +255,31 @@ def main(argv: list[str] | None = None) -> int:
             for index in range(args.runs + 1):  # the first round warms the server up
                 for src in sources if index % 2 == 0 else list(reversed(sources)):
                     servers.reset(args.latency_ms)
-                    command = [sys.executable, "-m", "bench.fetch.passcpu", "--child"]
-                    command += ["--manifest", str(path), "--concurrency", str(args.concurrency)]
-                    command += ["--host-concurrency", str(args.host_concurrency)]
+                    child = ["--manifest", str(path), "--concurrency", str(args.concurrency)]
+                    child += ["--host-concurrency", str(args.host_concurrency)]
+                    if src == _DIRECT:
+                        child.append("--direct")
                     if args.archive:
-                        command.append("--archive")
-                    command += ["--passes", str(args.passes)]
+                        child.append("--archive")
+                    child += ["--passes", str(args.passes)]
                     if args.no_gc:
-                        command.append("--no-gc")
+                        child.append("--no-gc")
                     if args.gc_freeze:
-                        command.append("--gc-freeze")
+                        child.append("--gc-freeze")
                     if args.gc_threshold:
-                        command += ["--gc-threshold", str(args.gc_threshold)]
-                    last = index == args.runs and src == sources[-1]
-                    if args.profile and last:
+                        child += ["--gc-threshold", str(args.gc_threshold)]
+                    command = [sys.executable, "-m", "bench.fetch.passcpu", "--child", *child]
+                    last = index == args.runs and src == (args.src or [""])[-1]
+                    if args.profile.endswith(".raw") and last:
+                        # py-spy's raw stacks: sampled, so small calls are not inflated.
+                        spy = str(Path(sys.executable).with_name("py-spy"))
+                        command = [spy, "record", "-r", "1000", "-f", "raw", "-o", args.profile]
+                        command += ["--", sys.executable, "-m", "bench.fetch.passcpu"]
+                        command += ["--child", *child]
+                    elif args.profile and last:
                         command += ["--profile", args.profile]
-                    paths = [src] if src else []
+                    package = (args.src or [""])[-1] if src == _DIRECT else src
+                    paths = [package] if package else []
                     paths += [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]
                     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
                     # Not from the repository: ``python -m`` puts the working directory
@@ -223,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                     out = subprocess.run(
                         command, env=env, cwd=tmp, capture_output=True, text=True, check=True
                     ).stdout
-                    got = json.loads(out.strip().splitlines()[-1])
+                    got = json.loads([x for x in out.splitlines() if x.startswith("{")][-1])
                     ms = 1000 * got["cpu_s"] / got["urls"]
                     if index:
                         figures[src].append(ms)
@@ -240,6 +304,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"{src or 'tree'}: median {statistics.median(values):.3f} ms CPU/URL "
                     f"({', '.join(f'{v:.3f}' for v in values)})"
                 )
+        floor = figures.get(_DIRECT)
+        if floor:
+            # Run by run (the same round, so the same load), then the median.
+            for src, values in figures.items():
+                if src != _DIRECT and values:
+                    outside = [v - f for v, f in zip(values, floor, strict=True)]
+                    print(
+                        f"{src or 'tree'} outside httpx-direct: median "
+                        f"{statistics.median(outside):.3f} ms CPU/URL "
+                        f"({', '.join(f'{v:.3f}' for v in outside)})"
+                    )
     finally:
         servers.stop()
     return 0

@@ -236,9 +236,24 @@ async def read_body(
     # decoded content left: take that as the payload, with no encoding to undo.
     already_read = response.is_stream_consumed
     encoding = "" if already_read else headers.get("content-encoding", "")
+    whole = None if already_read else _whole_body(response)
+    if whole is not None and not encoding:
+        length = len(whole)
+        if length <= max_raw and (not decode or length <= max_decoded):
+            # All of it arrived with the head, with nothing to decode and within the
+            # caps: what the reader below concludes, without its machinery.
+            return Body(
+                raw=whole if keep_raw else b"",
+                raw_size=length,
+                truncated=False,
+                too_large=None,
+                digest=f"sha256:{hashlib.sha256(whole).hexdigest()}" if decode else None,
+                size=length if decode else None,
+                sniff=whole[:sniff_limit] if decode else b"",
+                decode_error=None,
+            )
     stages, decode_error = _stages_for(encoding)
     reader = _Reader(stages, decode_error, max_raw, max_decoded, sniff_limit, keep_raw, decode)
-    whole = None if already_read else _whole_body(response)
     if whole is not None:
         # All of it arrived with the head: no stream to iterate.
         if whole:

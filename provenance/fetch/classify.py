@@ -6,15 +6,18 @@ Everything here is a pure function of its arguments, so each rule is testable al
 from __future__ import annotations
 
 import html
+import os
 import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import httpx
 
 from provenance.fetch.models import Reason, Redirect
+from provenance.fetch.urls import plain_url_parts
 
 __all__ = [
     "PERMANENT_REDIRECTS",
@@ -65,11 +68,19 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
 _INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
+# ``_INVISIBLE``'s block, or (group 2 None) its opener alone where the block does not close.
+_BLOCK_OR_OPENER = re.compile(
+    r"<(script|style|noscript|template|head)\b(?:.*?(</\1\s*>))?", re.I | re.S
+)
 
 # Visible text shorter than this is "a short page": a bare error message, not an article.
 _SHORT_TEXT_CHARS = 300
 # How much of a page's text is squeezed first to tell a long page cheaply.
 _SHORT_PREFIX_CHARS = 1024
+# A page is first read for a lower bound of its visible text from this much of its
+# markup (``_visible_lower_bound``): an article with a small head says more than a bare
+# error page this early, and stripping the rest is then not needed.
+_SHORT_PREFIX_MARKUP = 512
 # Markup longer than this is not searched for a short page: stripping a big page costs
 # milliseconds of event-loop time, and bare error pages are small.
 _SHORT_PAGE_MAX_MARKUP = 32 * 1024
@@ -107,6 +118,54 @@ def page_headings(text: str, *, is_html: bool) -> tuple[str | None, str | None]:
     return title or None, h1 or None
 
 
+def _visible_lower_bound(markup: str) -> int:
+    """A lower bound on ``len`` of the squeezed visible text of ``markup``, read from its
+    first ``_SHORT_PREFIX_MARKUP`` characters only.
+
+    The prefix is cut where none of the steps of ``short_page_text`` crosses the cut:
+    before the first invisible block not closed within it (``_BLOCK_OR_OPENER`` matches
+    its opener alone), before the first ``<`` after its last ``>`` (a tag still open),
+    and, once the tags are stripped, before the last ``&`` (an entity, or a run of
+    digits, stops at the next ``&``). Then the whole page's visible text is the visible
+    text of the cut prefix followed by more: each step (block removal, tag stripping,
+    unescaping) works on the prefix as on the whole, and squeezing ``a + b`` never gives
+    fewer characters than squeezing ``a``.
+    """
+    head = markup[:_SHORT_PREFIX_MARKUP]
+    parts: list[str] = []
+    start = 0
+    for match in _BLOCK_OR_OPENER.finditer(head):
+        if match.group(2) is None:
+            head = head[: match.start()]  # a block that may close after the prefix
+            break
+        parts.append(head[start : match.start()])
+        parts.append(" ")
+        start = match.end()
+    parts.append(head[start:])
+    stripped = "".join(parts)
+    closed = stripped.rfind(">")
+    still_open = stripped.find("<", closed + 1)
+    if still_open >= 0:
+        stripped = stripped[:still_open]
+    text = _TAG.sub(" ", stripped)
+    amp = text.rfind("&")
+    if amp >= 0:
+        text = html.unescape(text[:amp])
+    return _squeezed_at_least(text)
+
+
+# What ``str.split()`` splits ASCII text on.
+_ASCII_SPACES = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _squeezed_at_least(text: str) -> int:
+    """A lower bound on ``len(_squeeze(text))``, without building it: the characters that
+    are not whitespace (for ASCII text, counted in one pass; other text is squeezed)."""
+    if not text.isascii():
+        return len(_squeeze(text))
+    return len(text.encode("ascii").translate(None, _ASCII_SPACES))
+
+
 def short_page_text(text: str, *, is_html: bool) -> str | None:
     """The visible text of a decoded page prefix if the page is short, else None.
 
@@ -115,11 +174,17 @@ def short_page_text(text: str, *, is_html: bool) -> str | None:
     """
     if len(text) > _SHORT_PAGE_MAX_MARKUP:
         return None
+    if (
+        is_html
+        and len(text) > _SHORT_PREFIX_MARKUP
+        and (_visible_lower_bound(text) > _SHORT_TEXT_CHARS)
+    ):
+        return None  # settled on a prefix of the markup: a long page
     raw = html.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", text))) if is_html else text
     # Squeezing a prefix never gives more characters than squeezing the whole (its words
     # are the whole's, the last perhaps cut short), so a long prefix settles a long page
     # without squeezing all of it.
-    if len(_squeeze(raw[:_SHORT_PREFIX_CHARS])) > _SHORT_TEXT_CHARS:
+    if _squeezed_at_least(raw[:_SHORT_PREFIX_CHARS]) > _SHORT_TEXT_CHARS:
         return None
     visible = _squeeze(raw)
     return visible if len(visible) <= _SHORT_TEXT_CHARS else None
@@ -158,6 +223,36 @@ _CAPTCHA_MARKERS: tuple[tuple[str, str], ...] = (
 )
 
 
+_STRONG = tuple(marker for marker, _ in _CHALLENGE_MARKERS)
+# Strong markers, then weak ones: the first found in this order is what the checks below
+# report (a strong marker wins, as it is looked for first).
+_ALL_MARKERS = _STRONG + tuple(marker for marker, _ in _CAPTCHA_MARKERS)
+
+
+def _compiled_sniff() -> ModuleType | None:
+    """``_sniff.c`` (built by setup.py), unless not built or ``PROVENANCE_PURE_PYTHON=1``."""
+    if os.environ.get("PROVENANCE_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from provenance.fetch import _sniff
+    except ImportError:  # built without a compiler: the Python scans, just slower
+        return None
+    return _sniff
+
+
+_sniff = _compiled_sniff()
+
+
+def first_marker(text: str, markers: tuple[str, ...], limit: int) -> int:
+    """The index of the first of ``markers`` (lower-case) in ``text[:limit].lower()``, or -1.
+
+    The reference for ``_sniff.first_marker``, which answers the same in one pass (or -2
+    where the Python must decide).
+    """
+    lowered = text[:limit].lower()
+    return next((index for index, marker in enumerate(markers) if marker in lowered), -1)
+
+
 def bot_challenge_evidence(
     status: int, headers: Mapping[str, str], text: str, *, title: str | None
 ) -> str | None:
@@ -172,6 +267,15 @@ def bot_challenge_evidence(
         return "status 999 (bot refusal)"
     if title is not None and _CHALLENGE_TITLES.match(title):
         return f"title says {title!r}"
+    if _sniff is not None:
+        markers = _STRONG if status < 400 else _ALL_MARKERS
+        index = _sniff.first_marker(text, markers, _CHALLENGE_SCAN_CHARS)
+        if index != -2:
+            if index < 0:
+                return None
+            if index < len(_STRONG):
+                return f"body contains {_CHALLENGE_MARKERS[index][1]}"
+            return f"{status} page with a {_CAPTCHA_MARKERS[index - len(_STRONG)][1]}"
     lowered = text[:_CHALLENGE_SCAN_CHARS].lower()
     for marker, what in _CHALLENGE_MARKERS:
         if marker in lowered:
@@ -220,7 +324,14 @@ _LOCALE_PATH = re.compile(
 )
 
 
+# Every alternative of ``_ERROR_SEGMENT`` spells one of these (with the same re.I): a
+# title without any of them is no error message, in whole or in any segment.
+_ERROR_WORDS = re.compile(r"404|found|exist|find|missing|unavailable", re.I)
+
+
 def _error_segment(text: str) -> bool:
+    if _ERROR_WORDS.search(text) is None:
+        return False
     if _ERROR_SEGMENT.match(text.strip()):
         return True
     return any(_ERROR_SEGMENT.match(part.strip()) for part in _SEGMENT_SPLIT.split(text))
@@ -230,6 +341,15 @@ def _is_home(path: str) -> bool:
     if path in ("", "/") or _INDEX_PATH.match(path):
         return True
     return bool(_LOCALE_PATH.match(path))
+
+
+def _path_and_query(url: str) -> tuple[str, str]:
+    """``urlsplit(url)``'s path and query; a plain URL's are in sight (no urlsplit)."""
+    plain = plain_url_parts(url)
+    if plain is not None:
+        return plain[3], plain[4] or ""
+    parts = urlsplit(url)
+    return parts.path, parts.query
 
 
 def soft_404_evidence(
@@ -248,13 +368,13 @@ def soft_404_evidence(
     text of a short page.
     """
     if redirects:
-        original = urlsplit(url)
-        final = urlsplit(final_url)
-        deep = not _is_home(original.path) or bool(original.query)
-        if deep and _is_home(final.path) and final.path.rstrip("/") != original.path.rstrip("/"):
-            return f"redirected to the site's home page {final.path or '/'}"
-        if _ERROR_PATH.search(final.path) and not _ERROR_PATH.search(original.path):
-            return f"redirected to an error page {final.path}"
+        original_path, original_query = _path_and_query(url)
+        final_path, _ = _path_and_query(final_url)
+        deep = not _is_home(original_path) or bool(original_query)
+        if deep and _is_home(final_path) and final_path.rstrip("/") != original_path.rstrip("/"):
+            return f"redirected to the site's home page {final_path or '/'}"
+        if _ERROR_PATH.search(final_path) and not _ERROR_PATH.search(original_path):
+            return f"redirected to an error page {final_path}"
     if title is not None and _error_segment(title):
         return f"title says {title!r}"
     if h1 is not None and _error_segment(h1):

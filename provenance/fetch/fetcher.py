@@ -51,7 +51,14 @@ from provenance.fetch.classify import (
 from provenance.fetch.client import DirectSender, make_client
 from provenance.fetch.eventloop import run_loop
 from provenance.fetch.models import FetchResult, HttpExchange, Reason, Redirect, Verdict
-from provenance.fetch.pacing import Clock, HostGates, Sleep, backoff_delay, retry_after_seconds
+from provenance.fetch.pacing import (
+    Clock,
+    HostGates,
+    Sleep,
+    Slots,
+    backoff_delay,
+    retry_after_seconds,
+)
 from provenance.fetch.pinning import pin_key
 from provenance.fetch.policy import (
     IPAddress,
@@ -106,6 +113,15 @@ _OFFLINE_EVIDENCE = "every host in the run failed at the network level"
 # ``_Run._literal_policy``'s answers other than a refusal (compared by identity).
 _LITERAL_ALLOWED: tuple[Reason, str] = (Reason.OK, "an address the settings allow")
 _NEEDS_DNS: tuple[Reason, str] = (Reason.OK, "a name: resolve it and vet its addresses")
+
+
+class _Ask(enum.Enum):
+    """``_Run.refusal_now``'s "not known without waiting: ask ``refusal``"."""
+
+    ASK = "ask"
+
+
+_ASK = _Ask.ASK
 
 
 class FetchPhase(enum.StrEnum):
@@ -181,7 +197,7 @@ class _Revalidation:
     headers: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Hop:
     """One request sent and its response read."""
 
@@ -197,7 +213,7 @@ class _Hop:
     remote_ip: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Outcome:
     """One attempt's conclusion, plus what the retry loop needs to know."""
 
@@ -208,8 +224,181 @@ class _Outcome:
     host: str
 
 
+# --- results built from values the fetcher made itself ----------------------------------
+#
+# ``FetchResult(**values)`` validates each of its 17 fields (~3 us, and model_construct is
+# slower still); the fetcher's own values are of the right types by construction (str,
+# enums, ints, a tuple of Redirects, an aware datetime). ``_result`` gives the same
+# instance as the validated call: the fields in their order, the fields set, no extra and
+# no private attributes. Checked against the validated call once, at first use; if
+# pydantic ever builds its instances otherwise, the validated call is used.
+
+_CONCLUDED_FIELDS = frozenset(
+    {
+        "url",
+        "normalized_url",
+        "verdict",
+        "reason",
+        "http_status",
+        "final_url",
+        "redirects",
+        "fetched_at",
+        "digest",
+        "content_type",
+        "size",
+        "error",
+        "evidence",
+        "etag",
+        "last_modified",
+    }
+)
+_FAILURE_FIELDS = frozenset(
+    {
+        "url",
+        "normalized_url",
+        "verdict",
+        "reason",
+        "http_status",
+        "final_url",
+        "redirects",
+        "fetched_at",
+        "error",
+    }
+)
+# The fields ``_result`` fills, in ``FetchResult``'s order.
+_RESULT_FIELDS = (
+    "url",
+    "normalized_url",
+    "verdict",
+    "reason",
+    "http_status",
+    "final_url",
+    "redirects",
+    "fetched_at",
+    "digest",
+    "content_type",
+    "size",
+    "from_cache",
+    "attempts",
+    "error",
+    "evidence",
+    "etag",
+    "last_modified",
+)
+_trusted_build: bool | None = None
+
+
+def _unvalidated(model: type[Any], fields_set: frozenset[str], values: dict[str, Any]) -> Any:
+    instance = object.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(fields_set))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
+
+
+def _same_instance(expected: BaseModel, built: BaseModel) -> bool:
+    return (
+        type(expected) is type(built)
+        and list(expected.__dict__.items()) == list(built.__dict__.items())
+        and expected.model_fields_set == built.model_fields_set
+        and expected.__pydantic_extra__ == built.__pydantic_extra__
+        and expected.__pydantic_private__ == built.__pydantic_private__
+        and expected == built
+        and hash(expected) == hash(built)
+        and expected.model_dump_json() == built.model_dump_json()
+    )
+
+
+def _check_trusted_build() -> bool:
+    """Whether ``_unvalidated`` builds what validation builds (pydantic's internals)."""
+    sample: dict[str, Any] = {
+        "url": "https://example.org/a",
+        "normalized_url": "https://example.org/a",
+        "verdict": Verdict.ALIVE,
+        "reason": Reason.MOVED,
+        "http_status": 200,
+        "final_url": "https://example.org/b",
+        "redirects": (Redirect(url="https://example.org/a", status=301),),
+        "fetched_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "error": None,
+    }
+    if tuple(FetchResult.model_fields) != _RESULT_FIELDS:
+        return False  # a field added to FetchResult, or moved: ``_result`` must learn it
+    try:
+        values = {
+            name: sample.get(name, field.default)
+            for name, field in FetchResult.model_fields.items()
+        }
+        if not _same_instance(
+            FetchResult(**sample), _unvalidated(FetchResult, frozenset(sample), values)
+        ):
+            return False
+        redirect: dict[str, Any] = {"url": "https://example.org/a", "status": 301}
+        return _same_instance(
+            Redirect(**redirect), _unvalidated(Redirect, frozenset(redirect), dict(redirect))
+        )
+    except Exception:  # pragma: no cover - another pydantic
+        return False
+
+
+def _result(fields_set: frozenset[str], **given: Any) -> FetchResult:
+    """``FetchResult(**given)`` for values the fetcher made (see above); ``fields_set`` names
+    ``given``'s keys."""
+    global _trusted_build
+    if _trusted_build is None:
+        _trusted_build = _check_trusted_build()
+    if not _trusted_build:  # pragma: no cover - another pydantic
+        return FetchResult(**given)
+    values = {
+        "url": given["url"],
+        "normalized_url": given["normalized_url"],
+        "verdict": given["verdict"],
+        "reason": given["reason"],
+        "http_status": given["http_status"],
+        "final_url": given["final_url"],
+        "redirects": given["redirects"],
+        "fetched_at": given["fetched_at"],
+        "digest": given.get("digest"),
+        "content_type": given.get("content_type"),
+        "size": given.get("size"),
+        "from_cache": False,
+        "attempts": 1,
+        "error": given["error"],
+        "evidence": given.get("evidence"),
+        "etag": given.get("etag"),
+        "last_modified": given.get("last_modified"),
+    }
+    result: FetchResult = _unvalidated(FetchResult, fields_set, values)
+    return result
+
+
+_REDIRECT_FIELDS = frozenset({"url", "status"})
+
+
+def _redirect(url: str, status: int) -> Redirect:
+    """``Redirect(url=url, status=status)``, unvalidated as ``_result``."""
+    global _trusted_build
+    if _trusted_build is None:
+        _trusted_build = _check_trusted_build()
+    if not _trusted_build:  # pragma: no cover - another pydantic
+        return Redirect(url=url, status=status)
+    redirect: Redirect = _unvalidated(Redirect, _REDIRECT_FIELDS, {"url": url, "status": status})
+    return redirect
+
+
 def _header_items(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     """``tuple(headers.multi_items())`` (names lower-cased), deciding the encoding once."""
+    # httpx keeps each header as (name, lower-case name, value): for ASCII headers (httpx
+    # then decodes them as ASCII) the items are those, decoded, with nothing to lower.
+    kept: list[tuple[bytes, bytes, bytes]] | None = getattr(headers, "_list", None)
+    if kept is not None:
+        try:
+            return tuple(
+                [(lower.decode("ascii"), value.decode("ascii")) for _, lower, value in kept]
+            )
+        except (UnicodeDecodeError, ValueError, TypeError):
+            pass  # not ASCII (or not httpx's shape): httpx's own choice of encoding
     encoding = headers.encoding
     return tuple(
         (key.lower().decode(encoding), value.decode(encoding)) for key, value in headers.raw
@@ -327,7 +516,7 @@ class _Run:
             sleep=fetcher.sleep,
         )
         self.sender = DirectSender(client)
-        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        self.slots = Slots(settings.concurrency)
         self.dns: dict[str, asyncio.Future[tuple[Reason, str] | None]] = {}
         # What the address policy says of each host before DNS (see ``_literal_policy``).
         self.literal_policy: dict[str, tuple[Reason, str]] = {}
@@ -371,6 +560,28 @@ class _Run:
             self.dns[host] = future
         # Shielded: one waiter being cancelled must not cancel the lookup for the others.
         return await asyncio.shield(future)
+
+    def refusal_now(self, url: str) -> tuple[Reason, str] | _Ask | None:
+        """What ``refusal`` would answer, when it is known without waiting (a plain URL
+        whose host was vetted already, or any plain URL with ``allow_private``), else
+        ``_ASK``: saves a coroutine per request."""
+        plain = plain_url_parts(url)
+        if plain is None:
+            return _ASK
+        if self.settings.allow_private:
+            return None
+        host = plain[1]
+        literal = self.literal_policy.get(host)
+        if literal is None:
+            return _ASK
+        if literal is not _NEEDS_DNS:
+            return literal if literal is not _LITERAL_ALLOWED else None
+        future = self.dns.get(host)
+        if future is None or not future.done() or future.cancelled():
+            return _ASK
+        if future.exception() is not None:
+            return _ASK
+        return future.result()
 
     def _literal_policy(self, host: str) -> tuple[Reason, str]:
         """What the policy says of ``host`` before any lookup: refused, an allowed address
@@ -471,7 +682,8 @@ class _Run:
         def failure(
             reason: Reason, error: str, *, status: int | None = None, retryable: bool = True
         ) -> _Outcome:
-            result = FetchResult(
+            result = _result(
+                _FAILURE_FIELDS,
                 url=original,
                 normalized_url=url,
                 verdict=reason.verdict,
@@ -486,7 +698,9 @@ class _Run:
             return _Outcome(result, tuple(exchanges), retryable, None, host_of(current))
 
         for _ in range(self.settings.max_redirects + 1):
-            refused = await self.refusal(current)
+            refused = self.refusal_now(current)
+            if refused is _ASK:
+                refused = await self.refusal(current)
             if refused is not None:
                 # DNS answers are kept for the pass: asking again now gets the same one.
                 return failure(*refused, retryable=False)
@@ -495,14 +709,26 @@ class _Run:
             headers: dict[str, str] = {}
             if revalidation is not None and current == revalidation.target:
                 headers = revalidation.headers
+            # A turn of the host's and one of the run's slots: taken at once when free
+            # (no coroutine), else waited for in turn.
+            gate = self.gates.gate(host_of(current))
             try:
-                async with self.gates.turn(host_of(current)), self.semaphore:
-                    began = loop.time()
+                if not gate.try_enter():
+                    await gate.enter()
+                try:
+                    if not self.slots.try_take():
+                        await self.slots.take()
                     try:
-                        async with asyncio.timeout(budget):
-                            hop = await self._send(current, headers, jar)
+                        began = loop.time()
+                        try:
+                            async with asyncio.timeout(budget):
+                                hop = await self._send(current, headers, jar)
+                        finally:
+                            budget -= loop.time() - began
                     finally:
-                        budget -= loop.time() - began
+                        self.slots.give()
+                finally:
+                    gate.leave()
             except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError) as exc:
                 return failure(*classify_exception(exc))
             if hop.response.status_code != 429:
@@ -514,12 +740,15 @@ class _Run:
                     url, original, hop, redirects, exchanges, revalidation, started
                 )
             status = hop.response.status_code
-            redirects.append(Redirect(url=current, status=status))
+            redirects.append(_redirect(current, status))
             if "set-cookie" in hop.fields:
                 jar = jar if jar is not None else httpx.Cookies()
                 jar.extract_cookies(hop.response)
             try:
-                target = normalize_url(urljoin(current, hop.location))
+                location = hop.location
+                # A plain absolute URL (see provenance.fetch.urls) joins to itself.
+                joined = location if plain_url_parts(location) else urljoin(current, location)
+                target = normalize_url(joined)
             except ValueError as exc:  # "http://[::1": what httpx's client.send reported
                 invalid = httpx.RemoteProtocolError(f"Invalid URL in location header: {exc}.")
                 return failure(*classify_exception(invalid), status=status)
@@ -633,7 +862,8 @@ class _Run:
                     permanent = all(r.status in PERMANENT_REDIRECTS for r in redirects)
                     reason = Reason.MOVED if permanent and hop.url != url else Reason.REDIRECTED
         alive = reason.verdict is Verdict.ALIVE
-        result = FetchResult(
+        result = _result(
+            _CONCLUDED_FIELDS,
             url=original,
             normalized_url=url,
             verdict=reason.verdict,

@@ -7,13 +7,15 @@ tests see every wait the fetcher asks for and never wait for real.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["Clock", "HostGates", "Sleep", "backoff_delay", "retry_after_seconds"]
+__all__ = ["Clock", "HostGates", "Sleep", "Slots", "backoff_delay", "retry_after_seconds"]
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC ``datetime``."""
@@ -51,24 +53,79 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+class Slots:
+    """A counting semaphore, first come first served, whose free slot is taken without a
+    coroutine (``try_take``): ``asyncio.Semaphore.acquire`` is one even when a slot is free,
+    and the fetcher takes two per request (its host's and the run's).
+
+    ``give`` hands a slot straight to the oldest waiter; a waiter cancelled once it was
+    handed one passes it on.
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free and nobody waits for one (True), else nothing."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        """Take a slot, waiting in turn for one."""
+        if self.try_take():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # handed a slot as the wait was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        """Give a slot back: to the oldest waiter, or to the free ones."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
 class _HostGate:
     """One host's turn-taking: a concurrency limit and the earliest time of its next start.
 
-    ``async with gate`` is a turn (see ``HostGates.turn``). A class of its own rather
-    than an ``asynccontextmanager``, which builds a generator and a wrapper per request.
+    ``async with gate`` is a turn (see ``HostGates.turn``), and so is ``try_enter`` (a
+    turn to be had at once, without a coroutine) or ``enter``, then ``leave``. A class of
+    its own rather than an ``asynccontextmanager``, which builds a generator and a wrapper
+    per request.
     """
 
-    __slots__ = ("clock", "interval", "next_start", "semaphore", "sleep")
+    __slots__ = ("clock", "interval", "next_start", "sleep", "slots")
 
     def __init__(self, concurrency: int, interval: timedelta, clock: Clock, sleep: Sleep) -> None:
-        self.semaphore = asyncio.Semaphore(concurrency)
+        self.slots = Slots(concurrency)
         self.interval = interval
         self.next_start: datetime | None = None
         self.clock = clock
         self.sleep = sleep
 
-    async def __aenter__(self) -> None:
-        await self.semaphore.acquire()
+    def try_enter(self) -> bool:
+        """Start a turn now if a slot is free and no spacing applies (True), else nothing."""
+        return self.next_start is None and not self.interval and self.slots.try_take()
+
+    async def enter(self) -> None:
+        """Start a turn: a slot, then the host's spacing."""
+        await self.slots.take()
         if self.next_start is None and not self.interval:
             return  # no spacing asked for and no pause pending: nothing to compute
         try:
@@ -81,11 +138,18 @@ class _HostGate:
             if wait > 0:
                 await self.sleep(wait)
         except BaseException:
-            self.semaphore.release()
+            self.slots.give()
             raise
 
+    def leave(self) -> None:
+        """End a turn."""
+        self.slots.give()
+
+    async def __aenter__(self) -> None:
+        await self.enter()
+
     async def __aexit__(self, *exc_info: object) -> None:
-        self.semaphore.release()
+        self.leave()
 
 
 class HostGates:
@@ -127,6 +191,10 @@ class HostGates:
 
     def turn(self, host: str) -> AbstractAsyncContextManager[None]:
         """Hold one of ``host``'s request slots, started no earlier than its spacing allows."""
+        return self._gate(host)
+
+    def gate(self, host: str) -> _HostGate:
+        """``host``'s gate: ``try_enter() or await enter()``, then ``leave()``, is a turn."""
         return self._gate(host)
 
     def recover(self, host: str) -> None:
