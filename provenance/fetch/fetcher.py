@@ -1276,21 +1276,23 @@ class Fetcher:
             )
 
 
-class _CacheWriter:
-    """Writes final results to the cache as they come, a chunk per transaction.
+class _ChunkedQueue:
+    """Final results handed on a chunk at a time, by a task of its own.
 
-    Rows are written by a task of their own: while the run waits for its re-checks the
-    event loop is mostly idle, and between chunks it runs whatever falls due (a
-    re-check, its answer), so no look waits for more than one chunk. Offline results
-    and local refusals are not cached (they say nothing about the source). A cache whose
-    writes are handed to the archive process (``FetchCache.hand_writes_to``) takes each
-    chunk without writing it: ``close`` then returns once the chunks are handed on, and
-    whoever handed the writes on waits for them.
+    While the run waits for its re-checks the event loop is mostly idle, and between
+    chunks it runs whatever falls due (a re-check, its answer), so no look waits for more
+    than one chunk. ``handle`` takes each chunk of ``(url, result)`` pairs.
     """
 
-    def __init__(self, cache: FetchCache, results: dict[str, FetchResult]) -> None:
-        self._cache = cache
+    def __init__(
+        self,
+        handle: Callable[[list[tuple[str, FetchResult]]], None],
+        results: dict[str, FetchResult],
+        chunk_size: int,
+    ) -> None:
+        self._handle = handle
         self._results = results
+        self._chunk_size = chunk_size
         self._queue: deque[str] = deque()
         self.queued: set[str] = set()
         self._wake = asyncio.Event()
@@ -1298,80 +1300,25 @@ class _CacheWriter:
         self._task = asyncio.ensure_future(self._drain())
 
     def add(self, urls: Iterable[str]) -> None:
-        """Write the results of ``urls`` (final by now) soon."""
+        """The results of ``urls`` are final: hand them on soon."""
         for url in urls:
             self.add_one(url)
 
     def add_one(self, url: str) -> None:
-        """Write the result of ``url`` (final by now) soon."""
+        """The result of ``url`` is final: hand it on soon."""
         if url not in self.queued:
             self.queued.add(url)
             self._queue.append(url)
             self._wake.set()
 
     async def close(self) -> None:
-        """Wait until every row added is written (re-raising a write's error)."""
+        """Wait until every result added is handed on (re-raising the handler's error)."""
         self._closed = True
         self._wake.set()
         await self._task
 
     async def cancel(self) -> None:
-        """Stop writing (the run is failing); rows not written yet are dropped."""
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _drain(self) -> None:
-        queue = self._queue
-        while queue or not self._closed:
-            if not queue:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            rows = []
-            for _ in range(min(len(queue), _CACHE_CHUNK)):
-                url = queue.popleft()
-                result = self._results[url]
-                if result.reason in _LOCAL_REASONS or result.reason is Reason.OFFLINE:
-                    continue
-                rows.append((url, CacheEntry(_as_fetched(result), result.fetched_at)))
-            if rows:
-                self._cache.put_many(rows)
-            await asyncio.sleep(0)
-
-
-class _Settler:
-    """Tells ``on_settled`` which results are final, a chunk at a time, from a task of its
-    own that lets the event loop run between chunks (as ``_CacheWriter`` writes rows)."""
-
-    def __init__(self, on_settled: OnSettled, results: dict[str, FetchResult]) -> None:
-        self._on_settled = on_settled
-        self._results = results
-        self._queue: deque[str] = deque()
-        self.queued: set[str] = set()
-        self._wake = asyncio.Event()
-        self._closed = False
-        self._task = asyncio.ensure_future(self._drain())
-
-    def add(self, urls: Iterable[str]) -> None:
-        """The results of ``urls`` are final."""
-        for url in urls:
-            self.add_one(url)
-
-    def add_one(self, url: str) -> None:
-        """The result of ``url`` is final."""
-        if url not in self.queued:
-            self.queued.add(url)
-            self._queue.append(url)
-            self._wake.set()
-
-    async def close(self) -> None:
-        """Wait until every result added has been told (re-raising the hook's error)."""
-        self._closed = True
-        self._wake.set()
-        await self._task
-
-    async def cancel(self) -> None:
-        """Stop telling (the run is failing)."""
+        """Stop (the run is failing); results not handed on yet are dropped."""
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
 
@@ -1382,9 +1329,39 @@ class _Settler:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            chunk = [queue.popleft() for _ in range(min(len(queue), _SETTLED_CHUNK))]
-            self._on_settled([(url, results[url]) for url in chunk])
+            urls = [queue.popleft() for _ in range(min(len(queue), self._chunk_size))]
+            self._handle([(url, results[url]) for url in urls])
             await asyncio.sleep(0)
+
+
+class _CacheWriter(_ChunkedQueue):
+    """Writes final results to the cache as they come, a chunk per transaction.
+
+    Offline results and local refusals are not cached (they say nothing about the
+    source). A cache whose writes are handed to the archive process
+    (``FetchCache.hand_writes_to``) takes each chunk without writing it: ``close`` then
+    returns once the chunks are handed on, and whoever handed the writes on waits for them.
+    """
+
+    def __init__(self, cache: FetchCache, results: dict[str, FetchResult]) -> None:
+        self._cache = cache
+        super().__init__(self._write, results, _CACHE_CHUNK)
+
+    def _write(self, chunk: list[tuple[str, FetchResult]]) -> None:
+        rows = [
+            (url, CacheEntry(_as_fetched(result), result.fetched_at))
+            for url, result in chunk
+            if result.reason not in _LOCAL_REASONS and result.reason is not Reason.OFFLINE
+        ]
+        if rows:
+            self._cache.put_many(rows)
+
+
+class _Settler(_ChunkedQueue):
+    """Tells ``on_settled`` which results are final, a chunk at a time."""
+
+    def __init__(self, on_settled: OnSettled, results: dict[str, FetchResult]) -> None:
+        super().__init__(on_settled, results, _SETTLED_CHUNK)
 
 
 def _both(writer: _CacheWriter | None, settler: _Settler | None) -> Callable[[str], None] | None:
