@@ -233,38 +233,6 @@ class _Outcome:
 # no private attributes. Checked against the validated call once, at first use; if
 # pydantic ever builds its instances otherwise, the validated call is used.
 
-_CONCLUDED_FIELDS = frozenset(
-    {
-        "url",
-        "normalized_url",
-        "verdict",
-        "reason",
-        "http_status",
-        "final_url",
-        "redirects",
-        "fetched_at",
-        "digest",
-        "content_type",
-        "size",
-        "error",
-        "evidence",
-        "etag",
-        "last_modified",
-    }
-)
-_FAILURE_FIELDS = frozenset(
-    {
-        "url",
-        "normalized_url",
-        "verdict",
-        "reason",
-        "http_status",
-        "final_url",
-        "redirects",
-        "fetched_at",
-        "error",
-    }
-)
 # The fields ``_result`` fills, in ``FetchResult``'s order.
 _RESULT_FIELDS = (
     "url",
@@ -285,6 +253,10 @@ _RESULT_FIELDS = (
     "etag",
     "last_modified",
 )
+# The fields a concluded fetch sets (pydantic's ``model_fields_set``): all but the two
+# the fetcher leaves at their defaults; a failure before any response sets fewer.
+_CONCLUDED_FIELDS = frozenset(_RESULT_FIELDS) - {"from_cache", "attempts"}
+_FAILURE_FIELDS = frozenset(_RESULT_FIELDS[:8]) | {"error"}
 _trusted_build: bool | None = None
 
 
