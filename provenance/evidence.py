@@ -221,16 +221,13 @@ class _Archiver:
         self._in_flight: deque[Future[object]] = deque()
 
     @classmethod
-    def for_process(
-        cls, backend: _ArchiveBackend, worker: ArchiveWorker, cache: FetchCache | None
-    ) -> _Archiver:
-        """Archive through ``backend`` (whose process is ``worker``), and have ``worker``
-        write ``cache``'s rows as well."""
+    def for_process(cls, backend: _ArchiveBackend, cache: FetchCache | None) -> _Archiver:
+        """Archive through ``backend``, whose archive process writes ``cache``'s rows too."""
+        assert backend.worker is not None, "the backend archives on a thread"
         if cache is None:
             return cls(backend.record_many)
-        archiver = cls(
-            backend.record_many, cache_many=functools.partial(worker.cache_many, cache.directory)
-        )
+        cache_many = functools.partial(backend.worker.cache_many, cache.directory)
+        archiver = cls(backend.record_many, cache_many=cache_many)
         cache.hand_writes_to(archiver.write_cache)
         return archiver
 
@@ -353,9 +350,13 @@ class _ArchiveBackend:
                 # Opened to recover the archive and fail early; the child archives.
                 # Closed now, so the child is the index's last connection and its
                 # closing checkpoint happens there, after the run (see _fetch).
-                self._store.close()
+                self.close_store()
             else:
                 self._record = self._store.record_many
+
+    def close_store(self) -> None:
+        """Close the store this process opened (the archive process archives)."""
+        self._store.close()
 
     def record_many(self, batch: list[_Fetched]) -> object:
         """Archive ``batch`` (on the archive hook's writer thread)."""
@@ -418,7 +419,8 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
                     opening.append(more)
                     await asyncio.sleep(0)
             else:
-                opening = list(_counted(opening, batches, backend, complete=False))
+                # Every document is read: the backend knows how many URLs there are.
+                opening = list(_counted(opening, batches, backend))
                 batches = iter(())
         finally:
             outcomes = await asyncio.gather(*set_up, return_exceptions=True)
@@ -427,18 +429,15 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        if store is not None and backend is not None and backend.worker is not None:
-            # The process was chosen while the store was opening: it is open now, and
-            # closed (as ``choose`` does) so that the child closes the index last.
-            store.close()
-        if store is not None and backend is not None:
+        if backend is not None:
             if backend.worker is not None:
+                # The process was chosen while the store was opening: it is open now, and
+                # closed (as ``choose`` does) so that the child closes the index last.
+                backend.close_store()
                 # The archive process writes the cache's rows too (see _Archiver).
-                archiver = _Archiver.for_process(backend, backend.worker, cache)
+                archiver = _Archiver.for_process(backend, cache)
             else:
                 archiver = _Archiver(backend.record_many)
-            if not isinstance(urls, UrlBatches):
-                backend.known(len(set(urls)), complete=True)  # every URL is known now
         fetcher = Fetcher(
             options.fetch,
             transport=options.transport,
@@ -451,8 +450,10 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
             clock=options.clock or _utcnow,
             sleep=options.sleep or asyncio.sleep,
         )
+        # Read first, the batches are counted already; fetched while read, as they come.
+        taken = iter(opening) if not FETCH_WHILE_READING else _counted(opening, batches, backend)
         try:
-            run = await fetcher.fetch_batches(_counted(opening, batches, backend))
+            run = await fetcher.fetch_batches(taken)
         except BaseException as exc:
             if archiver is not None:
                 archiver.salvage(exc)
@@ -474,19 +475,15 @@ async def _fetch(urls: Sequence[str] | UrlBatches, options: EvidenceOptions) -> 
 
 
 def _counted(
-    opening: list[Sequence[str]],
-    batches: Iterator[Sequence[str]],
-    backend: _ArchiveBackend | None,
-    *,
-    complete: bool = True,
+    opening: list[Sequence[str]], batches: Iterator[Sequence[str]], backend: _ArchiveBackend | None
 ) -> Iterator[Sequence[str]]:
     """The batches (``opening`` first, then the rest), telling ``backend`` how many
-    distinct URLs are known as they are taken (and, if ``complete``, when all are)."""
+    distinct URLs are known as they are taken, and when all are."""
     seen: set[str] = set()
     for batch in itertools.chain(opening, batches):
         if backend is not None:
             seen.update(batch)
             backend.known(len(seen), complete=False)
         yield batch
-    if backend is not None and complete:
+    if backend is not None:
         backend.known(len(seen), complete=True)

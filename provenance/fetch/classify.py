@@ -267,24 +267,18 @@ def bot_challenge_evidence(
         return "status 999 (bot refusal)"
     if title is not None and _CHALLENGE_TITLES.match(title):
         return f"title says {title!r}"
-    if _sniff is not None:
-        markers = _STRONG if status < 400 else _ALL_MARKERS
-        index = _sniff.first_marker(text, markers, _CHALLENGE_SCAN_CHARS)
-        if index != -2:
-            if index < 0:
-                return None
-            if index < len(_STRONG):
-                return f"body contains {_CHALLENGE_MARKERS[index][1]}"
-            return f"{status} page with a {_CAPTCHA_MARKERS[index - len(_STRONG)][1]}"
-    lowered = text[:_CHALLENGE_SCAN_CHARS].lower()
-    for marker, what in _CHALLENGE_MARKERS:
-        if marker in lowered:
-            return f"body contains {what}"
-    if status >= 400:
-        for marker, what in _CAPTCHA_MARKERS:
-            if marker in lowered:
-                return f"{status} page with a {what}"
-    return None
+    # Strong markers on any page, the weak ones too on an error page; the first found in
+    # that order is the evidence. One pass in C where built (-2: it leaves this text to
+    # the Python).
+    markers = _STRONG if status < 400 else _ALL_MARKERS
+    index = -2 if _sniff is None else _sniff.first_marker(text, markers, _CHALLENGE_SCAN_CHARS)
+    if index == -2:
+        index = first_marker(text, markers, _CHALLENGE_SCAN_CHARS)
+    if index < 0:
+        return None
+    if index < len(_STRONG):
+        return f"body contains {_CHALLENGE_MARKERS[index][1]}"
+    return f"{status} page with a {_CAPTCHA_MARKERS[index - len(_STRONG)][1]}"
 
 
 # --- soft 404s --------------------------------------------------------------------------

@@ -314,13 +314,18 @@ def _check_trusted_build() -> bool:
         return False
 
 
-def _result(fields_set: frozenset[str], **given: Any) -> FetchResult:
-    """``FetchResult(**given)`` for values the fetcher made (see above); ``fields_set`` names
-    ``given``'s keys."""
+def _trusted() -> bool:
+    """Whether ``_unvalidated`` may build the fetcher's models (checked once)."""
     global _trusted_build
     if _trusted_build is None:
         _trusted_build = _check_trusted_build()
-    if not _trusted_build:  # pragma: no cover - another pydantic
+    return _trusted_build
+
+
+def _result(fields_set: frozenset[str], **given: Any) -> FetchResult:
+    """``FetchResult(**given)`` for values the fetcher made (see above); ``fields_set`` names
+    ``given``'s keys."""
+    if not _trusted():  # pragma: no cover - another pydantic
         return FetchResult(**given)
     values = {
         "url": given["url"],
@@ -350,10 +355,7 @@ _REDIRECT_FIELDS = frozenset({"url", "status"})
 
 def _redirect(url: str, status: int) -> Redirect:
     """``Redirect(url=url, status=status)``, unvalidated as ``_result``."""
-    global _trusted_build
-    if _trusted_build is None:
-        _trusted_build = _check_trusted_build()
-    if not _trusted_build:  # pragma: no cover - another pydantic
+    if not _trusted():  # pragma: no cover - another pydantic
         return Redirect(url=url, status=status)
     redirect: Redirect = _unvalidated(Redirect, _REDIRECT_FIELDS, {"url": url, "status": status})
     return redirect
@@ -1104,18 +1106,22 @@ class Fetcher:
             self.on_pass_end()
         writer = _CacheWriter(cache, results) if cache is not None else None
         settler = _Settler(self.on_settled, results) if self.on_settled is not None else None
+        sinks: list[_ChunkedQueue] = [sink for sink in (settler, writer) if sink is not None]
+
+        def tell(url: str) -> None:
+            for sink in sinks:
+                sink.add_one(url)
+
         try:
-            if writer is not None:
-                writer.add(url for url in to_fetch if self._settled(first[url]))
             if settler is not None:
                 settler.add(url for url in originals if url not in to_fetch)  # cache hits
-                settler.add(url for url in to_fetch if self._settled(first[url]))
+            settled = [url for url in to_fetch if self._settled(first[url])]
+            for sink in sinks:
+                sink.add(settled)
             if early is not None:
-                for sink in (writer, settler):
-                    if sink is not None:
-                        sink.add(early.finished)
-                early.on_finished = _both(writer, settler)
-            if early is not None:
+                for sink in sinks:
+                    sink.add(early.finished)
+                early.on_finished = tell
                 await early.finish()
             offline = await run.network_is_down(first[url] for url in to_fetch)
             if offline:
@@ -1135,13 +1141,11 @@ class Fetcher:
                 writer.add(url for url in to_fetch if url not in writer.queued)
             if settler is not None:
                 settler.add(url for url in originals if url not in settler.queued)
-                await settler.close()
-            if writer is not None:
-                await writer.close()
+            for sink in sinks:
+                await sink.close()
         except BaseException:
-            for sink in (writer, settler):
-                if sink is not None:
-                    await sink.cancel()
+            for sink in sinks:
+                await sink.cancel()
             raise
         return FetchRun(
             results={url: results[url] for url in originals},
@@ -1334,19 +1338,6 @@ class _Settler(_ChunkedQueue):
 
     def __init__(self, on_settled: OnSettled, results: dict[str, FetchResult]) -> None:
         super().__init__(on_settled, results, _SETTLED_CHUNK)
-
-
-def _both(writer: _CacheWriter | None, settler: _Settler | None) -> Callable[[str], None] | None:
-    """What ``_EarlyRechecks.on_finished`` calls: the cache writer's and the settler's
-    ``add_one``."""
-    if writer is None or settler is None:
-        return writer.add_one if writer is not None else settler.add_one if settler else None
-
-    def add_one(url: str) -> None:
-        writer.add_one(url)
-        settler.add_one(url)
-
-    return add_one
 
 
 def _proves_online(result: FetchResult) -> bool:

@@ -12,7 +12,6 @@ import email.utils
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["Clock", "HostGates", "Sleep", "Slots", "backoff_delay", "retry_after_seconds"]
@@ -104,7 +103,7 @@ class Slots:
 class _HostGate:
     """One host's turn-taking: a concurrency limit and the earliest time of its next start.
 
-    ``async with gate`` is a turn (see ``HostGates.turn``), and so is ``try_enter`` (a
+    ``async with gate`` is a turn (see ``HostGates.gate``), and so is ``try_enter`` (a
     turn to be had at once, without a coroutine) or ``enter``, then ``leave``. A class of
     its own rather than an ``asynccontextmanager``, which builds a generator and a wrapper
     per request.
@@ -181,21 +180,16 @@ class HostGates:
         self._sleep = sleep
         self._gates: dict[str, _HostGate] = {}
 
-    def _gate(self, host: str) -> _HostGate:
+    def gate(self, host: str) -> _HostGate:
+        """``host``'s gate: ``async with`` it (or ``try_enter() or await enter()``, then
+        ``leave()``) to hold one of its request slots, started no earlier than its
+        spacing allows."""
         gate = self._gates.get(host)
         if gate is None:
             gate = self._gates[host] = _HostGate(
                 self._concurrency, self._interval, self._clock, self._sleep
             )
         return gate
-
-    def turn(self, host: str) -> AbstractAsyncContextManager[None]:
-        """Hold one of ``host``'s request slots, started no earlier than its spacing allows."""
-        return self._gate(host)
-
-    def gate(self, host: str) -> _HostGate:
-        """``host``'s gate: ``try_enter() or await enter()``, then ``leave()``, is a turn."""
-        return self._gate(host)
 
     def recover(self, host: str) -> None:
         """``host`` answered without asking us to slow down: halve its extra spacing."""
@@ -207,7 +201,7 @@ class HostGates:
 
     def slow_down(self, host: str, pause_s: float) -> None:
         """Pause ``host`` for ``pause_s`` seconds and space its later requests out."""
-        gate = self._gate(host)
+        gate = self.gate(host)
         resume = self._clock() + timedelta(seconds=pause_s)
         if gate.next_start is None or gate.next_start < resume:
             gate.next_start = resume

@@ -41,7 +41,7 @@ def test_gate_reserves_start_times_for_concurrent_requests() -> None:
     )
 
     async def one() -> None:
-        async with gates.turn("h"):
+        async with gates.gate("h"):
             await asyncio.sleep(0)
 
     async def main() -> None:
@@ -68,7 +68,7 @@ def test_gate_limits_concurrency_per_host() -> None:
     )
 
     async def one(host: str) -> None:
-        async with gates.turn(host):
+        async with gates.gate(host):
             in_flight[host] += 1
             peak[host] = max(peak[host], in_flight[host])
             await asyncio.sleep(0.001)
@@ -120,7 +120,7 @@ def test_a_slowed_host_recovers_as_it_answers_again() -> None:
     )
 
     async def request(host: str) -> None:
-        async with gates.turn(host):
+        async with gates.gate(host):
             pass
         gates.recover(host)
 
